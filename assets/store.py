@@ -1,0 +1,107 @@
+"""Content-addressed storage: an asset's name is the SHA-256 of its bytes, so a URL that
+names a hash can be cached forever and two builds of the same thing share one file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+_CHUNK = 1 << 20
+
+
+class AssetNotFound(LookupError):
+    """No asset with that hash is stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssetRef:
+    digest: str
+    size: int
+    path: Path
+
+
+def _valid_digest(digest: str) -> bool:
+    return len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+
+
+class AssetStore:
+    """Files under `root/ab/cdef...`; writes are atomic (temp file + rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def open(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "tmp").mkdir(exist_ok=True)
+
+    def path_for(self, digest: str) -> Path:
+        if not _valid_digest(digest):
+            raise AssetNotFound(digest)
+        return self.root / digest[:2] / digest[2:]
+
+    def put_bytes(self, data: bytes) -> AssetRef:
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.path_for(digest)
+        if not path.exists():
+            self._write_atomically(path, data)
+        return AssetRef(digest, len(data), path)
+
+    def put_file(self, source: BinaryIO) -> AssetRef:
+        """Stream a file in, hashing as it goes."""
+        hasher = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                while chunk := source.read(_CHUNK):
+                    hasher.update(chunk)
+                    size += len(chunk)
+                    handle.write(chunk)
+            digest = hasher.hexdigest()
+            path = self.path_for(digest)
+            path.parent.mkdir(exist_ok=True)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return AssetRef(digest, size, path)
+
+    def get(self, digest: str) -> AssetRef:
+        path = self.path_for(digest)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise AssetNotFound(digest) from None
+        return AssetRef(digest, size, path)
+
+    def exists(self, digest: str) -> bool:
+        try:
+            return self.path_for(digest).is_file()
+        except AssetNotFound:
+            return False
+
+    def count(self) -> int:
+        return sum(1 for shard in self.root.iterdir() if len(shard.name) == 2
+                   for _ in shard.iterdir())
+
+    def check_writable(self) -> None:
+        """Raise OSError unless a file can be written and removed in the store."""
+        fd, name = tempfile.mkstemp(dir=self.root / "tmp")
+        os.close(fd)
+        os.unlink(name)
+
+    def _write_atomically(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp_name, path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,3 @@
+from experience_server.cli import main
+
+main()

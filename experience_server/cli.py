@@ -1,0 +1,137 @@
+"""The `readingroom` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from experience_server.auth.roles import Role
+from experience_server.backup import BackupError, backup_data_dir, restore_data_dir
+from experience_server.observability import configure_logging
+from experience_server.services import build_issuer
+from experience_server.settings import Settings
+
+app = typer.Typer(
+    name="readingroom",
+    help="Immersive reading server: 3D books in shared virtual reading rooms.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+HostOpt = Annotated[str | None, typer.Option(help="Address to bind (default: setting).")]
+PortOpt = Annotated[int | None, typer.Option(help="Port to bind (default: setting).")]
+WorkersOpt = Annotated[int, typer.Option(min=1, help="Server processes (needs Redis if > 1).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"readingroom: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int) -> None:
+    if workers > 1 and not settings.redis_url:
+        _fail("--workers above 1 needs READINGROOM_REDIS_URL so that rooms span processes")
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        "experience_server.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        access_log=False,
+        log_level=settings.log_level,
+        ws_max_size=4 * 1024 * 1024,
+    )
+
+
+@app.command()
+def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1) -> None:
+    """Serve the API, the live sessions and the web client."""
+    _serve(Settings(), host, port, workers)
+
+
+@app.command()
+def demo(
+    host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1,
+    build_only: Annotated[bool, typer.Option(help="Build the demo library, do not serve.")] = False,
+) -> None:
+    """Build the demo library once (cached under the data directory), then serve it."""
+    from experience_server.demo.library import build_demo_library
+
+    settings = Settings()
+    library = build_demo_library(settings.demo_dir, progress=True)
+    typer.echo(f"demo library: {len(library.books)} books, catalog {library.marc_path}")
+    base = settings.public_url or f"http://{host or settings.host}:{port or settings.port}"
+    typer.echo(f"readingroom demo at {base}/  (API docs at {base}/docs)")
+    issuer = build_issuer(settings)
+    for role in Role:
+        token = issuer.issue(f"demo-{role.name}", role, name=f"Demo {role.name.title()}")
+        typer.echo(f"  {role.name:<9} token: {token}")
+    if not build_only:
+        _serve(settings, host, port, workers)
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option(help="User id (the token subject).")],
+    role: Annotated[str, typer.Option(help="guest, reader, teacher, librarian or admin.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    ttl: Annotated[int | None, typer.Option(min=1, help="Lifetime in seconds.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign a token with the embedded issuer."""
+    settings = Settings()
+    if not settings.embedded_issuer:
+        _fail("the embedded issuer is off (READINGROOM_EMBEDDED_ISSUER=false)")
+    try:
+        parsed = Role.parse(role)
+    except ValueError:
+        _fail(f"unknown role {role!r}; one of: {', '.join(r.name for r in Role)}")
+        return
+    signed = build_issuer(settings).issue(user, parsed, name=name, ttl_seconds=ttl)
+    if as_json:
+        typer.echo(json.dumps({"user": user, "role": parsed.name, "token": signed}))
+    else:
+        typer.echo(signed)
+
+
+@app.command()
+def backup(
+    directory: Annotated[Path, typer.Argument(help="Empty or new directory to write to.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy the database (online, consistent), the token secret and the assets."""
+    try:
+        report = backup_data_dir(Settings(), directory)
+    except BackupError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(json.dumps(report) if as_json else f"backed up {report['files']} files to "
+               f"{directory}")
+
+
+@app.command()
+def restore(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `backup`.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore a backup into the (stopped) server's data directory."""
+    try:
+        report = restore_data_dir(Settings(), directory)
+    except BackupError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(json.dumps(report) if as_json else f"restored {report['files']} files")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
