@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from experience_server import __version__
@@ -35,14 +37,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="3D books in shared virtual reading rooms, for VR headsets, touchscreens "
         "and smart blackboards.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(identity.router)
+    _add_docs(app)
     app.add_middleware(RequestLogMiddleware, metrics=metrics)
     _mount_web_client(app)
     return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI served from our own npm copy: library networks often block CDNs."""
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="readingroom API",
+            swagger_js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui-dist/swagger-ui.css",
+            swagger_favicon_url="/vendor/swagger-ui-dist/favicon-32x32.png",
+        )
 
 
 def _mount_web_client(app: FastAPI) -> None:

@@ -38,11 +38,15 @@ def backup_data_dir(settings: Settings, target: Path) -> dict[str, int | str]:
         (target / settings.secret_path.name).chmod(0o600)
         files += 1
     if settings.assets_dir.exists():
-        shutil.copytree(settings.assets_dir, target / "assets",
-                        ignore=shutil.ignore_patterns("tmp"))
+        shutil.copytree(
+            settings.assets_dir, target / "assets", ignore=shutil.ignore_patterns("tmp")
+        )
         files += sum(1 for p in (target / "assets").rglob("*") if p.is_file())
-    manifest = {"format": 1, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "files": files}
+    manifest: dict[str, int | str] = {
+        "format": 1,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "files": files,
+    }
     (target / MANIFEST).write_text(json.dumps(manifest))
     return manifest
 

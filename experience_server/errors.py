@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -36,10 +37,15 @@ def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
 
 
 def error_response(
-    status: int, code: str, message: str, detail: Any = None,
-    headers: dict[str, str] | None = None,
+    status: int,
+    code: str,
+    message: str,
+    detail: Any = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(error_body(code, message, detail), status_code=status, headers=headers)
+    return JSONResponse(
+        error_body(code, message, detail), status_code=status, headers=dict(headers or {})
+    )
 
 
 def _code_for_status(status: int) -> str:
@@ -53,8 +59,13 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
     """Validation errors without the offending input (it may be large or personal)."""
     out = []
     for item in errors:
-        out.append({"loc": list(item.get("loc", ())), "msg": str(item.get("msg", "")),
-                    "type": str(item.get("type", ""))})
+        out.append(
+            {
+                "loc": list(item.get("loc", ())),
+                "msg": str(item.get("msg", "")),
+                "type": str(item.get("type", "")),
+            }
+        )
     return out
 
 
@@ -68,17 +79,23 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         if exc.status_code == 404 and message == "Not Found":
             message = "no such resource"
-        return error_response(exc.status_code, _code_for_status(exc.status_code), message,
-                              headers=exc.headers)
+        return error_response(
+            exc.status_code, _code_for_status(exc.status_code), message, headers=exc.headers
+        )
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return error_response(422, "invalid_request", "the request is not valid",
-                              _jsonable_errors(exc.errors()))
+        return error_response(
+            422, "invalid_request", "the request is not valid", _jsonable_errors(exc.errors())
+        )
 
     async def unauthenticated(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(401, "unauthenticated", str(exc) or "sign in required",
-                              headers={"WWW-Authenticate": "Bearer"})
+        return error_response(
+            401,
+            "unauthenticated",
+            str(exc) or "sign in required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
     async def forbidden(_: Request, exc: Exception) -> JSONResponse:
         return error_response(403, "forbidden", str(exc) or "not allowed")
@@ -97,6 +114,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def register_domain_error(app: FastAPI, kind: type[Exception], status: int, code: str) -> None:
     """Answer a domain exception type with `status` and `code`, its message as the message."""
+
     async def handler(_: Request, exc: Exception) -> JSONResponse:
         return error_response(status, code, str(exc))
 

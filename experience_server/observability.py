@@ -24,15 +24,20 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "readingroom_http_requests", "HTTP requests answered",
-            ["method", "route", "status"], registry=self.registry,
+            "readingroom_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "readingroom_http_request_duration_seconds", "Time to answer an HTTP request",
-            ["method", "route"], registry=self.registry,
+            "readingroom_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["method", "route"],
+            registry=self.registry,
         )
         self.websockets = Gauge(
-            "readingroom_websockets_open", "Websocket connections open",
+            "readingroom_websockets_open",
+            "Websocket connections open",
             registry=self.registry,
         )
 
@@ -90,8 +95,11 @@ class RequestLogMiddleware:
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             record: dict[str, Any] = {
-                "request_id": request_id, "method": method, "route": route,
-                "status": status, "ms": round(elapsed * 1000, 2),
+                "request_id": request_id,
+                "method": method,
+                "route": route,
+                "status": status,
+                "ms": round(elapsed * 1000, 2),
             }
             log.info(json.dumps(record, separators=(",", ":")))
 

@@ -73,5 +73,6 @@ class EmbeddedIssuer:
         except (jwt.PyJWTError, ValueError) as exc:
             raise AuthenticationError(f"invalid token: {exc}") from None
         user = str(claims["sub"])
-        return Principal(user=user, name=str(claims.get("name") or user), role=role,
-                         issuer=self.issuer)
+        return Principal(
+            user=user, name=str(claims.get("name") or user), role=role, issuer=self.issuer
+        )

@@ -82,8 +82,8 @@ class OidcVerifier:
         key = await self._key_for(str(header.get("kid", "")))
         if key.algorithm_name != alg:
             raise AuthenticationError("token algorithm does not match its key")
-        required = ["exp", "sub"] + (["iss"] if self._issuer else []) + (
-            ["aud"] if self._audience else []
+        required = (
+            ["exp", "sub"] + (["iss"] if self._issuer else []) + (["aud"] if self._audience else [])
         )
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -98,8 +98,9 @@ class OidcVerifier:
             raise AuthenticationError(f"invalid token: {exc}") from None
         user = str(claims["sub"])
         name = str(claims.get(self._name_claim) or claims.get("preferred_username") or user)
-        return Principal(user=user, name=name, role=self._role(claims),
-                         issuer=str(claims.get("iss", "")))
+        return Principal(
+            user=user, name=name, role=self._role(claims), issuer=str(claims.get("iss", ""))
+        )
 
     def _role(self, claims: dict[str, Any]) -> Role:
         """The highest known role named by the configured claim (a string or a list)."""
