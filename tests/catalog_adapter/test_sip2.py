@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from pysip2 import calculate_checksum
 
 from catalog_adapter.sip2 import Sip2Client, Sip2Config, parse_address
 from tests.catalog_adapter.sip2_acs import AcsItem, closed_port, running_acs
@@ -166,3 +167,28 @@ def test_address_parsing(text: str, expected: tuple[str, int]) -> None:
 def test_bad_addresses_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="host:port"):
         parse_address(text)
+
+
+async def test_a_nonconforming_18_from_a_real_world_ils_is_still_read() -> None:
+    """Some ILSes leave out the required AJ and end frames with CR LF; pysip2's strict codec
+    refuses such a frame, the client falls back to reading the fields it needs."""
+    body = b"1803020120250101    120000AB39001001|AQMAIN-3F|APREADING ROOM|AY1AZ"
+    frame = body + calculate_checksum(body).encode() + b"\r\n"
+
+    async def ils(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r")
+        writer.write(frame)
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(ils, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server, client(_config(port)) as sip2:
+        answers = await sip2.lookup(["39001001"])
+    item = answers.items["39001001"]
+    assert (item.circulation, item.permanent_location, item.current_location) == (
+        "available",
+        "MAIN-3F",
+        "READING ROOM",
+    )

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from catalog_adapter.item_lookup import InMemoryItemLookup, ItemRef
+from catalog_adapter.shelf_map import ShelfMapError
 from experience_server.app import create_app
 from experience_server.auth.roles import Role
 from experience_server.routers.location import get_item_lookup
@@ -336,3 +337,39 @@ def test_location_needs_a_signed_in_user_and_a_known_record(tmp_path: Path) -> N
         copy = no_ils.json()["copies"][0]
         assert copy["ils"]["status"] == "not configured"
         assert copy["summary"] == "unknown: no shelf read and no ILS configured"
+
+
+# -- configuration -------------------------------------------------------------------------
+
+
+def test_a_broken_reader_map_stops_startup_with_its_problems(tmp_path: Path) -> None:
+    broken = write_reader_map(tmp_path, 'version = 1\n[[readers]]\nid = "R"\nantennas = []\n')
+    app = create_app(Settings(data_dir=tmp_path / "data", rfid_readers=broken))
+    with pytest.raises(ShelfMapError, match=r"readers\[0\]\.antennas: List should have"):
+        with TestClient(app):
+            pass
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"sip2_address": "ils.example.edu"}, "is not host:port"),
+        ({"sip2_address": "127.0.0.1:6001", "sip2_encoding": "klingon"}, "klingon"),
+        ({"rfid_debounce_seconds": 200.0}, "longer than the debounce window"),
+        ({"rfid_stale_seconds": 60.0}, "STALE_SECONDS must be at least the departure window"),
+    ],
+)
+def test_inconsistent_location_settings_stop_startup(
+    tmp_path: Path, overrides: dict[str, Any], message: str
+) -> None:
+    app = create_app(Settings(data_dir=tmp_path / "data", **overrides))
+    with pytest.raises((ValueError, LookupError), match=message):
+        with TestClient(app):
+            pass
+
+
+def test_every_location_setting_is_documented() -> None:
+    documented = (Path(__file__).parents[2] / "docs" / "settings.md").read_text("utf-8")
+    for name in Settings.model_fields:
+        if name.startswith(("rfid_", "sip2_")):
+            assert f"| READINGROOM_{name.upper()} |" in documented, name
