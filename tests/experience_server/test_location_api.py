@@ -363,9 +363,8 @@ def test_inconsistent_location_settings_stop_startup(
     tmp_path: Path, overrides: dict[str, Any], message: str
 ) -> None:
     app = create_app(Settings(data_dir=tmp_path / "data", **overrides))
-    with pytest.raises((ValueError, LookupError), match=message):
-        with TestClient(app):
-            pass
+    with pytest.raises((ValueError, LookupError), match=message), TestClient(app):
+        pass
 
 
 def test_every_location_setting_is_documented() -> None:
