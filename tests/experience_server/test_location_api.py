@@ -345,9 +345,9 @@ def test_location_needs_a_signed_in_user_and_a_known_record(tmp_path: Path) -> N
 def test_a_broken_reader_map_stops_startup_with_its_problems(tmp_path: Path) -> None:
     broken = write_reader_map(tmp_path, 'version = 1\n[[readers]]\nid = "R"\nantennas = []\n')
     app = create_app(Settings(data_dir=tmp_path / "data", rfid_readers=broken))
-    with pytest.raises(ShelfMapError, match=r"readers\[0\]\.antennas: List should have"):
-        with TestClient(app):
-            pass
+    problem = r"readers\[0\]\.antennas: List should have"
+    with pytest.raises(ShelfMapError, match=problem), TestClient(app):
+        pass
 
 
 @pytest.mark.parametrize(
