@@ -164,6 +164,9 @@ class _Connection:
         self._sequence = 0
         self.used = False
 
+    def abort(self) -> None:
+        self._writer.transport.abort()
+
     async def close(self) -> None:
         self._writer.close()
         with contextlib.suppress(OSError):
@@ -251,6 +254,11 @@ class Sip2Client:
 
     async def aclose(self) -> None:
         await self._drop()
+
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.abort()
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None
@@ -354,6 +362,10 @@ class Sip2Client:
                         item = await self._ask(barcode)
                         self._remember(item)
                         answers[barcode] = item
+        except asyncio.CancelledError:
+            if holding:  # a question may be in flight: its answer must not reach the next one
+                self._discard()
+            raise
         except (TimeoutError, OSError, asyncio.IncompleteReadError, IlsUnavailableError,
                 SIP2Error) as exc:  # fmt: skip
             if holding:

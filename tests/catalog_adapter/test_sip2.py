@@ -192,3 +192,13 @@ async def test_a_nonconforming_18_from_a_real_world_ils_is_still_read() -> None:
         "MAIN-3F",
         "READING ROOM",
     )
+
+
+async def test_a_cancelled_question_does_not_leave_its_answer_for_the_next_one() -> None:
+    with running_acs(dict(ITEMS), delay=0.3) as acs:
+        async with client(_config(acs.port, timeout_seconds=2.0, retry_seconds=60.0)) as sip2:
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(sip2.lookup(["39001001"]), timeout=0.1)
+            answers = await sip2.lookup(["39001002"])
+    assert answers.failure is None, "a caller giving up is not the ILS failing"
+    assert answers.items["39001002"].circulation == "charged"
