@@ -226,6 +226,8 @@ class LocationService:
             return IlsEvidence("not configured")
         found = answers.items.get(barcode) if answers is not None else None
         if found is None:
+            if answers is not None and answers.failure is None:
+                return IlsEvidence("not in ILS")  # a barcode SIP2 cannot carry
             return IlsEvidence("unknown: ILS unavailable")
         age = max(0.0, now - found.checked_at)
         return IlsEvidence("ok" if found.known else "not in ILS", found, age)

@@ -329,6 +329,15 @@ class Sip2Client:
         self._conn = await self._connect()
         return await self._conn.exchange(request, ItemInformationResponse)
 
+    def _askable(self, barcode: str) -> bool:
+        """A barcode SIP2 cannot carry (a delimiter, a control character, too long for a
+        field) is not asked about rather than failing the whole batch."""
+        try:
+            encoded = barcode.encode(self.config.encoding)
+        except UnicodeEncodeError:
+            return False
+        return 0 < len(encoded) <= 255 and not any(c in barcode for c in "|\r\n\x00")
+
     def _cached(self, barcode: str) -> IlsItem | None:
         item = self._cache.get(barcode)
         if item is None or self._clock() - item.checked_at > self.config.cache_seconds:
@@ -348,7 +357,11 @@ class Sip2Client:
             cached = self._cached(barcode)
             if cached is not None:
                 answers[barcode] = cached
-        missing = [barcode for barcode in dict.fromkeys(barcodes) if barcode not in answers]
+        missing = [
+            barcode
+            for barcode in dict.fromkeys(barcodes)
+            if barcode not in answers and self._askable(barcode)
+        ]
         if not missing:
             return IlsAnswers(answers, None)
         if self._monotonic() < self._down_until:

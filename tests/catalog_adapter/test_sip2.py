@@ -202,3 +202,12 @@ async def test_a_cancelled_question_does_not_leave_its_answer_for_the_next_one()
             answers = await sip2.lookup(["39001002"])
     assert answers.failure is None, "a caller giving up is not the ILS failing"
     assert answers.items["39001002"].circulation == "charged"
+
+
+async def test_a_barcode_sip2_cannot_carry_is_skipped_not_fatal() -> None:
+    with running_acs(dict(ITEMS)) as acs:
+        async with client(_config(acs.port)) as sip2:
+            answers = await sip2.lookup(["bad|code", "39001001"])
+    assert answers.failure is None
+    assert set(answers.items) == {"39001001"}
+    assert acs.asked == ["39001001"]
