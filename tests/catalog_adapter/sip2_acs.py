@@ -46,8 +46,9 @@ class Acs:
         return f"127.0.0.1:{self.port}"
 
 
-def closed_port() -> int:
-    """A port nothing listens on (the ILS is down)."""
+def free_port() -> int:
+    """A port nothing listens on (here: an ILS that is down). Same as
+    `tests.support.net.free_port` once the shared fixtures land."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]

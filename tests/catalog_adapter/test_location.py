@@ -20,7 +20,7 @@ from catalog_adapter.rfid_store import RfidLedger
 from catalog_adapter.shelf_map import Place, ShelfMapSource
 from catalog_adapter.sip2 import IlsItem, Sip2Client, Sip2Config
 from tests.catalog_adapter.maps import write_reader_map
-from tests.catalog_adapter.sip2_acs import AcsItem, closed_port, running_acs
+from tests.catalog_adapter.sip2_acs import AcsItem, free_port, running_acs
 
 COPY = ItemRef("39001001", "PL2727 .S2 1982", "Main stacks")
 SHELF = Spot("R-3-12", "1")
@@ -112,7 +112,7 @@ async def test_service_merges_ledger_map_and_a_real_ils(tmp_path: Path) -> None:
 async def test_service_refuses_an_unknown_record(tmp_path: Path) -> None:
     ledger = RfidLedger(tmp_path / "db.sqlite3", Rules(0.0, 120.0))
     ledger.open()
-    sip2 = Sip2Client(Sip2Config("127.0.0.1", closed_port(), "MAIN", 1.0))
+    sip2 = Sip2Client(Sip2Config("127.0.0.1", free_port(), "MAIN", 1.0))
     service = LocationService(ledger, ShelfMapSource(None), sip2, stale_seconds=900)
     with pytest.raises(RecordNotFoundError):
         await service.locate("nope", InMemoryItemLookup())

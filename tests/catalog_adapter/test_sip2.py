@@ -12,7 +12,7 @@ import pytest
 from pysip2 import calculate_checksum
 
 from catalog_adapter.sip2 import Sip2Client, Sip2Config, parse_address
-from tests.catalog_adapter.sip2_acs import AcsItem, closed_port, running_acs
+from tests.catalog_adapter.sip2_acs import AcsItem, free_port, running_acs
 
 ITEMS = {
     "39001001": AcsItem("03", "Dream of the Red Chamber", "MAIN-3F", "MAIN-3F"),
@@ -97,7 +97,7 @@ async def test_a_refused_login_makes_the_ils_unavailable() -> None:
 
 
 async def test_a_server_that_is_down_answers_unavailable_at_once() -> None:
-    async with client(_config(closed_port(), timeout_seconds=2.0)) as sip2:
+    async with client(_config(free_port(), timeout_seconds=2.0)) as sip2:
         started = time.monotonic()
         answers = await sip2.lookup(["39001001"])
         elapsed = time.monotonic() - started

@@ -20,7 +20,7 @@ from experience_server.auth.roles import Role
 from experience_server.routers.location import get_item_lookup
 from experience_server.settings import Settings
 from tests.catalog_adapter.maps import write_reader_map
-from tests.catalog_adapter.sip2_acs import AcsItem, closed_port, running_acs
+from tests.catalog_adapter.sip2_acs import AcsItem, free_port, running_acs
 
 CATALOG = InMemoryItemLookup(
     {
@@ -288,7 +288,7 @@ def test_location_merges_shelf_reads_and_the_ils(tmp_path: Path) -> None:
 
 
 def test_location_says_ils_unavailable_when_the_sip2_server_is_down(tmp_path: Path) -> None:
-    settings = {"sip2_address": f"127.0.0.1:{closed_port()}", "sip2_timeout_seconds": 1.0}
+    settings = {"sip2_address": f"127.0.0.1:{free_port()}", "sip2_timeout_seconds": 1.0}
     with running_app(tmp_path, **settings) as (client, auth):
         answer = client.get("/api/v1/catalog/records/rec-2/location", headers=auth("guest"))
     assert answer.status_code == 200
@@ -313,7 +313,7 @@ def test_location_says_ils_unavailable_within_the_timeout_when_sip2_is_slow(
 
 
 def test_shelf_reads_still_place_a_copy_when_the_ils_is_down(tmp_path: Path) -> None:
-    settings = {"sip2_address": f"127.0.0.1:{closed_port()}", "rfid_debounce_seconds": 0.0}
+    settings = {"sip2_address": f"127.0.0.1:{free_port()}", "rfid_debounce_seconds": 0.0}
     with running_app(tmp_path, **settings) as (client, auth):
         client.post("/api/v1/rfid/events", json=[read("39001001", 5)], headers=auth("librarian"))
         answer = client.get("/api/v1/catalog/records/rec-1/location", headers=auth("reader"))
