@@ -365,10 +365,3 @@ def test_inconsistent_location_settings_stop_startup(
     app = create_app(Settings(data_dir=tmp_path / "data", **overrides))
     with pytest.raises((ValueError, LookupError), match=message), TestClient(app):
         pass
-
-
-def test_every_location_setting_is_documented() -> None:
-    documented = (Path(__file__).parents[2] / "docs" / "settings.md").read_text("utf-8")
-    for name in Settings.model_fields:
-        if name.startswith(("rfid_", "sip2_")):
-            assert f"| READINGROOM_{name.upper()} |" in documented, name
