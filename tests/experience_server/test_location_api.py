@@ -192,6 +192,14 @@ def test_malformed_reads_get_422_in_the_error_shape(tmp_path: Path, payload: Any
         assert_error_shape(answer.json(), "invalid_request")
 
 
+def test_more_than_ten_thousand_reads_in_one_post_are_refused(tmp_path: Path) -> None:
+    with running_app(tmp_path) as (client, auth):
+        reads = [read("39001001", 30)] * 10_001
+        answer = client.post("/api/v1/rfid/events", json=reads, headers=auth("librarian"))
+    assert answer.status_code == 422
+    assert answer.json()["error"]["detail"][0]["type"] == "too_long"
+
+
 # -- arrived, moved, departed --------------------------------------------------------------
 
 
