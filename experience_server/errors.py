@@ -116,6 +116,6 @@ def register_domain_error(app: FastAPI, kind: type[Exception], status: int, code
     """Answer a domain exception type with `status` and `code`, its message as the message."""
 
     async def handler(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(status, code, str(exc))
+        return error_response(status, code, str(exc), getattr(exc, "detail", None))
 
     app.add_exception_handler(kind, handler)
