@@ -67,9 +67,16 @@ def write_loans_csv(loans: Iterable[Loan], path: Path) -> None:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_FIELDS)
         for loan in loans:
-            writer.writerow((loan.loan_id, loan.item_barcode, loan.record_id, loan.patron,
-                             iso(loan.borrowed_at),
-                             iso(loan.returned_at) if loan.returned_at else ""))
+            writer.writerow(
+                (
+                    loan.loan_id,
+                    loan.item_barcode,
+                    loan.record_id,
+                    loan.patron,
+                    iso(loan.borrowed_at),
+                    iso(loan.returned_at) if loan.returned_at else "",
+                )
+            )
 
 
 def iso(moment: datetime) -> str:
@@ -95,9 +102,10 @@ def _simulate(records: list[Lendable], seed: str, sessions: int) -> list[Loan]:
     zones = sorted({r.zone for r in records})
     ranked = {z: _ranked([r for r in records if r.zone == z], rng) for z in zones}
     zone_weights = [len(ranked[z]) for z in zones]
-    patrons = [_Patron(f"p-{n:04d}", *rng.choices(zones, zone_weights, k=2),
-                       activity=min(rng.paretovariate(1.3), 40.0))
-               for n in range(1, PATRONS + 1)]
+    patrons = []
+    for n in range(1, PATRONS + 1):
+        primary, secondary = rng.choices(zones, zone_weights, k=2)
+        patrons.append(_Patron(f"p-{n:04d}", primary, secondary, min(rng.paretovariate(1.3), 40.0)))
     patron_weights = [p.activity for p in patrons]
     days = [START.date() + timedelta(days=n) for n in range((END - START).days + 1)]
     day_weights = [term_weight(d) for d in days]
@@ -108,8 +116,7 @@ def _simulate(records: list[Lendable], seed: str, sessions: int) -> list[Loan]:
         expected = sessions * weight / total_weight
         count = int(expected) + (1 if rng.random() < expected % 1 else 0)
         opening = datetime(day.year, day.month, day.day, 8, tzinfo=UTC)
-        moments = sorted(opening + timedelta(minutes=rng.randrange(13 * 60))
-                         for _ in range(count))
+        moments = sorted(opening + timedelta(minutes=rng.randrange(13 * 60)) for _ in range(count))
         for moment in moments:
             patron = rng.choices(patrons, patron_weights)[0]
             for wanted in _session_books(rng, patron, zones, ranked):
@@ -119,17 +126,31 @@ def _simulate(records: list[Lendable], seed: str, sessions: int) -> list[Loan]:
                 record, barcode = found
                 returned = _return_time(rng, moment)
                 busy_until[barcode] = returned if returned else END + timedelta(days=1)
-                loans.append(Loan(f"L{len(loans) + 1:06d}", barcode, record.record_id,
-                                  patron.pid, moment, returned))
+                loans.append(
+                    Loan(
+                        f"L{len(loans) + 1:06d}",
+                        barcode,
+                        record.record_id,
+                        patron.pid,
+                        moment,
+                        returned,
+                    )
+                )
     return loans
 
 
-def _on_shelf(rng: random.Random, wanted: Lendable, zone: list[Lendable],
-              busy_until: dict[str, datetime], moment: datetime) -> tuple[Lendable, str] | None:
+def _on_shelf(
+    rng: random.Random,
+    wanted: Lendable,
+    zone: list[Lendable],
+    busy_until: dict[str, datetime],
+    moment: datetime,
+) -> tuple[Lendable, str] | None:
     """A free copy of the wanted book, or else (as readers do) of another book on the same
     subject that is on the shelf; None when the reader leaves empty-handed."""
     similar = [r for r in zone if r.cluster == wanted.cluster and r is not wanted]
-    for record in [wanted, *rng.sample(similar, min(2, len(similar)))]:
+    fallback = rng.sample(similar, 1) if similar and rng.random() < 0.5 else []
+    for record in [wanted, *fallback]:
         for barcode in record.barcodes:
             if busy_until.get(barcode, START) <= moment:
                 return record, barcode
@@ -137,22 +158,24 @@ def _on_shelf(rng: random.Random, wanted: Lendable, zone: list[Lendable],
 
 
 def _ranked(records: list[Lendable], rng: random.Random) -> list[Lendable]:
+    """Popularity order within a zone: libraries buy more copies of what is borrowed most,
+    so titles with more copies come first, ties in seeded random order."""
     order = sorted(records, key=lambda r: r.record_id)
     rng.shuffle(order)
-    return order
+    return sorted(order, key=lambda r: -len(r.barcodes))
 
 
 def _zipf_pick(rng: random.Random, ranked: list[Lendable]) -> Lendable:
-    weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(ranked))]
+    weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(ranked))]
     return rng.choices(ranked, weights)[0]
 
 
-def _session_books(rng: random.Random, patron: _Patron, zones: list[str],
-                   ranked: dict[str, list[Lendable]]) -> list[Lendable]:
+def _session_books(
+    rng: random.Random, patron: _Patron, zones: list[str], ranked: dict[str, list[Lendable]]
+) -> list[Lendable]:
     """One visit: a first book from the reader's subjects, sometimes companions beside it."""
     roll = rng.random()
-    zone = patron.primary if roll < 0.75 else patron.secondary if roll < 0.95 else rng.choice(
-        zones)
+    zone = patron.primary if roll < 0.75 else patron.secondary if roll < 0.95 else rng.choice(zones)
     first = _zipf_pick(rng, ranked[zone])
     chosen = [first]
     extra = rng.choices((0, 1, 2), (0.6, 0.28, 0.12))[0]

@@ -15,10 +15,17 @@ from experience_server.demo.topics import Figure
 
 INK = (0.15, 0.15, 0.2)
 GRID = (0.75, 0.75, 0.8)
-PALETTE = ((0.22, 0.42, 0.69), (0.85, 0.45, 0.2), (0.3, 0.6, 0.35), (0.6, 0.3, 0.6),
-           (0.8, 0.7, 0.2), (0.4, 0.6, 0.8))
+PALETTE = (
+    (0.22, 0.42, 0.69),
+    (0.85, 0.45, 0.2),
+    (0.3, 0.6, 0.35),
+    (0.6, 0.3, 0.6),
+    (0.8, 0.7, 0.2),
+    (0.4, 0.6, 0.8),
+)
 CAPTION_HEIGHT = 22.0
 LABEL_SIZE = 7.5
+
 
 class _Canvas:
     """One figure's drawing surface: a shape for vector strokes, a writer for labels."""
@@ -29,23 +36,41 @@ class _Canvas:
         self.writer = pymupdf.TextWriter(page.rect)
         self.font = font
 
-    def label(self, x: float, y: float, text: str, *, size: float = LABEL_SIZE,
-              anchor: str = "center") -> None:
+    def label(
+        self, x: float, y: float, text: str, *, size: float = LABEL_SIZE, anchor: str = "center"
+    ) -> None:
         width = self.font.text_length(text, fontsize=size)
         offset = {"center": width / 2, "right": width, "left": 0.0}[anchor]
         self.writer.append((x - offset, y), text, font=self.font, fontsize=size)
 
-    def line(self, a: tuple[float, float], b: tuple[float, float], *,
-             color: Sequence[float] = INK, width: float = 0.8) -> None:
+    def line(
+        self,
+        a: tuple[float, float],
+        b: tuple[float, float],
+        *,
+        color: Sequence[float] = INK,
+        width: float = 0.8,
+    ) -> None:
         self.shape.draw_line(a, b)
         self.shape.finish(color=color, width=width)
 
-    def arrow(self, a: tuple[float, float], b: tuple[float, float], *,
-              color: Sequence[float] = INK, width: float = 1.0) -> None:
+    def arrow(
+        self,
+        a: tuple[float, float],
+        b: tuple[float, float],
+        *,
+        color: Sequence[float] = INK,
+        width: float = 1.0,
+    ) -> None:
         self.line(a, b, color=color, width=width)
         angle = math.atan2(b[1] - a[1], b[0] - a[0])
-        head = [b, *((b[0] - 6 * math.cos(angle + s), b[1] - 6 * math.sin(angle + s))
-                     for s in (0.4, -0.4))]
+        head = [
+            b,
+            *(
+                (b[0] - 6 * math.cos(angle + s), b[1] - 6 * math.sin(angle + s))
+                for s in (0.4, -0.4)
+            ),
+        ]
         self.shape.draw_polyline(head)
         self.shape.finish(color=color, fill=color, width=0.5, closePath=True)
 
@@ -61,8 +86,14 @@ class _Canvas:
 Drawer = Callable[[_Canvas, Figure, random.Random], None]
 
 
-def draw_figure(page: pymupdf.Page, rect: pymupdf.Rect, figure: Figure, caption: str,
-                font: pymupdf.Font, rng: random.Random) -> None:
+def draw_figure(
+    page: pymupdf.Page,
+    rect: pymupdf.Rect,
+    figure: Figure,
+    caption: str,
+    font: pymupdf.Font,
+    rng: random.Random,
+) -> None:
     """Draw `figure` into `rect` on `page`, its caption centred underneath."""
     plot = pymupdf.Rect(rect.x0, rect.y0, rect.x1, rect.y1 - CAPTION_HEIGHT)
     canvas = _Canvas(page, plot, font)
@@ -111,9 +142,15 @@ def _curve(kind: str, x: np.ndarray) -> np.ndarray:
     return curves[kind](x)
 
 
-_DOMAINS = {"parabola": (-2.0, 2.0), "sine": (0.0, 2 * math.pi), "normal": (-3.5, 3.5),
-            "projectile": (0.0, 1.0), "damped": (0.0, 10.0), "zipf": (1.0, 20.0),
-            "fit": (0.0, 10.0)}
+_DOMAINS = {
+    "parabola": (-2.0, 2.0),
+    "sine": (0.0, 2 * math.pi),
+    "normal": (-3.5, 3.5),
+    "projectile": (0.0, 1.0),
+    "damped": (0.0, 10.0),
+    "zipf": (1.0, 20.0),
+    "fit": (0.0, 10.0),
+}
 
 
 def _line(canvas: _Canvas, figure: Figure, rng: random.Random) -> None:
@@ -140,7 +177,8 @@ def _line(canvas: _Canvas, figure: Figure, rng: random.Random) -> None:
     if kind in ("zipf", "fit"):
         xs = np.linspace(lo, hi, 14)
         ys = _curve(kind, xs) + np.array([rng.uniform(-0.4, 0.4) for _ in xs]) * (
-            0.08 if kind == "zipf" else 1.0)
+            0.08 if kind == "zipf" else 1.0
+        )
         for px, py in to_page(xs, ys):
             canvas.shape.draw_circle((px, py), 1.8)
             canvas.shape.finish(color=INK, fill=PALETTE[1], width=0.3)
@@ -238,8 +276,7 @@ def _flow(canvas: _Canvas, figure: Figure, rng: random.Random) -> None:
         x0 = box.x0 + i * (width + gap)
         cell = pymupdf.Rect(x0, mid - 16, x0 + width, mid + 16)
         canvas.shape.draw_rect(cell, radius=0.2)
-        canvas.shape.finish(color=INK, fill=PALETTE[i % len(PALETTE)], width=0.6,
-                            fill_opacity=0.35)
+        canvas.shape.finish(color=INK, fill=PALETTE[i % len(PALETTE)], width=0.6, fill_opacity=0.35)
         size = LABEL_SIZE
         while canvas.font.text_length(text, fontsize=size) > width - 4 and size > 5:
             size -= 0.5
@@ -255,6 +292,7 @@ def _flow(canvas: _Canvas, figure: Figure, rng: random.Random) -> None:
 def _vectors(canvas: _Canvas, figure: Figure, rng: random.Random) -> None:
     box = _inner(canvas)
     origin = (box.x0 + box.width * 0.35, box.y0 + box.height * 0.62)
+    ends: tuple[tuple[float, float], ...]
     if figure.labels[0] == "u":
         canvas.axes(box)
         u = (origin[0] + box.width * 0.3, origin[1] - box.height * 0.1)
@@ -271,15 +309,20 @@ def _vectors(canvas: _Canvas, figure: Figure, rng: random.Random) -> None:
         down = run / np.linalg.norm(run)
         normal = np.array([down[1], -down[0]])  # perpendicular, pointing away from the slope
         on_slope = np.array(top) + 0.45 * run
-        block = [on_slope + a * down * 14 + b * normal * 18 for a, b in
-                 ((-1, 0), (1, 0), (1, 1), (-1, 1))]
+        block = [
+            on_slope + a * down * 14 + b * normal * 18
+            for a, b in ((-1, 0), (1, 0), (1, 1), (-1, 1))
+        ]
         canvas.shape.draw_polyline([(float(p[0]), float(p[1])) for p in block])
         canvas.shape.finish(color=INK, fill=(0.85, 0.8, 0.7), width=0.6, closePath=True)
         centre = on_slope + normal * 9
         origin = (float(centre[0]), float(centre[1]))
         reach = box.height * 0.45
-        targets = (centre + np.array([0.0, reach]), centre + normal * reach * 0.85,
-                   centre - down * reach * 0.6)
+        targets = (
+            centre + np.array([0.0, reach]),
+            centre + normal * reach * 0.85,
+            centre - down * reach * 0.6,
+        )
         ends = tuple((float(p[0]), float(p[1])) for p in targets)
     for i, (end, name) in enumerate(zip(ends, figure.labels, strict=True)):
         canvas.arrow(origin, end, color=PALETTE[i], width=1.4)

@@ -15,8 +15,13 @@ from experience_server.demo.books import BookSpec
 from experience_server.demo.isbn import make_barcode
 
 LIBRARIES = {"MAIN": "Main Library", "SCI": "Science Library"}
-_FLOORS = {"library-science": 1, "mathematics": 2, "physics": 2, "european-literature": 3,
-           "chinese-literature": 4}
+_FLOORS = {
+    "library-science": 1,
+    "mathematics": 2,
+    "physics": 2,
+    "european-literature": 3,
+    "chinese-literature": 4,
+}
 _PER_SHELF = 24
 _SHELVES = 6
 
@@ -69,13 +74,21 @@ def shelve(specs: list[BookSpec], seed: str) -> dict[str, list[Copy]]:
         copies[spec.key] = []
         for number, (branch, floor) in enumerate(places[spec.key], start=1):
             range_label, shelf = positions[(spec.key, branch, floor)]
-            acquired = f"{spec.year + rng.randrange(2)}-{rng.randint(1, 12):02d}-" \
-                       f"{rng.randint(1, 28):02d}"
-            copies[spec.key].append(Copy(
-                barcode=make_barcode(next(barcodes)), branch=branch, floor=floor,
-                range=range_label, shelf=shelf, copy_number=number, acquired=acquired,
-                missing=spec.key == missing_key and number == len(places[spec.key]),
-            ))
+            acquired = (
+                f"{spec.year + rng.randrange(2)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            )
+            copies[spec.key].append(
+                Copy(
+                    barcode=make_barcode(next(barcodes)),
+                    branch=branch,
+                    floor=floor,
+                    range=range_label,
+                    shelf=shelf,
+                    copy_number=number,
+                    acquired=acquired,
+                    missing=spec.key == missing_key and number == len(places[spec.key]),
+                )
+            )
     return copies
 
 
@@ -85,8 +98,9 @@ def _floor(spec: BookSpec) -> int:
     return _FLOORS[spec.zone]
 
 
-def _positions(specs: list[BookSpec], places: dict[str, list[tuple[str, int]]],
-               rng: random.Random) -> dict[tuple[str, str, int], tuple[str, int]]:
+def _positions(
+    specs: list[BookSpec], places: dict[str, list[tuple[str, int]]], rng: random.Random
+) -> dict[tuple[str, str, int], tuple[str, int]]:
     """Walk each floor in call-number order, leaving room for the rest of the collection."""
     by_floor: dict[tuple[str, int], list[BookSpec]] = {}
     for spec in specs:

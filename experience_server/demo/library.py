@@ -8,6 +8,7 @@ manifest after its digests check out.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -25,8 +26,14 @@ from experience_server.demo.books import BookSpec, book_specs
 from experience_server.demo.circulation import Lendable, Loan, simulate_loans, write_loans_csv
 from experience_server.demo.holdings import Copy, shelve
 from experience_server.demo.isbn import make_isbn13
-from experience_server.demo.manifest import MANIFEST, file_entries, read_valid, sha256_file
-from experience_server.demo.manifest import to_json, write_atomic
+from experience_server.demo.manifest import (
+    MANIFEST,
+    file_entries,
+    read_valid,
+    sha256_file,
+    to_json,
+    write_atomic,
+)
 from experience_server.demo.manuscript import SEED, compose
 from experience_server.demo.marc import ItemUse, catalog_record, write_catalog
 from experience_server.demo.model import DemoBook, DemoChapter, DemoItem, DemoLibrary, DemoRecord
@@ -77,8 +84,9 @@ def _build(root: Path, staging: Path, report: _Reporter) -> tuple[DemoLibrary, l
     ebooks = [s for s in specs if s.ebook]
     report.start(len(ebooks) + 3)
     record_ids = {s.key: str(1_000_001 + n) for n, s in enumerate(specs)}
-    isbns = {s.key: make_isbn13(s.publisher.isbn_prefix, 4_000 + 37 * n)
-             for n, s in enumerate(specs)}
+    isbns = {
+        s.key: make_isbn13(s.publisher.isbn_prefix, 4_000 + 37 * n) for n, s in enumerate(specs)
+    }
     copies = shelve(specs, SEED)
     (staging / BOOKS_DIR).mkdir()
     rendered: dict[str, tuple[str, int, list[DemoChapter], list[int]]] = {}
@@ -89,53 +97,98 @@ def _build(root: Path, staging: Path, report: _Reporter) -> tuple[DemoLibrary, l
         relative = f"{BOOKS_DIR}/{spec.key}.pdf"
         (staging / relative).write_bytes(pdf.data)
         files.append(relative)
-        rendered[spec.key] = (sha256_file(staging / relative), pdf.page_count,
-                              [DemoChapter(label, page) for label, page in pdf.chapters],
-                              pdf.figure_pages)
+        rendered[spec.key] = (
+            sha256_file(staging / relative),
+            pdf.page_count,
+            [DemoChapter(label, page) for label, page in pdf.chapters],
+            pdf.figure_pages,
+        )
     report.step("simulating two years of loans")
-    loans = simulate_loans([Lendable(record_ids[s.key], s.zone, s.cluster,
-                                     tuple(c.barcode for c in copies[s.key] if not c.missing))
-                            for s in specs], SEED)
+    loans = simulate_loans(
+        [
+            Lendable(
+                record_ids[s.key],
+                s.zone,
+                s.cluster,
+                tuple(c.barcode for c in copies[s.key] if not c.missing),
+            )
+            for s in specs
+        ],
+        SEED,
+    )
     write_loans_csv(loans, staging / LOANS_FILE)
     report.step("writing the MARC21 catalog")
     records: list[DemoRecord] = []
     for spec in specs:
-        fields = _record_fields(spec, record_ids[spec.key], isbns[spec.key],
-                                copies[spec.key], loans)
+        record = _record(spec, record_ids[spec.key], isbns[spec.key], copies[spec.key], loans)
         if spec.key in rendered:
             sha, pages, chapters, figure_pages = rendered[spec.key]
+            fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(DemoRecord)}
             fields["page_count"] = pages
-            records.append(DemoBook(**fields, pdf_path=root / BOOKS_DIR / f"{spec.key}.pdf",
-                                    sha256=sha, chapters=chapters, figure_pages=figure_pages))
+            records.append(
+                DemoBook(
+                    **fields,
+                    pdf_path=root / BOOKS_DIR / f"{spec.key}.pdf",
+                    sha256=sha,
+                    chapters=chapters,
+                    figure_pages=figure_pages,
+                )
+            )
         else:
-            records.append(DemoRecord(**fields))
+            records.append(record)
     use = _item_use(loans)
-    write_catalog([catalog_record(spec, record, copies[spec.key], use)
-                   for spec, record in zip(specs, records, strict=True)],
-                  staging / MARC_FILE, staging / MARCXML_FILE)
+    write_catalog(
+        [
+            catalog_record(spec, record, copies[spec.key], use)
+            for spec, record in zip(specs, records, strict=True)
+        ],
+        staging / MARC_FILE,
+        staging / MARCXML_FILE,
+    )
     files += [MARC_FILE, MARCXML_FILE, LOANS_FILE]
     library = DemoLibrary(
-        root=root, books=[r for r in records if isinstance(r, DemoBook)],
+        root=root,
+        books=[r for r in records if isinstance(r, DemoBook)],
         print_only=[r for r in records if not isinstance(r, DemoBook)],
-        marc_path=root / MARC_FILE, marcxml_path=root / MARCXML_FILE,
-        circulation_path=root / LOANS_FILE, loan_count=len(loans),
+        marc_path=root / MARC_FILE,
+        marcxml_path=root / MARCXML_FILE,
+        circulation_path=root / LOANS_FILE,
+        loan_count=len(loans),
     )
     return library, files
 
 
-def _record_fields(spec: BookSpec, record_id: str, isbn: str, copies: list[Copy],
-                   loans: list[Loan]) -> dict[str, object]:
+def _record(
+    spec: BookSpec, record_id: str, isbn: str, copies: list[Copy], loans: list[Loan]
+) -> DemoRecord:
     out_now = {loan.item_barcode for loan in loans if loan.returned_at is None}
-    items = [DemoItem(c.barcode, c.library, c.floor, c.range, c.shelf,
-                      "missing" if c.missing else "on loan" if c.barcode in out_now
-                      else "available") for c in copies]
-    return {
-        "record_id": record_id, "title": spec.title, "subtitle": spec.subtitle,
-        "authors": list(spec.authors), "language": spec.language,
-        "subjects": list(spec.subjects), "call_number": spec.call_number, "isbn": isbn,
-        "publisher": spec.publisher.name, "place": spec.publisher.place, "year": spec.year,
-        "page_count": spec.pages, "zone": spec.zone, "items": items,
-    }
+    items = [
+        DemoItem(
+            c.barcode,
+            c.library,
+            c.floor,
+            c.range,
+            c.shelf,
+            "missing" if c.missing else "on loan" if c.barcode in out_now else "available",
+        )
+        for c in copies
+    ]
+    return DemoRecord(
+        record_id=record_id,
+        title=spec.title,
+        subtitle=spec.subtitle,
+        authors=list(spec.authors),
+        language=spec.language,
+        subjects=list(spec.subjects),
+        call_number=spec.call_number,
+        isbn=isbn,
+        publisher=spec.publisher.name,
+        place=spec.publisher.place,
+        year=spec.year,
+        page_count=spec.pages,
+        zone=spec.zone,
+        items=items,
+    )
 
 
 def _item_use(loans: list[Loan]) -> dict[str, ItemUse]:
@@ -158,8 +211,9 @@ def _install(root: Path, staging: Path, library: DemoLibrary, files: list[str]) 
     (staging / BOOKS_DIR).rename(books)
     for name in (MARC_FILE, MARCXML_FILE, LOANS_FILE):
         os.replace(staging / name, root / name)
-    write_atomic(root / MANIFEST, json.dumps(to_json(library, entries), ensure_ascii=False,
-                                             indent=1))
+    write_atomic(
+        root / MANIFEST, json.dumps(to_json(library, entries), ensure_ascii=False, indent=1)
+    )
     _remove_leftovers(root)
 
 
@@ -186,11 +240,19 @@ class _Reporter:
     """A rich progress bar on stderr when asked for, silence otherwise."""
 
     def __init__(self, enabled: bool) -> None:
-        self._progress = Progress(
-            TextColumn("[bold]demo library[/bold]"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TextColumn("{task.description}"),
-            console=Console(stderr=True), transient=False,
-        ) if enabled else None
+        self._progress = (
+            Progress(
+                TextColumn("[bold]demo library[/bold]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            if enabled
+            else None
+        )
         self._task = -1
         self._started = False
 
@@ -199,8 +261,12 @@ class _Reporter:
             self._progress.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         if self._progress:
             if error is None and self._started:
                 self._progress.advance(self._task)  # type: ignore[arg-type]

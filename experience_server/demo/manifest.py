@@ -34,8 +34,10 @@ def sha256_file(path: Path) -> str:
 
 
 def file_entries(root: Path, relative: list[str]) -> dict[str, dict[str, Any]]:
-    return {rel: {"size": (root / rel).stat().st_size, "sha256": sha256_file(root / rel)}
-            for rel in relative}
+    return {
+        rel: {"size": (root / rel).stat().st_size, "sha256": sha256_file(root / rel)}
+        for rel in relative
+    }
 
 
 def to_json(library: DemoLibrary, files: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -85,18 +87,35 @@ def write_atomic(path: Path, text: str) -> None:
 
 def _record_json(record: DemoRecord, root: Path) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "record_id": record.record_id, "title": record.title, "subtitle": record.subtitle,
-        "authors": record.authors, "language": record.language, "subjects": record.subjects,
-        "call_number": record.call_number, "isbn": record.isbn,
-        "publisher": record.publisher, "place": record.place, "year": record.year,
-        "page_count": record.page_count, "zone": record.zone,
-        "items": [{"barcode": i.barcode, "library": i.library, "floor": i.floor,
-                   "range": i.range, "shelf": i.shelf, "status": i.status}
-                  for i in record.items],
+        "record_id": record.record_id,
+        "title": record.title,
+        "subtitle": record.subtitle,
+        "authors": record.authors,
+        "language": record.language,
+        "subjects": record.subjects,
+        "call_number": record.call_number,
+        "isbn": record.isbn,
+        "publisher": record.publisher,
+        "place": record.place,
+        "year": record.year,
+        "page_count": record.page_count,
+        "zone": record.zone,
+        "items": [
+            {
+                "barcode": i.barcode,
+                "library": i.library,
+                "floor": i.floor,
+                "range": i.range,
+                "shelf": i.shelf,
+                "status": i.status,
+            }
+            for i in record.items
+        ],
     }
     if isinstance(record, DemoBook):
         data |= {
-            "pdf": record.pdf_path.relative_to(root).as_posix(), "sha256": record.sha256,
+            "pdf": record.pdf_path.relative_to(root).as_posix(),
+            "sha256": record.sha256,
             "chapters": [{"title": c.title, "page": c.page} for c in record.chapters],
             "figure_pages": record.figure_pages,
         }
@@ -105,31 +124,50 @@ def _record_json(record: DemoRecord, root: Path) -> dict[str, Any]:
 
 def _record_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {
-        "record_id": str(data["record_id"]), "title": str(data["title"]),
-        "subtitle": data["subtitle"], "authors": [str(a) for a in data["authors"]],
-        "language": str(data["language"]), "subjects": [str(s) for s in data["subjects"]],
-        "call_number": str(data["call_number"]), "isbn": str(data["isbn"]),
-        "publisher": str(data["publisher"]), "place": str(data["place"]),
-        "year": int(data["year"]), "page_count": int(data["page_count"]),
+        "record_id": str(data["record_id"]),
+        "title": str(data["title"]),
+        "subtitle": data["subtitle"],
+        "authors": [str(a) for a in data["authors"]],
+        "language": str(data["language"]),
+        "subjects": [str(s) for s in data["subjects"]],
+        "call_number": str(data["call_number"]),
+        "isbn": str(data["isbn"]),
+        "publisher": str(data["publisher"]),
+        "place": str(data["place"]),
+        "year": int(data["year"]),
+        "page_count": int(data["page_count"]),
         "zone": str(data["zone"]),
-        "items": [DemoItem(str(i["barcode"]), str(i["library"]), int(i["floor"]),
-                           str(i["range"]), int(i["shelf"]), str(i["status"]))
-                  for i in data["items"]],
+        "items": [
+            DemoItem(
+                str(i["barcode"]),
+                str(i["library"]),
+                int(i["floor"]),
+                str(i["range"]),
+                int(i["shelf"]),
+                str(i["status"]),
+            )
+            for i in data["items"]
+        ],
     }
 
 
 def _library(root: Path, data: dict[str, Any]) -> DemoLibrary:
     books = [
         DemoBook(
-            **_record_fields(b), pdf_path=root / b["pdf"], sha256=str(b["sha256"]),
+            **_record_fields(b),
+            pdf_path=root / b["pdf"],
+            sha256=str(b["sha256"]),
             chapters=[DemoChapter(str(c["title"]), int(c["page"])) for c in b["chapters"]],
             figure_pages=[int(p) for p in b["figure_pages"]],
         )
         for b in data["books"]
     ]
     return DemoLibrary(
-        root=root, books=books,
+        root=root,
+        books=books,
         print_only=[DemoRecord(**_record_fields(r)) for r in data["print_only"]],
-        marc_path=root / data["marc"], marcxml_path=root / data["marcxml"],
-        circulation_path=root / data["circulation"], loan_count=int(data["loan_count"]),
+        marc_path=root / data["marc"],
+        marcxml_path=root / data["marcxml"],
+        circulation_path=root / data["circulation"],
+        loan_count=int(data["loan_count"]),
     )

@@ -12,8 +12,16 @@ from experience_server.demo.texts import ChapterText, chapter_text, voice
 from experience_server.demo.topics import Figure, Topic
 
 # Paragraphs that fill a 6 x 9 in page, by voice (measured); other sizes scale by area.
-_PARAGRAPHS_PER_PAGE = {"en-lit": 3.5, "en-sci": 3.9, "de-lit": 4.4, "fr-lit": 5.0,
-                        "zh-lit": 5.3, "zh-sci": 4.3, "ja-lit": 3.4, "ja-sci": 3.4}
+_PARAGRAPHS_PER_PAGE = {
+    "en-lit": 3.5,
+    "en-sci": 3.9,
+    "de-lit": 4.4,
+    "fr-lit": 5.0,
+    "zh-lit": 5.3,
+    "zh-sci": 4.3,
+    "ja-lit": 3.4,
+    "ja-sci": 3.4,
+}
 _TRADE_TEXT_AREA = (432 - 108) * (648 - 114)
 SEED = "readingroom-demo-1"
 
@@ -79,21 +87,29 @@ def compose(spec: BookSpec, isbn: str, topics: dict[str, Topic]) -> Manuscript:
         for j in range(figure_count):
             figure = topic.figures[figure_counter % len(topic.figures)]
             figure_counter += 1
-            placed.append(PlacedFigure(figure, _caption(chapter_lang, i + 1, j + 1,
-                                                        figure.caption)))
-        chapters.append(Chapter(text, chapter_lang, _chapter_label(lang, i + 1, title),
-                                placed))
+            placed.append(
+                PlacedFigure(figure, _caption(chapter_lang, i + 1, j + 1, figure.caption))
+            )
+        chapters.append(Chapter(text, chapter_lang, _chapter_label(lang, i + 1, title), placed))
     return Manuscript(
-        key=spec.key, title=spec.title, subtitle=spec.subtitle,
-        authors=[display_name(a) for a in spec.authors], lang=lang,
-        publisher=spec.publisher.name, place=spec.publisher.place, year=spec.year,
-        edition=spec.edition, isbn=isbn, subjects=list(spec.subjects),
-        page_size=spec.page_size, chapters=chapters,
+        key=spec.key,
+        title=spec.title,
+        subtitle=spec.subtitle,
+        authors=[display_name(a) for a in spec.authors],
+        lang=lang,
+        publisher=spec.publisher.name,
+        place=spec.publisher.place,
+        year=spec.year,
+        edition=spec.edition,
+        isbn=isbn,
+        subjects=list(spec.subjects),
+        page_size=spec.page_size,
+        chapters=chapters,
     )
 
 
 def display_name(heading: str) -> str:
-    """"Hartmann, Clara" -> "Clara Hartmann"; names without a comma stay as they are."""
+    """ "Hartmann, Clara" -> "Clara Hartmann"; names without a comma stay as they are."""
     surname, _, forenames = heading.partition(", ")
     return f"{forenames} {surname}" if forenames else surname
 
@@ -126,8 +142,13 @@ def _chapter_label(lang: str, number: int, title: str) -> str:
 
 
 def chapter_heading(lang: str, number: int) -> str:
-    return {"en": f"Chapter {number}", "de": f"Kapitel {number}", "fr": f"Chapitre {number}",
-            "zh": f"第{chinese_number(number)}章", "ja": f"第{number}章"}[lang]
+    return {
+        "en": f"Chapter {number}",
+        "de": f"Kapitel {number}",
+        "fr": f"Chapitre {number}",
+        "zh": f"第{chinese_number(number)}章",
+        "ja": f"第{number}章",
+    }[lang]
 
 
 def _caption(lang: str, chapter: int, number: int, text: str) -> str:

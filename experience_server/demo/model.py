@@ -113,4 +113,3 @@ class DemoLibrary:
         for record in self.records:
             grouped.setdefault(record.zone, []).append(record)
         return grouped
-

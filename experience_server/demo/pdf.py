@@ -63,8 +63,8 @@ def render_pdf(book: Manuscript) -> PdfBook:
     """Write `book` as a PDF and report its page count, chapter pages and figure pages."""
     buffer, layout = _flow_body(book)
     with _open(buffer) as doc:
-        for page in doc:
-            page.wrap_contents()  # Story pages leave a flipped matrix active
+        for number in range(doc.page_count):
+            doc[number].wrap_contents()  # Story pages leave a flipped matrix active
         fonts = _Fonts()
         _title_page(doc[0], book)
         _contents_page(doc[1], book, layout)
@@ -108,7 +108,7 @@ def _flow_body(book: Manuscript) -> tuple[bytes, _Layout]:
     out = io.BytesIO()
     writer = pymupdf.DocumentWriter(out)
     page_rect = pymupdf.Rect(0, 0, *book.page_size)
-    where = page_rect + (MARGIN_X, MARGIN_TOP, -MARGIN_X, -MARGIN_BOTTOM)
+    where = _inset(page_rect, MARGIN_TOP)
     layout = _Layout()
     for _ in range(2):  # title page and contents, filled in afterwards
         writer.begin_page(page_rect)
@@ -150,24 +150,31 @@ def _recorder(layout: _Layout, index: int, page: int, chapter: Chapter) -> objec
 
 def _chapter_html(index: int, chapter: Chapter) -> str:
     text = chapter.text
-    parts = [f'<div lang="{chapter.lang}"><h1 id="ch-{index}"><span class="number">'
-             f"{html.escape(chapter_heading(chapter.lang, text.number))}</span><br/>"
-             f"{html.escape(text.title)}</h1>"]
+    parts = [
+        f'<div lang="{chapter.lang}"><h1 id="ch-{index}"><span class="number">'
+        f"{html.escape(chapter_heading(chapter.lang, text.number))}</span><br/>"
+        f"{html.escape(text.title)}</h1>"
+    ]
     if text.epigraph:
         parts.append(f"<blockquote>{html.escape(text.epigraph)}</blockquote>")
     figures = list(enumerate(chapter.figures))
     for s, section in enumerate(text.sections):
-        parts.append(f'<h2 id="s-{index}-{s}">{text.number}.{s + 1} '
-                     f"{html.escape(section.heading)}</h2>")
+        parts.append(
+            f'<h2 id="s-{index}-{s}">{text.number}.{s + 1} {html.escape(section.heading)}</h2>'
+        )
         for p, paragraph in enumerate(section.paragraphs):
             css_class = ' class="first"' if p == 0 else ""
             parts.append(f"<p{css_class}>{html.escape(paragraph)}</p>")
             if p == min(1, len(section.paragraphs) - 1) and figures and s >= figures[0][0]:
                 number, _ = figures.pop(0)
-                parts.append(f'<div class="figure" id="fig-{index}-{number}" '
-                             f'style="height:{FIGURE_HEIGHT:.0f}px"></div>')
-    parts.extend(f'<div class="figure" id="fig-{index}-{number}" '
-                 f'style="height:{FIGURE_HEIGHT:.0f}px"></div>' for number, _ in figures)
+                parts.append(
+                    f'<div class="figure" id="fig-{index}-{number}" '
+                    f'style="height:{FIGURE_HEIGHT:.0f}px"></div>'
+                )
+    parts.extend(
+        f'<div class="figure" id="fig-{index}-{number}" style="height:{FIGURE_HEIGHT:.0f}px"></div>'
+        for number, _ in figures
+    )
     parts.append("</div>")
     return "".join(parts)
 
@@ -177,42 +184,56 @@ def _title_page(page: pymupdf.Page, book: Manuscript) -> None:
     authors = html.escape(", ".join(book.authors))
     subtitle = f"<p class='sub'>{html.escape(book.subtitle)}</p>" if book.subtitle else ""
     edition = f"<p class='ed'>{html.escape(book.edition)}</p>" if book.edition else ""
-    top = (f"<div lang='{book.lang}'><p class='t'>{html.escape(book.title)}</p>{subtitle}"
-           f"{edition}<p class='a'>{authors}</p></div>")
-    css = ("p { text-align: center; font-family: sans-serif; margin: 0 0 10pt 0; }"
-           ".t { font-size: 24pt; font-weight: bold; line-height: 1.2; }"
-           ".sub { font-size: 14pt; } .ed { font-size: 10pt; font-style: italic; }"
-           ".a { font-size: 13pt; margin-top: 36pt; font-family: serif; }"
-           ".p { font-size: 10pt; font-family: serif; margin: 0; }")
-    page.insert_htmlbox(pymupdf.Rect(MARGIN_X, height * 0.2, width - MARGIN_X, height * 0.7),
-                        top, css=css)
-    imprint = (f"<div lang='{book.lang}'><p class='p'>{html.escape(book.publisher)}</p>"
-               f"<p class='p'>{html.escape(book.place)} · {book.year}</p>"
-               f"<p class='p'>ISBN {book.isbn}</p></div>")
-    page.insert_htmlbox(pymupdf.Rect(MARGIN_X, height - 130, width - MARGIN_X, height - 50),
-                        imprint, css=css)
+    top = (
+        f"<div lang='{book.lang}'><p class='t'>{html.escape(book.title)}</p>{subtitle}"
+        f"{edition}<p class='a'>{authors}</p></div>"
+    )
+    css = (
+        "p { text-align: center; font-family: sans-serif; margin: 0 0 10pt 0; }"
+        ".t { font-size: 24pt; font-weight: bold; line-height: 1.2; }"
+        ".sub { font-size: 14pt; } .ed { font-size: 10pt; font-style: italic; }"
+        ".a { font-size: 13pt; margin-top: 36pt; font-family: serif; }"
+        ".p { font-size: 10pt; font-family: serif; margin: 0; }"
+    )
+    page.insert_htmlbox(
+        pymupdf.Rect(MARGIN_X, height * 0.2, width - MARGIN_X, height * 0.7), top, css=css
+    )
+    imprint = (
+        f"<div lang='{book.lang}'><p class='p'>{html.escape(book.publisher)}</p>"
+        f"<p class='p'>{html.escape(book.place)} · {book.year}</p>"
+        f"<p class='p'>ISBN {book.isbn}</p></div>"
+    )
+    page.insert_htmlbox(
+        pymupdf.Rect(MARGIN_X, height - 130, width - MARGIN_X, height - 50), imprint, css=css
+    )
 
 
-_CONTENTS = {"en": "Contents", "de": "Inhalt", "fr": "Table des matières", "zh": "目录",
-             "ja": "目次"}
+_CONTENTS = {
+    "en": "Contents",
+    "de": "Inhalt",
+    "fr": "Table des matières",
+    "zh": "目录",
+    "ja": "目次",
+}
 
 
 def _contents_page(page: pymupdf.Page, book: Manuscript, layout: _Layout) -> None:
     rows = "".join(
         f"<tr><td class='c'>{html.escape(chapter.label)}</td>"
         f"<td class='n'>{layout.chapter_pages[i]}</td></tr>"
-        for i, chapter in enumerate(book.chapters))
-    body = (f"<div lang='{book.lang}'><h1>{_CONTENTS[book.lang]}</h1>"
-            f"<table>{rows}</table></div>")
-    css = ("h1 { font-family: sans-serif; font-size: 17pt; margin: 0 0 18pt 0; }"
-           "table { width: 100%; } td { font-family: serif; font-size: 10.5pt; "
-           "padding: 3pt 0 3pt 0; } td.n { text-align: right; }")
-    rect = page.rect + (MARGIN_X, MARGIN_TOP + 30, -MARGIN_X, -MARGIN_BOTTOM)
+        for i, chapter in enumerate(book.chapters)
+    )
+    body = f"<div lang='{book.lang}'><h1>{_CONTENTS[book.lang]}</h1><table>{rows}</table></div>"
+    css = (
+        "h1 { font-family: sans-serif; font-size: 17pt; margin: 0 0 18pt 0; }"
+        "table { width: 100%; } td { font-family: serif; font-size: 10.5pt; "
+        "padding: 3pt 0 3pt 0; } td.n { text-align: right; }"
+    )
+    rect = _inset(page.rect, MARGIN_TOP + 30)
     page.insert_htmlbox(rect, body, css=css)
 
 
-def _running_heads(doc: pymupdf.Document, book: Manuscript, layout: _Layout,
-                   fonts: _Fonts) -> None:
+def _running_heads(doc: pymupdf.Document, book: Manuscript, layout: _Layout, fonts: _Fonts) -> None:
     """Verso pages carry the book's title, recto pages the chapter's; folios at the foot.
     A chapter's opening page has no head, as in print."""
     for offset, chapter_index in enumerate(layout.page_chapter):
@@ -222,22 +243,28 @@ def _running_heads(doc: pymupdf.Document, book: Manuscript, layout: _Layout,
         writer = pymupdf.TextWriter(page.rect)
         folio = str(number)
         font = fonts.for_text(folio)
-        writer.append(((width - font.text_length(folio, fontsize=9)) / 2, height - 30), folio,
-                      font=font, fontsize=9)
+        writer.append(
+            ((width - font.text_length(folio, fontsize=9)) / 2, height - 30),
+            folio,
+            font=font,
+            fontsize=9,
+        )
         if number not in layout.chapter_pages:
             head = book.title if number % 2 == 0 else book.chapters[chapter_index].label
             font = fonts.for_text(head)
             size = 8.5
             while font.text_length(head, fontsize=size) > width - 2 * MARGIN_X and size > 6:
                 size -= 0.5
-            x = MARGIN_X if number % 2 == 0 else width - MARGIN_X - font.text_length(
-                head, fontsize=size)
+            x = (
+                MARGIN_X
+                if number % 2 == 0
+                else width - MARGIN_X - font.text_length(head, fontsize=size)
+            )
             writer.append((x, 36), head, font=font, fontsize=size)
         writer.write_text(page, color=(0.35, 0.35, 0.4))
 
 
-def _figures(doc: pymupdf.Document, book: Manuscript, layout: _Layout,
-             fonts: _Fonts) -> list[int]:
+def _figures(doc: pymupdf.Document, book: Manuscript, layout: _Layout, fonts: _Fonts) -> list[int]:
     pages: list[int] = []
     rng = random.Random(f"figures:{book.key}")
     for index, chapter in enumerate(book.chapters):
@@ -248,6 +275,12 @@ def _figures(doc: pymupdf.Document, book: Manuscript, layout: _Layout,
             draw_figure(doc[page_number - 1], rect, placed.figure, placed.caption, font, rng)
             pages.append(page_number)
     return pages
+
+
+def _inset(rect: pymupdf.Rect, top: float) -> pymupdf.Rect:
+    return pymupdf.Rect(
+        rect.x0 + MARGIN_X, rect.y0 + top, rect.x1 - MARGIN_X, rect.y1 - MARGIN_BOTTOM
+    )
 
 
 def _metadata(book: Manuscript) -> dict[str, str]:

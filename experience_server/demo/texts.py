@@ -44,14 +44,21 @@ def voice(key: str) -> Voice:
 
 
 def chapter_text(
-    rng: random.Random, topic: Topic, number: int, title: str, paragraphs: int,
-    *, epigraph: str | None = None,
+    rng: random.Random,
+    topic: Topic,
+    number: int,
+    title: str,
+    paragraphs: int,
+    *,
+    epigraph: str | None = None,
 ) -> ChapterText:
     """A chapter of `paragraphs` paragraphs in two to four titled sections."""
     spoken = voice(topic.voice)
     section_count = max(1, min(4, paragraphs // 4))
-    sizes = [paragraphs // section_count + (1 if i < paragraphs % section_count else 0)
-             for i in range(section_count)]
+    sizes = [
+        paragraphs // section_count + (1 if i < paragraphs % section_count else 0)
+        for i in range(section_count)
+    ]
     headings: list[str] = []
     sections: list[Section] = []
     for size in sizes:
@@ -142,22 +149,18 @@ _EN_LIT = (
 )
 
 _EN_SCI = (
-    "{concept} is one of the ideas that every student of {field} meets early and keeps "
-    "using.",
+    "{concept} is one of the ideas that every student of {field} meets early and keeps using.",
     "Before we state {law} formally, it helps to look at a concrete case.",
-    "The {adj} point here is that {concept} and {concept2} are two views of the same "
-    "situation.",
+    "The {adj} point here is that {concept} and {concept2} are two views of the same situation.",
     "In the classroom, {concept} is best introduced through {application}.",
-    "A common mistake is to confuse {concept} with {concept2}; the examples below keep them "
-    "apart.",
+    "A common mistake is to confuse {concept} with {concept2}; the examples below keep them apart.",
     "{law} tells us what must stay the same, not how we get there.",
     "Students who can sketch {concept} by hand usually find the formal treatment easier.",
     "We will return to {concept} when we discuss {application}.",
     "The exercises at the end of the chapter practise {skill}.",
     "Historically, {concept} was developed to solve practical problems in {application}.",
     "Once this is clear, {concept} follows with very little extra work.",
-    "A good test of understanding is to explain {concept} to someone who has never met "
-    "{field}.",
+    "A good test of understanding is to explain {concept} to someone who has never met {field}.",
     "The figure in this chapter shows the idea at a glance; the text fills in the details.",
     "In practice, {skill} is where most of the time goes, so it pays to be systematic.",
 )
