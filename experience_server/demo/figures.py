@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 import pymupdf
@@ -329,12 +330,14 @@ def _vectors(canvas: _Canvas, figure: Figure, rng: random.Random) -> None:
         canvas.label(end[0] + 4, end[1] - 4, name, anchor="left")
 
 
-_DRAWERS: dict[str, Drawer] = {
-    "bar": _bar,
-    "line": _line,
-    "timeline": _timeline,
-    "network": _network,
-    "tree": _tree,
-    "flow": _flow,
-    "vectors": _vectors,
-}
+_DRAWERS: Mapping[str, Drawer] = MappingProxyType(
+    {
+        "bar": _bar,
+        "line": _line,
+        "timeline": _timeline,
+        "network": _network,
+        "tree": _tree,
+        "flow": _flow,
+        "vectors": _vectors,
+    }
+)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from experience_server.demo.topics import Topic
 from experience_server.demo.worked import worked_example
@@ -244,13 +246,15 @@ _JA_SCI = (
     "この点が分かれば、後の内容はずっと理解しやすくなる。",
 )
 
-_VOICES: dict[str, Voice] = {
-    "en-lit": Voice("en", " ", _EN_LIT, "{theme} and {theme2}"),
-    "en-sci": Voice("en", " ", _EN_SCI, "{heading}"),
-    "de-lit": Voice("de", " ", _DE_LIT, "{heading}"),
-    "fr-lit": Voice("fr", " ", _FR_LIT, "{heading}"),
-    "zh-lit": Voice("zh", "", _ZH_LIT, "{theme}与{theme2}"),
-    "zh-sci": Voice("zh", "", _ZH_SCI, "{heading}"),
-    "ja-lit": Voice("ja", "", _JA_LIT, "{theme}と{theme2}"),
-    "ja-sci": Voice("ja", "", _JA_SCI, "{heading}"),
-}
+_VOICES: Mapping[str, Voice] = MappingProxyType(
+    {
+        "en-lit": Voice("en", " ", _EN_LIT, "{theme} and {theme2}"),
+        "en-sci": Voice("en", " ", _EN_SCI, "{heading}"),
+        "de-lit": Voice("de", " ", _DE_LIT, "{heading}"),
+        "fr-lit": Voice("fr", " ", _FR_LIT, "{heading}"),
+        "zh-lit": Voice("zh", "", _ZH_LIT, "{theme}与{theme2}"),
+        "zh-sci": Voice("zh", "", _ZH_SCI, "{heading}"),
+        "ja-lit": Voice("ja", "", _JA_LIT, "{theme}と{theme2}"),
+        "ja-sci": Voice("ja", "", _JA_SCI, "{heading}"),
+    }
+)

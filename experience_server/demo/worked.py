@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from experience_server.demo.isbn import isbn13_check_digit
 
@@ -143,15 +144,17 @@ def _library_ja(rng: random.Random) -> str:
     )
 
 
-_EXAMPLES: dict[str, Worked] = {
-    "linear-algebra": _linear_algebra,
-    "calculus": _calculus,
-    "statistics": _statistics,
-    "mechanics": _mechanics,
-    "optics": _optics,
-    "library": _library,
-    "retrieval": _retrieval,
-    "calculus-zh": _calculus_zh,
-    "library-zh": _library_zh,
-    "library-ja": _library_ja,
-}
+_EXAMPLES: Mapping[str, Worked] = MappingProxyType(
+    {
+        "linear-algebra": _linear_algebra,
+        "calculus": _calculus,
+        "statistics": _statistics,
+        "mechanics": _mechanics,
+        "optics": _optics,
+        "library": _library,
+        "retrieval": _retrieval,
+        "calculus-zh": _calculus_zh,
+        "library-zh": _library_zh,
+        "library-ja": _library_ja,
+    }
+)
