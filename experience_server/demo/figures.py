@@ -246,11 +246,16 @@ def _tree(canvas: _Canvas, figure: Figure, rng: random.Random) -> None:
     middle, leaves = rest[:branches], rest[branches:]
     levels = (box.y0 + 8, box.y0 + box.height / 2, box.y1 - 6)
 
+    room = box.width / max(len(leaves), branches) - 4  # widest a box may be
+
     def node(x: float, y: float, text: str) -> None:
-        width = max(canvas.font.text_length(text, fontsize=LABEL_SIZE) + 10, 26)
+        size = LABEL_SIZE
+        while canvas.font.text_length(text, fontsize=size) + 6 > room and size > 4.5:
+            size -= 0.5
+        width = max(canvas.font.text_length(text, fontsize=size) + 6, 22)
         canvas.shape.draw_rect(pymupdf.Rect(x - width / 2, y - 9, x + width / 2, y + 5))
         canvas.shape.finish(color=INK, fill=(0.93, 0.94, 0.98), width=0.6)
-        canvas.label(x, y, text)
+        canvas.label(x, y, text, size=size)
 
     top = (box.x0 + box.width / 2, levels[0])
     mids = [(box.x0 + (i + 0.5) * box.width / branches, levels[1]) for i in range(branches)]

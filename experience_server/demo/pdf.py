@@ -35,7 +35,7 @@ h1 span.number { font-size: 10pt; font-weight: normal; color: #555; }
 h2 { font-family: sans-serif; font-size: 11.5pt; font-weight: bold; margin: 12pt 0 5pt 0; }
 blockquote { font-style: italic; font-size: 9.5pt; margin: 0 24pt 14pt 24pt;
              text-align: left; color: #333; }
-div.figure { margin: 8pt 0 8pt 0; }
+table.figure { width: 100%; margin: 8pt 0 8pt 0; }
 """
 
 _CJK_CSS = "body { text-indent: 0; } p { text-indent: 2em; } p.first { text-indent: 2em; }"
@@ -167,16 +167,19 @@ def _chapter_html(index: int, chapter: Chapter) -> str:
             parts.append(f"<p{css_class}>{html.escape(paragraph)}</p>")
             if p == min(1, len(section.paragraphs) - 1) and figures and s >= figures[0][0]:
                 number, _ = figures.pop(0)
-                parts.append(
-                    f'<div class="figure" id="fig-{index}-{number}" '
-                    f'style="height:{FIGURE_HEIGHT:.0f}px"></div>'
-                )
-    parts.extend(
-        f'<div class="figure" id="fig-{index}-{number}" style="height:{FIGURE_HEIGHT:.0f}px"></div>'
-        for number, _ in figures
-    )
+                parts.append(_figure_slot(index, number))
+    parts.extend(_figure_slot(index, number) for number, _ in figures)
     parts.append("</div>")
     return "".join(parts)
+
+
+def _figure_slot(chapter: int, number: int) -> str:
+    """Room for a figure drawn later. A table cell, because Story moves a row that does not
+    fit to the next page, while an empty block would run off the bottom of this one."""
+    return (
+        f'<table class="figure"><tr><td id="fig-{chapter}-{number}" '
+        f'style="height:{FIGURE_HEIGHT:.0f}px">&#160;</td></tr></table>'
+    )
 
 
 def _title_page(page: pymupdf.Page, book: Manuscript) -> None:
@@ -270,9 +273,12 @@ def _figures(doc: pymupdf.Document, book: Manuscript, layout: _Layout, fonts: _F
     for index, chapter in enumerate(book.chapters):
         for number, placed in enumerate(chapter.figures):
             page_number, rect = layout.figures[f"fig-{index}-{number}"]
+            page = doc[page_number - 1]
+            if rect.y1 > page.rect.y1 - MARGIN_BOTTOM + 1 or rect.height < FIGURE_HEIGHT - 1:
+                raise RuntimeError(f"figure {index + 1}.{number + 1} of {book.key} does not fit")
             rect = pymupdf.Rect(rect.x0 + 10, rect.y0, rect.x1 - 10, rect.y1)
             font = fonts.for_text("".join(placed.figure.labels) + placed.caption)
-            draw_figure(doc[page_number - 1], rect, placed.figure, placed.caption, font, rng)
+            draw_figure(page, rect, placed.figure, placed.caption, font, rng)
             pages.append(page_number)
     return pages
 

@@ -137,7 +137,10 @@ def test_figures_are_vector_drawings(library: DemoLibrary) -> None:
         for doc in _open(book):
             for number in book.figure_pages:
                 page = doc[number - 1]
-                assert page.get_drawings(), f"{book.title} p.{number}"
+                drawings = page.get_drawings()
+                assert drawings, f"{book.title} p.{number}"
+                text_area = pymupdf.Rect(40, 40, page.rect.x1 - 40, page.rect.y1 - 40)
+                assert all(d["rect"] in text_area for d in drawings), "figure stays on the page"
                 assert not page.get_images(), "figures are vectors, not pictures"
             plain = next(
                 n
