@@ -36,10 +36,10 @@ class Topic:
 
 def all_topics() -> dict[str, Topic]:
     """Every topic by key; built on demand so importing the package does no work."""
-    from experience_server.demo.topics import east_asia, literature, science
+    from experience_server.demo.topics import continental, east_asia, literature, science
 
     topics: dict[str, Topic] = {}
-    for module in (literature, science, east_asia):
+    for module in (literature, continental, science, east_asia):
         for topic in module.topics():
             if topic.key in topics:
                 raise ValueError(f"duplicate demo topic {topic.key!r}")
