@@ -1,0 +1,351 @@
+"""The embedded catalog: records, identifiers and print items in SQLite, searched through two
+FTS5 indexes.
+
+- `catalog_fts` uses the trigram tokenizer: any substring of three characters or more
+  matches, which serves Latin words and Chinese/Japanese text alike, no dictionary needed.
+- Trigrams cannot match one- or two-character queries, and two-character words are the
+  commonest in Chinese (历史, 红楼) and Japanese (東京). `catalog_fts_short` indexes every
+  CJK character and character bigram (plus every other word) as tokens for those.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from catalog_adapter.errors import InvalidQuery, RecordNotFound
+from catalog_adapter.licences import parse_licence
+from catalog_adapter.marc_mapping import normalise_identifier
+from catalog_adapter.records import (
+    SEARCH_FIELDS,
+    CatalogRecord,
+    Identifier,
+    Item,
+    SearchField,
+    SearchHit,
+    SearchPage,
+)
+from catalog_adapter.sqlite import Connections
+from catalog_adapter.text import is_cjk, normalise, query_terms, short_index_text
+
+MAX_QUERY_CHARS = 500
+MAX_QUERY_PARTS = 16
+COUNT_CAP = 10_000
+_COLUMNS = {"title": "title", "author": "authors", "subject": "subjects"}
+_WEIGHTS = "10.0, 4.0, 3.0, 1.0"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS catalog_records (
+    pk INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    control_number TEXT,
+    title TEXT NOT NULL,
+    authors TEXT NOT NULL,
+    subjects TEXT NOT NULL,
+    call_number TEXT,
+    publisher TEXT,
+    year TEXT,
+    language TEXT,
+    summary TEXT,
+    book_id TEXT,
+    licence TEXT NOT NULL,
+    subject_key TEXT,
+    marc TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS catalog_records_book ON catalog_records(book_id);
+CREATE TABLE IF NOT EXISTS catalog_identifiers (
+    value TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    record_pk INTEGER NOT NULL REFERENCES catalog_records(pk) ON DELETE CASCADE,
+    PRIMARY KEY (value, scheme, record_pk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS catalog_identifiers_record ON catalog_identifiers(record_pk);
+CREATE TABLE IF NOT EXISTS catalog_items (
+    item_id TEXT PRIMARY KEY,
+    record_pk INTEGER NOT NULL REFERENCES catalog_records(pk) ON DELETE CASCADE,
+    barcode TEXT,
+    library TEXT,
+    location TEXT,
+    call_number TEXT,
+    status TEXT,
+    source TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS catalog_items_record ON catalog_items(record_pk);
+CREATE VIRTUAL TABLE IF NOT EXISTS catalog_fts USING fts5(
+    title, authors, subjects, extra, tokenize='trigram');
+CREATE VIRTUAL TABLE IF NOT EXISTS catalog_fts_short USING fts5(
+    title, authors, subjects, extra, tokenize='unicode61 remove_diacritics 2',
+    detail='column');
+"""
+
+
+def _fts_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+class EmbeddedCatalog:
+    """The default catalog adapter; also the target of MARC imports and OAI-PMH harvests."""
+
+    def __init__(self, database: Path) -> None:
+        self._conns = Connections(database)
+        self._conns.get().executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._conns.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conns.get()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def upsert(self, records: Sequence[tuple[CatalogRecord, list[str]]]) -> tuple[int, int]:
+        """Insert or replace records by id, in one transaction: (new, updated)."""
+        new = updated = 0
+        now = time.time()
+        with self.transaction() as conn:
+            for record, alternates in records:
+                row = conn.execute("SELECT pk FROM catalog_records WHERE id = ?",
+                                   (record.id,)).fetchone()
+                if row is None:
+                    pk = self._insert(conn, record, now)
+                    new += 1
+                else:
+                    pk = row[0]
+                    self._update(conn, pk, record, now)
+                    updated += 1
+                self._index(conn, pk, record, alternates)
+        return new, updated
+
+    def _values(self, record: CatalogRecord, now: float) -> tuple[Any, ...]:
+        return (
+            record.control_number, record.title, json.dumps(record.authors, ensure_ascii=False),
+            json.dumps(record.subjects, ensure_ascii=False), record.call_number,
+            record.publisher, record.year, record.language, record.summary, record.book_id,
+            record.licence, record.primary_subject,
+            json.dumps(record.marc, ensure_ascii=False) if record.marc is not None else None,
+            now,
+        )
+
+    def _insert(self, conn: sqlite3.Connection, record: CatalogRecord, now: float) -> int:
+        cursor = conn.execute(
+            "INSERT INTO catalog_records (id, control_number, title, authors, subjects, "
+            "call_number, publisher, year, language, summary, book_id, licence, subject_key, "
+            "marc, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.id, *self._values(record, now)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _update(self, conn: sqlite3.Connection, pk: int, record: CatalogRecord, now: float) -> None:
+        conn.execute(
+            "UPDATE catalog_records SET control_number=?, title=?, authors=?, subjects=?, "
+            "call_number=?, publisher=?, year=?, language=?, summary=?, "
+            "book_id=COALESCE(?, book_id), licence=?, subject_key=?, marc=?, updated_at=? "
+            "WHERE pk=?",
+            (*self._values(record, now), pk),
+        )
+        for table in ("catalog_fts", "catalog_fts_short"):
+            conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (pk,))  # noqa: S608
+        conn.execute("DELETE FROM catalog_identifiers WHERE record_pk = ?", (pk,))
+        conn.execute("DELETE FROM catalog_items WHERE record_pk = ?", (pk,))
+
+    def _index(self, conn: sqlite3.Connection, pk: int, record: CatalogRecord,
+               alternates: list[str]) -> None:
+        columns = (
+            record.title,
+            " ; ".join(record.authors),
+            " ; ".join(record.subjects),
+            " ; ".join([*alternates, record.publisher or "", record.call_number or ""]),
+        )
+        conn.execute("INSERT INTO catalog_fts (rowid, title, authors, subjects, extra) "
+                     "VALUES (?, ?, ?, ?, ?)", (pk, *(normalise(c) for c in columns)))
+        conn.execute("INSERT INTO catalog_fts_short (rowid, title, authors, subjects, extra) "
+                     "VALUES (?, ?, ?, ?, ?)", (pk, *(short_index_text(c) for c in columns)))
+        conn.executemany(
+            "INSERT OR IGNORE INTO catalog_identifiers (value, scheme, record_pk) VALUES (?, ?, ?)",
+            [(i.value, i.scheme, pk) for i in record.identifiers],
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO catalog_items (item_id, record_pk, barcode, library, location, "
+            "call_number, status, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(i.item_id, pk, i.barcode, i.library, i.location, i.call_number, i.status, i.source)
+             for i in record.items],
+        )
+
+    def delete(self, ids: Iterable[str]) -> int:
+        removed = 0
+        with self.transaction() as conn:
+            for rid in ids:
+                row = conn.execute("SELECT pk FROM catalog_records WHERE id = ?", (rid,)).fetchone()
+                if row is None:
+                    continue
+                for table in ("catalog_fts", "catalog_fts_short"):
+                    conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row[0],))  # noqa: S608
+                conn.execute("DELETE FROM catalog_records WHERE pk = ?", (row[0],))
+                removed += 1
+        return removed
+
+    def link_book(self, record_id: str, book_id: str | None) -> None:
+        with self.transaction() as conn:
+            cursor = conn.execute("UPDATE catalog_records SET book_id = ? WHERE id = ?",
+                                  (book_id, record_id))
+            if cursor.rowcount == 0:
+                raise RecordNotFound(f"no catalog record {record_id!r}")
+
+    def set_licence(self, record_id: str, licence: str) -> None:
+        value = parse_licence(licence)
+        with self.transaction() as conn:
+            cursor = conn.execute("UPDATE catalog_records SET licence = ? WHERE id = ?",
+                                  (value, record_id))
+            if cursor.rowcount == 0:
+                raise RecordNotFound(f"no catalog record {record_id!r}")
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self._conns.get().execute("SELECT count(*) FROM catalog_records").fetchone()[0])
+
+    def get(self, record_id: str) -> CatalogRecord:
+        conn = self._conns.get()
+        row = conn.execute("SELECT * FROM catalog_records WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            raise RecordNotFound(f"no catalog record {record_id!r}")
+        return self._record(conn, row)
+
+    def for_book(self, book_id: str) -> CatalogRecord:
+        conn = self._conns.get()
+        row = conn.execute("SELECT * FROM catalog_records WHERE book_id = ? ORDER BY pk LIMIT 1",
+                           (book_id,)).fetchone()
+        if row is None:
+            raise RecordNotFound(f"no catalog record links to book {book_id!r}")
+        return self._record(conn, row)
+
+    def for_item(self, item_id: str) -> CatalogRecord:
+        """The record a print copy belongs to (by barcode / item id)."""
+        conn = self._conns.get()
+        row = conn.execute(
+            "SELECT r.* FROM catalog_items i JOIN catalog_records r ON r.pk = i.record_pk "
+            "WHERE i.item_id = ?", (item_id,)).fetchone()
+        if row is None:
+            raise RecordNotFound(f"no catalog item {item_id!r}")
+        return self._record(conn, row)
+
+    def pk_for(self, record_id: str) -> int | None:
+        row = self._conns.get().execute("SELECT pk FROM catalog_records WHERE id = ?",
+                                        (record_id,)).fetchone()
+        return int(row[0]) if row else None
+
+    def _record(self, conn: sqlite3.Connection, row: sqlite3.Row | tuple[Any, ...]) -> CatalogRecord:
+        (pk, rid, control, title, authors, subjects, call_number, publisher, year, language,
+         summary, book_id, licence, _subject_key, marc, _updated) = row
+        identifiers = [Identifier(scheme, value) for value, scheme in conn.execute(
+            "SELECT value, scheme FROM catalog_identifiers WHERE record_pk = ? ORDER BY scheme",
+            (pk,))]
+        items = [Item(*item) for item in conn.execute(
+            "SELECT item_id, barcode, library, location, call_number, status, source "
+            "FROM catalog_items WHERE record_pk = ? ORDER BY rowid", (pk,))]
+        return CatalogRecord(
+            id=rid, control_number=control, title=title, authors=json.loads(authors),
+            subjects=json.loads(subjects), identifiers=identifiers, call_number=call_number,
+            publisher=publisher, year=year, language=language, summary=summary,
+            book_id=book_id, licence=licence, items=items,
+            marc=json.loads(marc) if marc else None,
+        )
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search(self, query: str, field: SearchField = "any", limit: int = 20,
+               offset: int = 0) -> SearchPage:
+        if field not in SEARCH_FIELDS:
+            raise InvalidQuery(f"field must be one of {', '.join(SEARCH_FIELDS)}")
+        text = query.strip()
+        if not text:
+            raise InvalidQuery("the query is empty")
+        if len(text) > MAX_QUERY_CHARS:
+            raise InvalidQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
+        conn = self._conns.get()
+        id_pks = self._identifier_pks(conn, text) if field in ("any", "identifier") else []
+        if field == "identifier":
+            return self._page(conn, query, field, id_pks, {}, limit, offset, len(id_pks), True)
+        parts = query_terms(text)[:MAX_QUERY_PARTS]
+        long_parts = [p for p in parts if len(p) >= 3]
+        short_parts = [p for p in parts if len(p) < 3]
+        scope = _COLUMNS.get(field)
+        params: list[Any] = []
+        if long_parts:
+            sql = (f"SELECT rowid, bm25(catalog_fts, {_WEIGHTS}) FROM catalog_fts "
+                   "WHERE catalog_fts MATCH ?")
+            params.append(self._expression(long_parts, scope, short=False))
+            if short_parts:
+                sql += (" AND rowid IN (SELECT rowid FROM catalog_fts_short "
+                        "WHERE catalog_fts_short MATCH ?)")
+                params.append(self._expression(short_parts, scope, short=True))
+        else:
+            sql = (f"SELECT rowid, bm25(catalog_fts_short, {_WEIGHTS}) FROM catalog_fts_short "
+                   "WHERE catalog_fts_short MATCH ?")
+            params.append(self._expression(short_parts, scope, short=True))
+        count_sql = f"SELECT count(*) FROM ({sql} LIMIT {COUNT_CAP + 1})"  # noqa: S608
+        total = int(conn.execute(count_sql, params).fetchone()[0])
+        window = offset + limit - len(id_pks) if offset + limit > len(id_pks) else 0
+        ranked = conn.execute(f"{sql} ORDER BY 2 LIMIT ?", [*params, max(window, 0)]).fetchall()
+        scores = {int(pk): -float(score) for pk, score in ranked}
+        pks = list(dict.fromkeys([*id_pks, *scores]))
+        exact = total <= COUNT_CAP
+        total = min(total, COUNT_CAP) + len([pk for pk in id_pks if pk not in scores])
+        return self._page(conn, query, field, pks, scores, limit, offset, total, exact)
+
+    @staticmethod
+    def _expression(parts: list[str], scope: str | None, *, short: bool) -> str:
+        terms = []
+        for part in parts:
+            if short and not is_cjk(part):
+                terms.append(" ".join(f"{_fts_string(t)}*" for t in short_index_text(part).split())
+                             or _fts_string(part))
+            elif short:
+                terms.append(" ".join(_fts_string(t) for t in short_index_text(part).split()[-1:]))
+            else:
+                terms.append(_fts_string(part))
+        body = " AND ".join(f"({t})" for t in terms if t)
+        return f"{{{scope}}} : ({body})" if scope else body
+
+    @staticmethod
+    def _identifier_pks(conn: sqlite3.Connection, text: str) -> list[int]:
+        pks: list[int] = []
+        for ident in normalise_identifier(text):
+            pks += [int(r[0]) for r in conn.execute(
+                "SELECT record_pk FROM catalog_identifiers WHERE value = ? AND scheme = ? "
+                "LIMIT 100", (ident.value, ident.scheme))]
+        return list(dict.fromkeys(pks))
+
+    @staticmethod
+    def _page(conn: sqlite3.Connection, query: str, field: SearchField, pks: list[int],
+              scores: dict[int, float], limit: int, offset: int, total: int,
+              exact: bool) -> SearchPage:
+        window = pks[offset : offset + limit]
+        rows: dict[int, tuple[Any, ...]] = {}
+        if window:
+            marks = ",".join("?" * len(window))
+            for row in conn.execute(
+                f"SELECT pk, id, title, authors, year, book_id FROM catalog_records "  # noqa: S608
+                f"WHERE pk IN ({marks})", window):
+                rows[int(row[0])] = row
+        hits = [
+            SearchHit(id=rows[pk][1], title=rows[pk][2], authors=json.loads(rows[pk][3]),
+                      year=rows[pk][4], book_id=rows[pk][5],
+                      score=round(scores.get(pk, 1000.0), 4))
+            for pk in window if pk in rows
+        ]
+        return SearchPage(query=query, field=field, total=total, total_is_exact=exact, hits=hits)

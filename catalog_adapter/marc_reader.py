@@ -1,0 +1,397 @@
+"""Reads MARC21 from binary (ISO 2709), MARCXML and MARC-in-JSON into pymarc records, one
+outcome per record: the record, or why it was rejected and where it sits in the file.
+
+We frame binary records on the record terminator (0x1D) instead of trusting the leader's
+length, so one damaged record cannot shift every record after it, and we check leaders,
+directories, indicators and encodings ourselves before pymarc decodes: pymarc fills
+missing indicators with blanks and replaces undecodable MARC-8 with spaces, which would
+import damaged records without a word.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+import xml.sax
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
+from xml.sax.handler import feature_external_ges, feature_external_pes, feature_namespaces
+from xml.sax.xmlreader import IncrementalParser, Locator
+
+import pymarc
+
+from catalog_adapter.errors import UnreadableMarc
+from catalog_adapter.marc8_check import marc8_problem
+
+MarcFormat = Literal["marc", "marcxml", "json"]
+MARC_FORMATS: tuple[MarcFormat, ...] = ("marc", "marcxml", "json")
+
+RECORD_END = 0x1D
+FIELD_END = 0x1E
+SUBFIELD = 0x1F
+_BLOCK = 1 << 20
+_INDICATORS = frozenset(" |0123456789abcdefghijklmnopqrstuvwxyz")
+_MARC_NS = "http://www.loc.gov/MARC21/slim"
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One record read from a source: `record` set when it is usable, else `error`."""
+
+    position: int
+    offset: int | None = None
+    line: int | None = None
+    record: pymarc.Record | None = None
+    error: str | None = None
+    control_number: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def detect_format(head: bytes) -> MarcFormat:
+    """Guess the format from the first bytes: `<` XML, `[`/`{` JSON, digits binary MARC."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        return "marcxml"
+    if text.startswith((b"[", b"{")):
+        return "json"
+    if text[:5].isdigit():
+        return "marc"
+    raise UnreadableMarc("not MARC: expected binary MARC21, MARCXML or MARC-in-JSON")
+
+
+def read_marc(stream: IO[bytes], fmt: MarcFormat | None = None) -> Iterator[Outcome]:
+    """Every record of `stream` as an Outcome, in file order."""
+    if fmt is None:
+        head = stream.read(64)
+        fmt = detect_format(head)
+        rest: Iterable[bytes] = _chain(head, stream)
+    else:
+        rest = _chain(b"", stream)
+    if fmt == "marc":
+        return _read_binary(rest)
+    if fmt == "marcxml":
+        return read_marcxml(rest)
+    return _read_json(rest)
+
+
+def _chain(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    if head:
+        yield head
+    while block := stream.read(_BLOCK):
+        yield block
+
+
+# -- binary ---------------------------------------------------------------------------------
+
+
+def _read_binary(blocks: Iterable[bytes]) -> Iterator[Outcome]:
+    buffer = b""
+    offset = 0
+    position = 0
+    for block in blocks:
+        buffer += block
+        start = 0
+        while (end := buffer.find(b"\x1d", start)) >= 0:
+            chunk = buffer[start : end + 1]
+            lead = len(chunk) - len(chunk.lstrip(b"\r\n\t \x00"))
+            if chunk[lead:] != b"\x1d" or lead < len(chunk) - 1:
+                position += 1
+                yield decode_binary(chunk[lead:], position, offset + start + lead)
+            start = end + 1
+        offset += start
+        buffer = buffer[start:]
+    if buffer.strip(b"\r\n\t \x00\x1a"):
+        position += 1
+        yield Outcome(position, offset=offset, error="truncated record: no record terminator "
+                      "(0x1D) before the end of the file", control_number=None)
+
+
+def decode_binary(chunk: bytes, position: int = 1, offset: int | None = None) -> Outcome:
+    """Check and decode one ISO 2709 record (ending in 0x1D)."""
+    out = Outcome(position, offset=offset)
+    try:
+        leader = chunk[:24].decode("ascii")
+    except UnicodeDecodeError:
+        out.error = "leader is not ASCII"
+        return out
+    if len(leader) < 24:
+        out.error = f"leader is {len(leader)} bytes, not 24"
+        return out
+    if not (leader[:5].isdigit() and leader[12:17].isdigit()):
+        out.error = f"leader {leader!r}: record length and base address must be digits"
+        return out
+    if leader[10:12] != "22":
+        out.warnings.append(f"leader/10-11 is {leader[10:12]!r}, expected '22'")
+    base = int(leader[12:17])
+    if base < 25 or base > len(chunk) or chunk[base - 1] != FIELD_END:
+        out.error = f"leader base address {base} does not end the directory"
+        return out
+    if int(leader[:5]) != len(chunk):
+        if len(chunk) > 99999:
+            out.error = f"record is {len(chunk)} bytes, more than MARC allows"
+            return out
+        out.warnings.append(f"leader says {int(leader[:5])} bytes, record has {len(chunk)}")
+        chunk = f"{len(chunk):05d}".encode() + chunk[5:]
+        leader = chunk[:24].decode("ascii")
+    fields, problem = _directory(chunk, base)
+    if problem:
+        out.error = problem
+        return out
+    out.control_number = _control_number(fields)
+    coding = leader[9]
+    problem, utf8 = _encoding(coding, fields, out.warnings)
+    if problem:
+        out.error = problem
+        return out
+    for tag, data in fields:
+        if not _is_control(tag) and (bad := _indicator_problem(tag, data)):
+            out.error = bad
+            return out
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out.record = pymarc.Record(chunk, to_unicode=True, force_utf8=utf8,
+                                       hide_utf8_warnings=True, utf8_handling="strict")
+        out.warnings.extend(str(w.message) for w in caught)
+    except Exception as exc:  # pymarc raises many kinds; each one means "this record is bad"
+        out.error = f"pymarc cannot decode it: {type(exc).__name__}: {exc}"
+    return out
+
+
+def _is_control(tag: str) -> bool:
+    return tag < "010" and tag.isdigit()
+
+
+def _directory(chunk: bytes, base: int) -> tuple[list[tuple[str, bytes]], str | None]:
+    directory = chunk[24 : base - 1]
+    if len(directory) % 12:
+        return [], f"directory is {len(directory)} bytes, not a multiple of 12"
+    fields: list[tuple[str, bytes]] = []
+    for i in range(0, len(directory), 12):
+        entry = directory[i : i + 12]
+        try:
+            tag = entry[:3].decode("ascii")
+        except UnicodeDecodeError:
+            return [], f"directory entry {i // 12 + 1} has a non-ASCII tag"
+        if not (tag.isalnum() and entry[3:12].isdigit()):
+            return [], f"directory entry {i // 12 + 1} ({entry!r}) is malformed"
+        length, start = int(entry[3:7]), int(entry[7:12])
+        data = chunk[base + start : base + start + length]
+        if length < 1 or len(data) != length or data[-1] != FIELD_END:
+            return [], f"field {tag}: directory points outside the record or past its end"
+        fields.append((tag, data[:-1]))
+    if not fields:
+        return [], "record has no fields"
+    return fields, None
+
+
+def _control_number(fields: list[tuple[str, bytes]]) -> str | None:
+    for tag, data in fields:
+        if tag == "001":
+            return data.decode("ascii", "replace").strip() or None
+    return None
+
+
+def _encoding(coding: str, fields: list[tuple[str, bytes]], notes: list[str]) -> tuple[str | None, bool]:
+    """Why the data cannot be decoded (or None), and whether to read it as UTF-8."""
+    if coding == "a":
+        for tag, data in fields:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return f"field {tag}: invalid UTF-8 at byte {exc.start} (leader/09 'a')", True
+        return None, True
+    if coding != " ":
+        return f"leader/09 is {coding!r}: neither blank (MARC-8) nor 'a' (Unicode)", False
+    body = b"".join(data for _, data in fields)
+    if b"\x1b" not in body and not body.isascii():
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            notes.append("leader/09 says MARC-8 but the data is UTF-8; read as UTF-8")
+            return None, True
+    for tag, data in fields:
+        if (problem := marc8_problem(data)) is not None:
+            return f"field {tag}: {problem} (MARC-8)", False
+    return None, False
+
+
+def _indicator_problem(tag: str, data: bytes) -> str | None:
+    head, _, _ = data.partition(b"\x1f")
+    if len(head) != 2:
+        return f"field {tag}: {len(head)} indicators, expected 2"
+    text = head.decode("latin-1")
+    if not all(ch in _INDICATORS for ch in text):
+        return f"field {tag}: invalid indicators {text!r}"
+    return None
+
+
+# -- MARCXML --------------------------------------------------------------------------------
+
+
+class _StreamingHandler(pymarc.XmlHandler):  # type: ignore[misc]
+    """pymarc's SAX handler, made to survive a bad record: errors are kept per record and
+    every record (good or bad) is queued with its position and line."""
+
+    def __init__(self) -> None:
+        super().__init__(strict=False)
+        self.queue: list[Outcome] = []
+        self._locator: Locator | None = None
+        self._current: Outcome | None = None
+        self._depth = 0
+        self._position = 0
+
+    def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802 (SAX API)
+        self._locator = locator
+
+    def startElementNS(self, name: tuple[str | None, str], qname: str, attrs: Any) -> None:  # noqa: N802
+        if name[0] not in (None, "", _MARC_NS):
+            return
+        if name[1] == "record":
+            self._position += 1
+            line = self._locator.getLineNumber() if self._locator else None
+            self._current = Outcome(self._position, line=line)
+        if self._current is None or self._current.error:
+            return
+        try:
+            if name[1] == "datafield":
+                ind = (attrs.get((None, "ind1"), " "), attrs.get((None, "ind2"), " "))
+                tag = attrs.get((None, "tag"), "")
+                for value in ind:
+                    if len(value) != 1 or value not in _INDICATORS:
+                        raise ValueError(f"field {tag}: invalid indicator {value!r}")
+            super().startElementNS(name, qname, attrs)
+        except Exception as exc:
+            self._fail(exc)
+
+    def endElementNS(self, name: tuple[str | None, str], qname: str) -> None:  # noqa: N802
+        if name[0] not in (None, "", _MARC_NS) or self._current is None:
+            return
+        current = self._current
+        if name[1] == "record":
+            if current.error is None:
+                try:
+                    super().endElementNS(name, qname)
+                except Exception as exc:
+                    self._fail(exc)
+            if current.record is None and current.error is None:
+                current.error = "empty record"
+            self._record = None
+            self._field = None
+            self.queue.append(current)
+            self._current = None
+            return
+        if current.error:
+            return
+        try:
+            if name[1] == "leader":
+                text = "".join(self._text)
+                if len(text) != 24 or not text.isascii():
+                    raise ValueError(f"leader {text!r} is not 24 ASCII characters")
+            elif name[1] == "controlfield" and self._field is not None:
+                if self._field.tag == "001":
+                    current.control_number = "".join(self._text).strip() or None
+            super().endElementNS(name, qname)
+        except Exception as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: Exception) -> None:
+        if self._current is not None and self._current.error is None:
+            self._current.error = str(exc) or type(exc).__name__
+        self._field = None
+        self._subfield_code = None
+
+    def process_record(self, record: pymarc.Record) -> None:
+        if self._current is not None:
+            self._current.record = record
+
+
+def read_marcxml(blocks: Iterable[bytes]) -> Iterator[Outcome]:
+    """Stream MARCXML (a collection, a single record, or records inside any envelope)."""
+    parser = xml.sax.make_parser()
+    if not isinstance(parser, IncrementalParser):
+        raise UnreadableMarc("no incremental XML parser available")
+    parser.setFeature(feature_namespaces, True)
+    parser.setFeature(feature_external_ges, False)
+    parser.setFeature(feature_external_pes, False)
+    handler = _StreamingHandler()
+    parser.setContentHandler(handler)
+    try:
+        for block in blocks:
+            parser.feed(block)
+            yield from _drain(handler)
+        parser.close()
+    except xml.sax.SAXParseException as exc:
+        yield from _drain(handler)
+        where = f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}"
+        yield Outcome(handler._position + 1, line=exc.getLineNumber(),
+                      error=f"XML is not well-formed at {where}: {exc.getMessage()}; "
+                      "nothing after this point could be read")
+        return
+    yield from _drain(handler)
+
+
+def _drain(handler: _StreamingHandler) -> Iterator[Outcome]:
+    queue, handler.queue = handler.queue, []
+    yield from _checked(queue)
+
+
+def _checked(outcomes: list[Outcome]) -> Iterator[Outcome]:
+    for outcome in outcomes:
+        if outcome.record is not None and outcome.error is None:
+            outcome.error = _record_problem(outcome.record)
+            if outcome.error:
+                outcome.record = None
+        yield outcome
+
+
+def _record_problem(record: pymarc.Record) -> str | None:
+    """Leader and indicator checks for records that did not come from ISO 2709."""
+    leader = str(record.leader)
+    if len(leader) != 24 or not leader.isascii():
+        return f"leader {leader!r} is not 24 ASCII characters"
+    for fld in record.fields:
+        if not (len(fld.tag) == 3 and fld.tag.isalnum()):
+            return f"tag {fld.tag!r} is not three letters or digits"
+        if not fld.is_control_field():
+            for value in fld.indicators or ():
+                if len(value) != 1 or value not in _INDICATORS:
+                    return f"field {fld.tag}: invalid indicator {value!r}"
+    return None
+
+
+# -- MARC-in-JSON ---------------------------------------------------------------------------
+
+
+def _read_json(blocks: Iterable[bytes]) -> Iterator[Outcome]:
+    raw = b"".join(blocks)
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UnreadableMarc(f"not MARC-in-JSON: {exc}") from None
+    items = document if isinstance(document, list) else [document]
+    for position, item in enumerate(items, start=1):
+        yield decode_json(item, position)
+
+
+def decode_json(item: Any, position: int = 1) -> Outcome:
+    """One MARC-in-JSON object (`{"leader": ..., "fields": [...]}`) through pymarc."""
+    out = Outcome(position)
+    if not isinstance(item, dict) or not isinstance(item.get("fields"), list):
+        out.error = "not a MARC-in-JSON record (an object with 'leader' and 'fields')"
+        return out
+    for entry in item["fields"]:
+        if isinstance(entry, dict) and isinstance(entry.get("001"), str):
+            out.control_number = entry["001"].strip() or None
+    try:
+        out.record = next(iter(pymarc.JSONReader(json.dumps([item]))))
+    except Exception as exc:  # a malformed field makes pymarc raise KeyError/TypeError/...
+        out.error = f"pymarc cannot read it: {type(exc).__name__}: {exc}"
+        return out
+    out.error = _record_problem(out.record)
+    if out.error:
+        out.record = None
+    return out
