@@ -99,6 +99,11 @@ class EmbeddedCatalog:
     def close(self) -> None:
         self._conns.close()
 
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, in autocommit mode, for the other stores sharing the
+        catalog's database (harvest state, circulation, recommendations)."""
+        return self._conns.get()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._conns.get()

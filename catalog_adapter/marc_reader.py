@@ -319,6 +319,8 @@ def read_marcxml(blocks: Iterable[bytes]) -> Iterator[Outcome]:
     parser.setFeature(feature_external_pes, False)
     handler = _StreamingHandler()
     parser.setContentHandler(handler)
+    if isinstance(parser, Locator):  # feed() never hands the handler a locator itself
+        handler.setDocumentLocator(parser)
     try:
         for block in blocks:
             parser.feed(block)
