@@ -93,7 +93,12 @@ class SruClient:
             raise UpstreamUnavailable(f"SRU server unreachable: {type(exc).__name__}") from None
         if len(response.content) > MAX_RESPONSE_BYTES:
             raise UpstreamUnavailable("SRU response is too large")
-        return parse_search_retrieve(response.content, response.status_code)
+        result = parse_search_retrieve(response.content, response.status_code)
+        following = start + len(result.records)
+        if result.next_position is None and result.records and following <= result.total:
+            # nextRecordPosition is optional in SRU 1.2 (Zebra leaves it out).
+            return SruResult(result.total, result.records, following)
+        return result
 
 
 def parse_search_retrieve(body: bytes, status: int = 200) -> SruResult:
@@ -105,7 +110,11 @@ def parse_search_retrieve(body: bytes, status: int = 200) -> SruResult:
         raise UpstreamUnavailable(f"SRU server answered HTTP {status} without SRU XML") from None
     if root.tag != f"{{{SRU_NS}}}searchRetrieveResponse":
         raise UpstreamUnavailable(f"SRU server answered {root.tag!r}, not searchRetrieveResponse")
+    total = int(root.findtext(f"{{{SRU_NS}}}numberOfRecords", "0").strip() or 0)
     diagnostics = root.findall(f"{{{SRU_NS}}}diagnostics/{{{DIAG_NS}}}diagnostic")
+    if diagnostics and diagnostics[0].findtext(f"{{{DIAG_NS}}}uri", "").endswith("/61"):
+        # "First record position out of range": nothing at that position (or no hits).
+        return SruResult(total=total, records=[], next_position=None)
     if diagnostics:
         first = diagnostics[0]
         uri = first.findtext(f"{{{DIAG_NS}}}uri", "")
@@ -117,7 +126,6 @@ def parse_search_retrieve(body: bytes, status: int = 200) -> SruResult:
         if code.isdigit() and 10 <= int(code) < 40:
             raise InvalidQuery(text)
         raise UpstreamUnavailable(text)
-    total = int(root.findtext(f"{{{SRU_NS}}}numberOfRecords", "0").strip() or 0)
     outcomes: list[Outcome] = []
     for n, rec in enumerate(root.iterfind(f"{{{SRU_NS}}}records/{{{SRU_NS}}}record"), start=1):
         data = rec.find(f"{{{SRU_NS}}}recordData")
