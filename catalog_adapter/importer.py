@@ -80,9 +80,9 @@ def import_marc(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import every good record of `stream`; report each bad one with its position."""
-    report = ImportReport(format=fmt)
     counted: Any = _CountingReader(stream, progress)
-    return import_outcomes(catalog, read_marc(counted, fmt), report, default_licence)
+    detected, outcomes = read_marc(counted, fmt)
+    return import_outcomes(catalog, outcomes, ImportReport(format=detected), default_licence)
 
 
 def import_outcomes(

@@ -60,19 +60,18 @@ def detect_format(head: bytes) -> MarcFormat:
     raise UnreadableMarc("not MARC: expected binary MARC21, MARCXML or MARC-in-JSON")
 
 
-def read_marc(stream: IO[bytes], fmt: MarcFormat | None = None) -> Iterator[Outcome]:
-    """Every record of `stream` as an Outcome, in file order."""
+def read_marc(stream: IO[bytes], fmt: MarcFormat | None = None
+              ) -> tuple[MarcFormat, Iterator[Outcome]]:
+    """The format (given or detected) and every record of `stream` as an Outcome."""
+    head = stream.read(64)
     if fmt is None:
-        head = stream.read(64)
         fmt = detect_format(head)
-        rest: Iterable[bytes] = _chain(head, stream)
-    else:
-        rest = _chain(b"", stream)
+    rest = _chain(head, stream)
     if fmt == "marc":
-        return _read_binary(rest)
+        return fmt, _read_binary(rest)
     if fmt == "marcxml":
-        return read_marcxml(rest)
-    return _read_json(rest)
+        return fmt, read_marcxml(rest)
+    return fmt, _read_json(rest)
 
 
 def _chain(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:

@@ -1,0 +1,132 @@
+"""Loans from the ILS: who (as a keyed hash) borrowed which record when.
+
+Individual loans are personal data and are kept only for the retention period; every loan
+also counts into an anonymous per-record, per-day total, which is what analytics read, so
+purging old loans does not rewrite the library's statistics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog_adapter.embedded import EmbeddedCatalog
+from catalog_adapter.patrons import PatronHasher
+
+DAY = 86_400
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS circ_loans (
+    patron BLOB NOT NULL,
+    record_pk INTEGER NOT NULL,
+    loaned_at INTEGER NOT NULL,
+    PRIMARY KEY (patron, record_pk, loaned_at)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS circ_loans_time ON circ_loans(loaned_at);
+CREATE TABLE IF NOT EXISTS circ_daily (
+    record_pk INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    loans INTEGER NOT NULL,
+    PRIMARY KEY (record_pk, day)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS circ_daily_day ON circ_daily(day);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Loan:
+    """One loan as the ILS exports it: the patron's id, and the item (barcode) or record."""
+
+    patron: str
+    loaned_at: dt.datetime
+    item: str | None = None
+    record: str | None = None
+
+
+@dataclass(slots=True)
+class LoanReport:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _epoch(moment: dt.datetime) -> int:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
+
+
+class Circulation:
+    """Stores loans (hashed), their daily totals, and purges loans past retention."""
+
+    def __init__(self, catalog: EmbeddedCatalog, hasher: PatronHasher) -> None:
+        self._catalog = catalog
+        self._hash = hasher
+        self._catalog.connection().executescript(SCHEMA)
+
+    def _resolve(self, conn: sqlite3.Connection, loan: Loan) -> int | None:
+        if loan.item:
+            row = conn.execute("SELECT record_pk FROM catalog_items WHERE item_id = ?",
+                               (loan.item.strip(),)).fetchone()
+        elif loan.record:
+            row = conn.execute("SELECT pk FROM catalog_records WHERE id = ?",
+                               (loan.record.strip(),)).fetchone()
+        else:
+            return None
+        return int(row[0]) if row else None
+
+    def add_loans(self, loans: Iterable[Loan], *, not_before: int | None = None) -> LoanReport:
+        """Store loans; a loan already stored (same patron, record and time) is skipped, so
+        re-sending an export does not count twice. Loans older than `not_before` (epoch
+        seconds, the retention horizon) only count into the daily totals."""
+        report = LoanReport()
+        with self._catalog.transaction() as conn:
+            for position, loan in enumerate(loans, start=1):
+                report.received += 1
+                pk = self._resolve(conn, loan)
+                if pk is None:
+                    what = f"item {loan.item!r}" if loan.item else f"record {loan.record!r}"
+                    report.rejected.append({"position": position,
+                                            "reason": f"unknown {what}"})
+                    continue
+                when = _epoch(loan.loaned_at)
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO circ_loans (patron, record_pk, loaned_at) "
+                    "VALUES (?, ?, ?)", (self._hash(loan.patron), pk, when))
+                if cursor.rowcount == 0:
+                    report.duplicates += 1
+                    continue
+                conn.execute(
+                    "INSERT INTO circ_daily (record_pk, day, loans) VALUES (?, ?, 1) "
+                    "ON CONFLICT(record_pk, day) DO UPDATE SET loans = loans + 1",
+                    (pk, when // DAY))
+                report.stored += 1
+        if not_before is not None:
+            self.purge(not_before)
+        return report
+
+    def purge(self, before: int) -> int:
+        """Forget individual loans older than `before` (epoch seconds)."""
+        with self._catalog.transaction() as conn:
+            return conn.execute("DELETE FROM circ_loans WHERE loaned_at < ?", (before,)).rowcount
+
+    def export(self, patron_id: str) -> list[dict[str, Any]]:
+        rows = self._catalog.connection().execute(
+            "SELECT r.id, r.title, l.loaned_at FROM circ_loans l "
+            "JOIN catalog_records r ON r.pk = l.record_pk WHERE l.patron = ? "
+            "ORDER BY l.loaned_at", (self._hash(patron_id),))
+        return [{"record": rid, "title": title,
+                 "loaned_at": dt.datetime.fromtimestamp(at, dt.UTC).isoformat()}
+                for rid, title, at in rows]
+
+    def delete(self, patron_id: str) -> int:
+        with self._catalog.transaction() as conn:
+            return conn.execute("DELETE FROM circ_loans WHERE patron = ?",
+                                (self._hash(patron_id),)).rowcount
+
+    def count(self) -> int:
+        return int(self._catalog.connection().execute(
+            "SELECT count(*) FROM circ_loans").fetchone()[0])
