@@ -1,5 +1,5 @@
-"""The embedded catalog: records, identifiers and print items in SQLite, searched through two
-FTS5 indexes.
+"""The embedded catalog: records, identifiers and print items in SQLite, with two FTS5
+indexes that `search.py` queries.
 
 - `catalog_fts` uses the trigram tokenizer: any substring of three characters or more
   matches, which serves Latin words and Chinese/Japanese text alike, no dictionary needed.
@@ -13,14 +13,18 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pymarc
+
 from catalog_adapter.errors import InvalidQuery, RecordNotFound
 from catalog_adapter.licences import parse_licence
-from catalog_adapter.marc_mapping import normalise_identifier
+from catalog_adapter.search import identifier_pks, text_search
 from catalog_adapter.records import (
     SEARCH_FIELDS,
     CatalogRecord,
@@ -31,13 +35,11 @@ from catalog_adapter.records import (
     SearchPage,
 )
 from catalog_adapter.sqlite import Connections
-from catalog_adapter.text import is_cjk, normalise, query_terms, short_index_text
+from catalog_adapter.text import normalise, query_terms, short_index_text
 
 MAX_QUERY_CHARS = 500
 MAX_QUERY_PARTS = 16
-COUNT_CAP = 10_000
 _COLUMNS = {"title": "title", "author": "authors", "subject": "subjects"}
-_WEIGHTS = "10.0, 4.0, 3.0, 1.0"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS catalog_records (
@@ -55,7 +57,7 @@ CREATE TABLE IF NOT EXISTS catalog_records (
     book_id TEXT,
     licence TEXT NOT NULL,
     subject_key TEXT,
-    marc TEXT,
+    marc BLOB,
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS catalog_records_book ON catalog_records(book_id);
@@ -80,13 +82,29 @@ CREATE INDEX IF NOT EXISTS catalog_items_record ON catalog_items(record_pk);
 CREATE VIRTUAL TABLE IF NOT EXISTS catalog_fts USING fts5(
     title, authors, subjects, extra, tokenize='trigram');
 CREATE VIRTUAL TABLE IF NOT EXISTS catalog_fts_short USING fts5(
-    title, authors, subjects, extra, tokenize='unicode61 remove_diacritics 2',
-    detail='column');
+    title, authors, subjects, extra, tokenize='unicode61 remove_diacritics 2');
 """
 
 
-def _fts_string(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A record ready to store: mapped fields, extra title forms for the index, and the
+    MARC record itself (ISO 2709, UTF-8) to hand back on request."""
+
+    record: CatalogRecord
+    alternates: list[str]
+    marc: bytes | None = None
+
+
+def _marc_dict(blob: bytes | None) -> dict[str, Any] | None:
+    """The stored ISO 2709 record as MARC-in-JSON."""
+    if not blob:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        record = pymarc.Record(blob, to_unicode=True, force_utf8=True, hide_utf8_warnings=True)
+    result: dict[str, Any] = record.as_dict()
+    return result
 
 
 class EmbeddedCatalog:
@@ -117,78 +135,79 @@ class EmbeddedCatalog:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def upsert(self, records: Sequence[tuple[CatalogRecord, list[str]]]) -> tuple[int, int]:
+    def upsert(self, records: Sequence[Prepared]) -> tuple[int, int]:
         """Insert or replace records by id, in one transaction: (new, updated)."""
         new = updated = 0
         now = time.time()
+        fts: list[tuple[Any, ...]] = []
+        short: list[tuple[Any, ...]] = []
+        identifiers: list[tuple[str, str, int]] = []
+        items: list[tuple[Any, ...]] = []
         with self.transaction() as conn:
-            for record, alternates in records:
+            for prepared in records:
+                record = prepared.record
                 row = conn.execute("SELECT pk FROM catalog_records WHERE id = ?",
                                    (record.id,)).fetchone()
                 if row is None:
-                    pk = self._insert(conn, record, now)
+                    pk = self._insert(conn, prepared, now)
                     new += 1
                 else:
                     pk = row[0]
-                    self._update(conn, pk, record, now)
+                    self._update(conn, pk, prepared, now)
                     updated += 1
-                self._index(conn, pk, record, alternates)
+                columns = (
+                    record.title,
+                    " ; ".join(record.authors),
+                    " ; ".join(record.subjects),
+                    " ; ".join([*prepared.alternates, record.publisher or "",
+                                record.call_number or ""]),
+                )
+                fts.append((pk, *(normalise(c) for c in columns)))
+                short.append((pk, *(short_index_text(c) for c in columns)))
+                identifiers += [(i.value, i.scheme, pk) for i in record.identifiers]
+                items += [(i.item_id, pk, i.barcode, i.library, i.location, i.call_number,
+                           i.status, i.source) for i in record.items]
+            conn.executemany("INSERT INTO catalog_fts (rowid, title, authors, subjects, extra) "
+                             "VALUES (?, ?, ?, ?, ?)", fts)
+            conn.executemany("INSERT INTO catalog_fts_short (rowid, title, authors, subjects, "
+                             "extra) VALUES (?, ?, ?, ?, ?)", short)
+            conn.executemany("INSERT OR IGNORE INTO catalog_identifiers (value, scheme, "
+                             "record_pk) VALUES (?, ?, ?)", identifiers)
+            conn.executemany("INSERT OR REPLACE INTO catalog_items (item_id, record_pk, barcode, "
+                             "library, location, call_number, status, source) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", items)
         return new, updated
 
-    def _values(self, record: CatalogRecord, now: float) -> tuple[Any, ...]:
+    def _values(self, prepared: Prepared, now: float) -> tuple[Any, ...]:
+        record = prepared.record
         return (
             record.control_number, record.title, json.dumps(record.authors, ensure_ascii=False),
             json.dumps(record.subjects, ensure_ascii=False), record.call_number,
             record.publisher, record.year, record.language, record.summary, record.book_id,
-            record.licence, record.primary_subject,
-            json.dumps(record.marc, ensure_ascii=False) if record.marc is not None else None,
-            now,
+            record.licence, record.primary_subject, prepared.marc, now,
         )
 
-    def _insert(self, conn: sqlite3.Connection, record: CatalogRecord, now: float) -> int:
+    def _insert(self, conn: sqlite3.Connection, prepared: Prepared, now: float) -> int:
         cursor = conn.execute(
             "INSERT INTO catalog_records (id, control_number, title, authors, subjects, "
             "call_number, publisher, year, language, summary, book_id, licence, subject_key, "
             "marc, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.id, *self._values(record, now)),
+            (prepared.record.id, *self._values(prepared, now)),
         )
         return int(cursor.lastrowid or 0)
 
-    def _update(self, conn: sqlite3.Connection, pk: int, record: CatalogRecord, now: float) -> None:
+    def _update(self, conn: sqlite3.Connection, pk: int, prepared: Prepared, now: float) -> None:
         conn.execute(
             "UPDATE catalog_records SET control_number=?, title=?, authors=?, subjects=?, "
             "call_number=?, publisher=?, year=?, language=?, summary=?, "
             "book_id=COALESCE(?, book_id), licence=?, subject_key=?, marc=?, updated_at=? "
             "WHERE pk=?",
-            (*self._values(record, now), pk),
+            (*self._values(prepared, now), pk),
         )
         for table in ("catalog_fts", "catalog_fts_short"):
             conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (pk,))  # noqa: S608
         conn.execute("DELETE FROM catalog_identifiers WHERE record_pk = ?", (pk,))
         conn.execute("DELETE FROM catalog_items WHERE record_pk = ?", (pk,))
-
-    def _index(self, conn: sqlite3.Connection, pk: int, record: CatalogRecord,
-               alternates: list[str]) -> None:
-        columns = (
-            record.title,
-            " ; ".join(record.authors),
-            " ; ".join(record.subjects),
-            " ; ".join([*alternates, record.publisher or "", record.call_number or ""]),
-        )
-        conn.execute("INSERT INTO catalog_fts (rowid, title, authors, subjects, extra) "
-                     "VALUES (?, ?, ?, ?, ?)", (pk, *(normalise(c) for c in columns)))
-        conn.execute("INSERT INTO catalog_fts_short (rowid, title, authors, subjects, extra) "
-                     "VALUES (?, ?, ?, ?, ?)", (pk, *(short_index_text(c) for c in columns)))
-        conn.executemany(
-            "INSERT OR IGNORE INTO catalog_identifiers (value, scheme, record_pk) VALUES (?, ?, ?)",
-            [(i.value, i.scheme, pk) for i in record.identifiers],
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO catalog_items (item_id, record_pk, barcode, library, location, "
-            "call_number, status, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(i.item_id, pk, i.barcode, i.library, i.location, i.call_number, i.status, i.source)
-             for i in record.items],
-        )
 
     def delete(self, ids: Iterable[str]) -> int:
         removed = 0
@@ -267,7 +286,7 @@ class EmbeddedCatalog:
             subjects=json.loads(subjects), identifiers=identifiers, call_number=call_number,
             publisher=publisher, year=year, language=language, summary=summary,
             book_id=book_id, licence=licence, items=items,
-            marc=json.loads(marc) if marc else None,
+            marc=_marc_dict(marc),
         )
 
     # -- search -----------------------------------------------------------------------------
@@ -282,63 +301,20 @@ class EmbeddedCatalog:
         if len(text) > MAX_QUERY_CHARS:
             raise InvalidQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
         conn = self._conns.get()
-        id_pks = self._identifier_pks(conn, text) if field in ("any", "identifier") else []
+        id_pks = identifier_pks(conn, text) if field in ("any", "identifier") else []
         if field == "identifier":
-            return self._page(conn, query, field, id_pks, {}, limit, offset, len(id_pks), True)
-        parts = query_terms(text)[:MAX_QUERY_PARTS]
-        long_parts = [p for p in parts if len(p) >= 3]
-        short_parts = [p for p in parts if len(p) < 3]
-        scope = _COLUMNS.get(field)
-        params: list[Any] = []
-        if long_parts:
-            sql = (f"SELECT rowid, bm25(catalog_fts, {_WEIGHTS}) FROM catalog_fts "
-                   "WHERE catalog_fts MATCH ?")
-            params.append(self._expression(long_parts, scope, short=False))
-            if short_parts:
-                sql += (" AND rowid IN (SELECT rowid FROM catalog_fts_short "
-                        "WHERE catalog_fts_short MATCH ?)")
-                params.append(self._expression(short_parts, scope, short=True))
-        else:
-            sql = (f"SELECT rowid, bm25(catalog_fts_short, {_WEIGHTS}) FROM catalog_fts_short "
-                   "WHERE catalog_fts_short MATCH ?")
-            params.append(self._expression(short_parts, scope, short=True))
-        count_sql = f"SELECT count(*) FROM ({sql} LIMIT {COUNT_CAP + 1})"  # noqa: S608
-        total = int(conn.execute(count_sql, params).fetchone()[0])
-        window = offset + limit - len(id_pks) if offset + limit > len(id_pks) else 0
-        ranked = conn.execute(f"{sql} ORDER BY 2 LIMIT ?", [*params, max(window, 0)]).fetchall()
-        scores = {int(pk): -float(score) for pk, score in ranked}
+            return self._page(conn, query, field, id_pks, {}, limit, offset, len(id_pks))
+        window = max(offset + limit - len(id_pks), 0)
+        total, ranked = text_search(conn, query_terms(text)[:MAX_QUERY_PARTS],
+                                    _COLUMNS.get(field), window)
+        scores = dict(ranked)
         pks = list(dict.fromkeys([*id_pks, *scores]))
-        exact = total <= COUNT_CAP
-        total = min(total, COUNT_CAP) + len([pk for pk in id_pks if pk not in scores])
-        return self._page(conn, query, field, pks, scores, limit, offset, total, exact)
-
-    @staticmethod
-    def _expression(parts: list[str], scope: str | None, *, short: bool) -> str:
-        terms = []
-        for part in parts:
-            if short and not is_cjk(part):
-                terms.append(" ".join(f"{_fts_string(t)}*" for t in short_index_text(part).split())
-                             or _fts_string(part))
-            elif short:
-                terms.append(" ".join(_fts_string(t) for t in short_index_text(part).split()[-1:]))
-            else:
-                terms.append(_fts_string(part))
-        body = " AND ".join(f"({t})" for t in terms if t)
-        return f"{{{scope}}} : ({body})" if scope else body
-
-    @staticmethod
-    def _identifier_pks(conn: sqlite3.Connection, text: str) -> list[int]:
-        pks: list[int] = []
-        for ident in normalise_identifier(text):
-            pks += [int(r[0]) for r in conn.execute(
-                "SELECT record_pk FROM catalog_identifiers WHERE value = ? AND scheme = ? "
-                "LIMIT 100", (ident.value, ident.scheme))]
-        return list(dict.fromkeys(pks))
+        total += len([pk for pk in id_pks if pk not in scores])
+        return self._page(conn, query, field, pks, scores, limit, offset, total)
 
     @staticmethod
     def _page(conn: sqlite3.Connection, query: str, field: SearchField, pks: list[int],
-              scores: dict[int, float], limit: int, offset: int, total: int,
-              exact: bool) -> SearchPage:
+              scores: dict[int, float], limit: int, offset: int, total: int) -> SearchPage:
         window = pks[offset : offset + limit]
         rows: dict[int, tuple[Any, ...]] = {}
         if window:
@@ -353,4 +329,4 @@ class EmbeddedCatalog:
                       score=round(scores.get(pk, 1000.0), 4))
             for pk in window if pk in rows
         ]
-        return SearchPage(query=query, field=field, total=total, total_is_exact=exact, hits=hits)
+        return SearchPage(query=query, field=field, total=total, hits=hits)

@@ -7,16 +7,14 @@ leader/05 `d` deletes the record with its 001.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
-from catalog_adapter.embedded import EmbeddedCatalog
+from catalog_adapter.embedded import EmbeddedCatalog, Prepared
 from catalog_adapter.marc_mapping import map_record, record_id
 from catalog_adapter.marc_reader import MarcFormat, Outcome, read_marc
-from catalog_adapter.records import CatalogRecord
 
 BATCH = 1000
 _NOT_BIBLIOGRAPHIC = {"z": "an authority record", "u": "a holdings record",
@@ -92,7 +90,7 @@ def import_outcomes(
     default_licence: str,
 ) -> ImportReport:
     started = time.perf_counter()
-    batch: list[tuple[CatalogRecord, list[str]]] = []
+    batch: list[Prepared] = []
     deletions: list[str] = []
     for outcome in outcomes:
         report.read += 1
@@ -108,8 +106,7 @@ def import_outcomes(
     return report
 
 
-def _map(outcome: Outcome, report: ImportReport,
-         default_licence: str) -> tuple[CatalogRecord, list[str]] | str | None:
+def _map(outcome: Outcome, report: ImportReport, default_licence: str) -> Prepared | str | None:
     """The mapped record to upsert, the id to delete, or None when rejected."""
     def reject(reason: str) -> None:
         report.rejected.append(Rejected(outcome.position, reason, outcome.offset, outcome.line,
@@ -125,17 +122,15 @@ def _map(outcome: Outcome, report: ImportReport,
         reject(f"leader/06 {leader[6]!r}: {kind}, not a bibliographic record")
         return None
     notes = list(outcome.warnings)
-    raw_key = hashlib.sha1(repr(record.as_dict()).encode()).digest()  # noqa: S324 (id only)
     if leader[5:6] == "d":
         control = record.get("001")
         number = control.data.strip() if control is not None and control.data else None
         if number is None:
             reject("deletion (leader/05 'd') without a 001 to say what to delete")
             return None
-        return record_id(number, raw_key)
+        return record_id(number)
     try:
-        mapped, alternates = map_record(record, default_licence=default_licence,
-                                        raw_key=raw_key, warnings=notes)
+        mapped, alternates = map_record(record, default_licence=default_licence, warnings=notes)
     except ValueError as exc:
         reject(str(exc))
         return None
@@ -143,13 +138,13 @@ def _map(outcome: Outcome, report: ImportReport,
         notes.append("no 001: the record gets an id from its content, so a changed copy "
                      "imports as a new record")
     report.warnings.extend(Note(outcome.position, n, mapped.control_number) for n in notes)
-    return mapped, alternates
+    return Prepared(mapped, alternates, outcome.raw or record.as_marc())
 
 
-def _flush(catalog: EmbeddedCatalog, batch: list[tuple[CatalogRecord, list[str]]],
-           deletions: list[str], report: ImportReport) -> None:
+def _flush(catalog: EmbeddedCatalog, batch: list[Prepared], deletions: list[str],
+           report: ImportReport) -> None:
     if batch:
-        unique = {record.id: (record, alternates) for record, alternates in batch}
+        unique = {item.record.id: item for item in batch}
         new, updated = catalog.upsert(list(unique.values()))
         report.imported += new
         report.updated += updated + (len(batch) - len(unique))

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
-
 import pymarc
 
 from catalog_adapter.errors import InvalidQuery
@@ -37,14 +35,14 @@ def _joined(fld: pymarc.Field, codes: str) -> str:
     return _clean(" ".join(parts))
 
 
-def record_id(control_number: str | None, raw_key: bytes) -> str:
+def record_id(control_number: str | None, content: bytes = b"") -> str:
     """The public id: the 001 when it is URL-safe, else a stable hash of it (or, with no
-    001, of the record itself, so re-importing the same file is still idempotent)."""
+    001, of the record's `content`, so re-importing the same file is still idempotent)."""
     if control_number:
         if _SAFE_ID.match(control_number):
             return control_number
         return "h" + hashlib.sha1(control_number.encode()).hexdigest()[:16]  # noqa: S324 (id, not security)
-    return "x" + hashlib.sha1(raw_key).hexdigest()[:16]  # noqa: S324
+    return "x" + hashlib.sha1(content).hexdigest()[:16]  # noqa: S324
 
 
 def normalise_isbn(text: str) -> str | None:
@@ -220,13 +218,13 @@ def _language(record: pymarc.Record) -> str | None:
 
 
 def map_record(
-    record: pymarc.Record, *, default_licence: str, raw_key: bytes, warnings: list[str]
+    record: pymarc.Record, *, default_licence: str, warnings: list[str]
 ) -> tuple[CatalogRecord, list[str]]:
     """The CatalogRecord for a pymarc record, plus its alternate titles (vernacular 880s,
     246 variants) for the search index. Raises ValueError when it has no title at all."""
     control = record.get("001")
     control_number = control.data.strip() if control is not None and control.data else None
-    rid = record_id(control_number, raw_key)
+    rid = record_id(control_number, b"" if control_number else record.as_marc())
     title, alternates = _title(record)
     if not title:
         raise ValueError("no title (245)")
@@ -249,11 +247,5 @@ def map_record(
         book_id=_book_id(record),
         licence=_licence(record, default_licence, warnings),
         items=_items(record, rid),
-        marc=_as_json(record),
     )
     return catalog_record, alternates
-
-
-def _as_json(record: pymarc.Record) -> dict[str, Any]:
-    result: dict[str, Any] = record.as_dict()
-    return result

@@ -46,6 +46,7 @@ class Outcome:
     error: str | None = None
     control_number: str | None = None
     warnings: list[str] = field(default_factory=list)
+    raw: bytes | None = None  # the ISO 2709 bytes, when they are already UTF-8
 
 
 def detect_format(head: bytes) -> MarcFormat:
@@ -153,6 +154,8 @@ def decode_binary(chunk: bytes, position: int = 1, offset: int | None = None) ->
             out.record = pymarc.Record(chunk, to_unicode=True, force_utf8=utf8,
                                        hide_utf8_warnings=True, utf8_handling="strict")
         out.warnings.extend(str(w.message) for w in caught)
+        if coding == "a":
+            out.raw = chunk
     except Exception as exc:  # pymarc raises many kinds; each one means "this record is bad"
         out.error = f"pymarc cannot decode it: {type(exc).__name__}: {exc}"
     return out

@@ -79,5 +79,4 @@ class SearchPage:
     query: str
     field: SearchField
     total: int
-    total_is_exact: bool
     hits: list[SearchHit]

@@ -8,7 +8,6 @@ own mapping through the constructor.
 
 from __future__ import annotations
 
-import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -155,12 +154,12 @@ class SruCatalog:
     def _map(self, outcome: Outcome) -> CatalogRecord | None:
         if outcome.record is None:
             return None
-        key = hashlib.sha1(repr(outcome.record.as_dict()).encode()).digest()  # noqa: S324
         try:
             record, _ = map_record(outcome.record, default_licence=self._default_licence,
-                                   raw_key=key, warnings=[])
+                                   warnings=[])
         except ValueError:
             return None
+        record.marc = outcome.record.as_dict()
         return record
 
     def search(self, query: str, field: SearchField = "any", limit: int = 20,
@@ -174,7 +173,7 @@ class SruCatalog:
                 hits.append(SearchHit(id=record.id, title=record.title, authors=record.authors,
                                       year=record.year, book_id=record.book_id,
                                       score=float(result.total - offset - rank)))
-        return SearchPage(query=query, field=field, total=result.total, total_is_exact=True,
+        return SearchPage(query=query, field=field, total=result.total,
                           hits=hits)
 
     def get(self, record_id: str) -> CatalogRecord:

@@ -67,7 +67,7 @@ def test_binary_marc_import_maps_fields_and_holdings(catalog: EmbeddedCatalog) -
         ("東京", "any", ["jp002"]),
         ("歴史", "subject", ["jp002"]),
         ("ＮＯＲＷＡＹ", "any", []),  # full-width Latin is normalised, and finds nothing here
-        ("histo chin", "any", ["en001"]),  # substrings, all words must match
+        ("histo chin", "any", ["en001"]),  # word prefixes, all words must match
         ("fairbank", "author", ["en001"]),
         ("china", "subject", ["en001"]),
         ("9787020002207", "identifier", ["cn001"]),
