@@ -48,8 +48,9 @@ class AlsoBorrowed:
     patrons: int
 
 
-def count_pairs(patrons: Int64Array, records: Int64Array,
-                max_per_patron: int = MAX_RECORDS_PER_PATRON) -> tuple[Int64Array, Int64Array, Int64Array]:
+def count_pairs(
+    patrons: Int64Array, records: Int64Array, max_per_patron: int = MAX_RECORDS_PER_PATRON
+) -> tuple[Int64Array, Int64Array, Int64Array]:
     """(a, b, distinct patrons) for every record pair borrowed by one patron, a < b.
 
     `patrons` and `records` are parallel arrays, one entry per loan (duplicates allowed).
@@ -108,14 +109,23 @@ class AlsoBorrowedIndex:
         ka, kb, kc = a[keep].tolist(), b[keep].tolist(), counts[keep].tolist()
         with self._catalog.transaction() as tx:
             tx.execute("DELETE FROM reco_pairs")
-            tx.executemany("INSERT INTO reco_pairs (a, b, patrons) VALUES (?, ?, ?)",
-                           zip(ka + kb, kb + ka, kc + kc, strict=True))
+            tx.executemany(
+                "INSERT INTO reco_pairs (a, b, patrons) VALUES (?, ?, ?)",
+                zip(ka + kb, kb + ka, kc + kc, strict=True),
+            )
             tx.execute("INSERT OR REPLACE INTO reco_meta (key, value) VALUES ('k', ?)", (str(k),))
-            tx.execute("INSERT OR REPLACE INTO reco_meta (key, value) VALUES ('built_at', ?)",
-                       (str(int(time.time())),))
-        return BuildReport(loans=len(rows), patrons=patron_count, pairs_counted=int(a.size),
-                           pairs_kept=len(ka), k=k,
-                           seconds=round(time.perf_counter() - started, 3))
+            tx.execute(
+                "INSERT OR REPLACE INTO reco_meta (key, value) VALUES ('built_at', ?)",
+                (str(int(time.time())),),
+            )
+        return BuildReport(
+            loans=len(rows),
+            patrons=patron_count,
+            pairs_counted=int(a.size),
+            pairs_kept=len(ka),
+            k=k,
+            seconds=round(time.perf_counter() - started, 3),
+        )
 
     def for_record(self, record_pk: int, k: int, limit: int = 10) -> list[AlsoBorrowed]:
         """Records borrowed together with this one by at least k patrons (k is checked
@@ -123,5 +133,7 @@ class AlsoBorrowedIndex:
         rows = self._catalog.connection().execute(
             "SELECT r.id, r.title, r.book_id, p.patrons FROM reco_pairs p "
             "JOIN catalog_records r ON r.pk = p.b WHERE p.a = ? AND p.patrons >= ? "
-            "ORDER BY p.patrons DESC, r.pk LIMIT ?", (record_pk, k, limit))
+            "ORDER BY p.patrons DESC, r.pk LIMIT ?",
+            (record_pk, k, limit),
+        )
         return [AlsoBorrowed(rid, title, book, int(n)) for rid, title, book, n in rows]

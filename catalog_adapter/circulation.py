@@ -67,42 +67,53 @@ class Circulation:
         self._hash = hasher
         self._catalog.connection().executescript(SCHEMA)
 
-    def _resolve(self, conn: sqlite3.Connection, loan: Loan) -> int | None:
+    def _resolve(
+        self, conn: sqlite3.Connection, loan: Loan, seen: dict[tuple[bool, str], int | None]
+    ) -> int | None:
+        """The record's pk for the loan's item (barcode) or record id; cached per batch,
+        as exports name the same popular items over and over."""
+        key = (bool(loan.item), (loan.item or loan.record or "").strip())
+        if key in seen:
+            return seen[key]
         if loan.item:
-            row = conn.execute("SELECT record_pk FROM catalog_items WHERE item_id = ?",
-                               (loan.item.strip(),)).fetchone()
+            row = conn.execute(
+                "SELECT record_pk FROM catalog_items WHERE item_id = ?", (key[1],)
+            ).fetchone()
         elif loan.record:
-            row = conn.execute("SELECT pk FROM catalog_records WHERE id = ?",
-                               (loan.record.strip(),)).fetchone()
+            row = conn.execute("SELECT pk FROM catalog_records WHERE id = ?", (key[1],)).fetchone()
         else:
-            return None
-        return int(row[0]) if row else None
+            row = None
+        seen[key] = int(row[0]) if row else None
+        return seen[key]
 
     def add_loans(self, loans: Iterable[Loan], *, not_before: int | None = None) -> LoanReport:
         """Store loans; a loan already stored (same patron, record and time) is skipped, so
         re-sending an export does not count twice. Loans older than `not_before` (epoch
         seconds, the retention horizon) only count into the daily totals."""
         report = LoanReport()
+        seen: dict[tuple[bool, str], int | None] = {}
         with self._catalog.transaction() as conn:
             for position, loan in enumerate(loans, start=1):
                 report.received += 1
-                pk = self._resolve(conn, loan)
+                pk = self._resolve(conn, loan, seen)
                 if pk is None:
                     what = f"item {loan.item!r}" if loan.item else f"record {loan.record!r}"
-                    report.rejected.append({"position": position,
-                                            "reason": f"unknown {what}"})
+                    report.rejected.append({"position": position, "reason": f"unknown {what}"})
                     continue
                 when = _epoch(loan.loaned_at)
                 cursor = conn.execute(
                     "INSERT OR IGNORE INTO circ_loans (patron, record_pk, loaned_at) "
-                    "VALUES (?, ?, ?)", (self._hash(loan.patron), pk, when))
+                    "VALUES (?, ?, ?)",
+                    (self._hash(loan.patron), pk, when),
+                )
                 if cursor.rowcount == 0:
                     report.duplicates += 1
                     continue
                 conn.execute(
                     "INSERT INTO circ_daily (record_pk, day, loans) VALUES (?, ?, 1) "
                     "ON CONFLICT(record_pk, day) DO UPDATE SET loans = loans + 1",
-                    (pk, when // DAY))
+                    (pk, when // DAY),
+                )
                 report.stored += 1
         if not_before is not None:
             self.purge(not_before)
@@ -117,16 +128,25 @@ class Circulation:
         rows = self._catalog.connection().execute(
             "SELECT r.id, r.title, l.loaned_at FROM circ_loans l "
             "JOIN catalog_records r ON r.pk = l.record_pk WHERE l.patron = ? "
-            "ORDER BY l.loaned_at", (self._hash(patron_id),))
-        return [{"record": rid, "title": title,
-                 "loaned_at": dt.datetime.fromtimestamp(at, dt.UTC).isoformat()}
-                for rid, title, at in rows]
+            "ORDER BY l.loaned_at",
+            (self._hash(patron_id),),
+        )
+        return [
+            {
+                "record": rid,
+                "title": title,
+                "loaned_at": dt.datetime.fromtimestamp(at, dt.UTC).isoformat(),
+            }
+            for rid, title, at in rows
+        ]
 
     def delete(self, patron_id: str) -> int:
         with self._catalog.transaction() as conn:
-            return conn.execute("DELETE FROM circ_loans WHERE patron = ?",
-                                (self._hash(patron_id),)).rowcount
+            return conn.execute(
+                "DELETE FROM circ_loans WHERE patron = ?", (self._hash(patron_id),)
+            ).rowcount
 
     def count(self) -> int:
-        return int(self._catalog.connection().execute(
-            "SELECT count(*) FROM circ_loans").fetchone()[0])
+        return int(
+            self._catalog.connection().execute("SELECT count(*) FROM circ_loans").fetchone()[0]
+        )

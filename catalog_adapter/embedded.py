@@ -22,9 +22,8 @@ from typing import Any
 
 import pymarc
 
-from catalog_adapter.errors import InvalidQuery, RecordNotFound
+from catalog_adapter.errors import InvalidQueryError, RecordNotFoundError
 from catalog_adapter.licences import parse_licence
-from catalog_adapter.search import identifier_pks, text_search
 from catalog_adapter.records import (
     SEARCH_FIELDS,
     CatalogRecord,
@@ -34,6 +33,7 @@ from catalog_adapter.records import (
     SearchHit,
     SearchPage,
 )
+from catalog_adapter.search import identifier_pks, text_search
 from catalog_adapter.sqlite import Connections
 from catalog_adapter.text import normalise, query_terms, short_index_text
 
@@ -146,8 +146,9 @@ class EmbeddedCatalog:
         with self.transaction() as conn:
             for prepared in records:
                 record = prepared.record
-                row = conn.execute("SELECT pk FROM catalog_records WHERE id = ?",
-                                   (record.id,)).fetchone()
+                row = conn.execute(
+                    "SELECT pk FROM catalog_records WHERE id = ?", (record.id,)
+                ).fetchone()
                 if row is None:
                     pk = self._insert(conn, prepared, now)
                     new += 1
@@ -159,32 +160,66 @@ class EmbeddedCatalog:
                     record.title,
                     " ; ".join(record.authors),
                     " ; ".join(record.subjects),
-                    " ; ".join([*prepared.alternates, record.publisher or "",
-                                record.call_number or ""]),
+                    " ; ".join(
+                        [*prepared.alternates, record.publisher or "", record.call_number or ""]
+                    ),
                 )
                 fts.append((pk, *(normalise(c) for c in columns)))
                 short.append((pk, *(short_index_text(c) for c in columns)))
                 identifiers += [(i.value, i.scheme, pk) for i in record.identifiers]
-                items += [(i.item_id, pk, i.barcode, i.library, i.location, i.call_number,
-                           i.status, i.source) for i in record.items]
-            conn.executemany("INSERT INTO catalog_fts (rowid, title, authors, subjects, extra) "
-                             "VALUES (?, ?, ?, ?, ?)", fts)
-            conn.executemany("INSERT INTO catalog_fts_short (rowid, title, authors, subjects, "
-                             "extra) VALUES (?, ?, ?, ?, ?)", short)
-            conn.executemany("INSERT OR IGNORE INTO catalog_identifiers (value, scheme, "
-                             "record_pk) VALUES (?, ?, ?)", identifiers)
-            conn.executemany("INSERT OR REPLACE INTO catalog_items (item_id, record_pk, barcode, "
-                             "library, location, call_number, status, source) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", items)
+                items += [
+                    (
+                        i.item_id,
+                        pk,
+                        i.barcode,
+                        i.library,
+                        i.location,
+                        i.call_number,
+                        i.status,
+                        i.source,
+                    )
+                    for i in record.items
+                ]
+            conn.executemany(
+                "INSERT INTO catalog_fts (rowid, title, authors, subjects, extra) "
+                "VALUES (?, ?, ?, ?, ?)",
+                fts,
+            )
+            conn.executemany(
+                "INSERT INTO catalog_fts_short (rowid, title, authors, subjects, "
+                "extra) VALUES (?, ?, ?, ?, ?)",
+                short,
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO catalog_identifiers (value, scheme, "
+                "record_pk) VALUES (?, ?, ?)",
+                identifiers,
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO catalog_items (item_id, record_pk, barcode, "
+                "library, location, call_number, status, source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                items,
+            )
         return new, updated
 
     def _values(self, prepared: Prepared, now: float) -> tuple[Any, ...]:
         record = prepared.record
         return (
-            record.control_number, record.title, json.dumps(record.authors, ensure_ascii=False),
-            json.dumps(record.subjects, ensure_ascii=False), record.call_number,
-            record.publisher, record.year, record.language, record.summary, record.book_id,
-            record.licence, record.primary_subject, prepared.marc, now,
+            record.control_number,
+            record.title,
+            json.dumps(record.authors, ensure_ascii=False),
+            json.dumps(record.subjects, ensure_ascii=False),
+            record.call_number,
+            record.publisher,
+            record.year,
+            record.language,
+            record.summary,
+            record.book_id,
+            record.licence,
+            record.primary_subject,
+            prepared.marc,
+            now,
         )
 
     def _insert(self, conn: sqlite3.Connection, prepared: Prepared, now: float) -> int:
@@ -224,18 +259,20 @@ class EmbeddedCatalog:
 
     def link_book(self, record_id: str, book_id: str | None) -> None:
         with self.transaction() as conn:
-            cursor = conn.execute("UPDATE catalog_records SET book_id = ? WHERE id = ?",
-                                  (book_id, record_id))
+            cursor = conn.execute(
+                "UPDATE catalog_records SET book_id = ? WHERE id = ?", (book_id, record_id)
+            )
             if cursor.rowcount == 0:
-                raise RecordNotFound(f"no catalog record {record_id!r}")
+                raise RecordNotFoundError(f"no catalog record {record_id!r}")
 
     def set_licence(self, record_id: str, licence: str) -> None:
         value = parse_licence(licence)
         with self.transaction() as conn:
-            cursor = conn.execute("UPDATE catalog_records SET licence = ? WHERE id = ?",
-                                  (value, record_id))
+            cursor = conn.execute(
+                "UPDATE catalog_records SET licence = ? WHERE id = ?", (value, record_id)
+            )
             if cursor.rowcount == 0:
-                raise RecordNotFound(f"no catalog record {record_id!r}")
+                raise RecordNotFoundError(f"no catalog record {record_id!r}")
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -246,15 +283,16 @@ class EmbeddedCatalog:
         conn = self._conns.get()
         row = conn.execute("SELECT * FROM catalog_records WHERE id = ?", (record_id,)).fetchone()
         if row is None:
-            raise RecordNotFound(f"no catalog record {record_id!r}")
+            raise RecordNotFoundError(f"no catalog record {record_id!r}")
         return self._record(conn, row)
 
     def for_book(self, book_id: str) -> CatalogRecord:
         conn = self._conns.get()
-        row = conn.execute("SELECT * FROM catalog_records WHERE book_id = ? ORDER BY pk LIMIT 1",
-                           (book_id,)).fetchone()
+        row = conn.execute(
+            "SELECT * FROM catalog_records WHERE book_id = ? ORDER BY pk LIMIT 1", (book_id,)
+        ).fetchone()
         if row is None:
-            raise RecordNotFound(f"no catalog record links to book {book_id!r}")
+            raise RecordNotFoundError(f"no catalog record links to book {book_id!r}")
         return self._record(conn, row)
 
     def for_item(self, item_id: str) -> CatalogRecord:
@@ -262,71 +300,131 @@ class EmbeddedCatalog:
         conn = self._conns.get()
         row = conn.execute(
             "SELECT r.* FROM catalog_items i JOIN catalog_records r ON r.pk = i.record_pk "
-            "WHERE i.item_id = ?", (item_id,)).fetchone()
+            "WHERE i.item_id = ?",
+            (item_id,),
+        ).fetchone()
         if row is None:
-            raise RecordNotFound(f"no catalog item {item_id!r}")
+            raise RecordNotFoundError(f"no catalog item {item_id!r}")
         return self._record(conn, row)
 
     def pk_for(self, record_id: str) -> int | None:
-        row = self._conns.get().execute("SELECT pk FROM catalog_records WHERE id = ?",
-                                        (record_id,)).fetchone()
+        row = (
+            self._conns.get()
+            .execute("SELECT pk FROM catalog_records WHERE id = ?", (record_id,))
+            .fetchone()
+        )
         return int(row[0]) if row else None
 
-    def _record(self, conn: sqlite3.Connection, row: sqlite3.Row | tuple[Any, ...]) -> CatalogRecord:
-        (pk, rid, control, title, authors, subjects, call_number, publisher, year, language,
-         summary, book_id, licence, _subject_key, marc, _updated) = row
-        identifiers = [Identifier(scheme, value) for value, scheme in conn.execute(
-            "SELECT value, scheme FROM catalog_identifiers WHERE record_pk = ? ORDER BY scheme",
-            (pk,))]
-        items = [Item(*item) for item in conn.execute(
-            "SELECT item_id, barcode, library, location, call_number, status, source "
-            "FROM catalog_items WHERE record_pk = ? ORDER BY rowid", (pk,))]
+    def _record(
+        self, conn: sqlite3.Connection, row: sqlite3.Row | tuple[Any, ...]
+    ) -> CatalogRecord:
+        (
+            pk,
+            rid,
+            control,
+            title,
+            authors,
+            subjects,
+            call_number,
+            publisher,
+            year,
+            language,
+            summary,
+            book_id,
+            licence,
+            _subject_key,
+            marc,
+            _updated,
+        ) = row
+        identifiers = [
+            Identifier(scheme, value)
+            for value, scheme in conn.execute(
+                "SELECT value, scheme FROM catalog_identifiers WHERE record_pk = ? ORDER BY scheme",
+                (pk,),
+            )
+        ]
+        items = [
+            Item(*item)
+            for item in conn.execute(
+                "SELECT item_id, barcode, library, location, call_number, status, source "
+                "FROM catalog_items WHERE record_pk = ? ORDER BY rowid",
+                (pk,),
+            )
+        ]
         return CatalogRecord(
-            id=rid, control_number=control, title=title, authors=json.loads(authors),
-            subjects=json.loads(subjects), identifiers=identifiers, call_number=call_number,
-            publisher=publisher, year=year, language=language, summary=summary,
-            book_id=book_id, licence=licence, items=items,
+            id=rid,
+            control_number=control,
+            title=title,
+            authors=json.loads(authors),
+            subjects=json.loads(subjects),
+            identifiers=identifiers,
+            call_number=call_number,
+            publisher=publisher,
+            year=year,
+            language=language,
+            summary=summary,
+            book_id=book_id,
+            licence=licence,
+            items=items,
             marc=_marc_dict(marc),
         )
 
     # -- search -----------------------------------------------------------------------------
 
-    def search(self, query: str, field: SearchField = "any", limit: int = 20,
-               offset: int = 0) -> SearchPage:
+    def search(
+        self, query: str, field: SearchField = "any", limit: int = 20, offset: int = 0
+    ) -> SearchPage:
         if field not in SEARCH_FIELDS:
-            raise InvalidQuery(f"field must be one of {', '.join(SEARCH_FIELDS)}")
+            raise InvalidQueryError(f"field must be one of {', '.join(SEARCH_FIELDS)}")
         text = query.strip()
         if not text:
-            raise InvalidQuery("the query is empty")
+            raise InvalidQueryError("the query is empty")
         if len(text) > MAX_QUERY_CHARS:
-            raise InvalidQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
+            raise InvalidQueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
         conn = self._conns.get()
         id_pks = identifier_pks(conn, text) if field in ("any", "identifier") else []
         if field == "identifier":
             return self._page(conn, query, field, id_pks, {}, limit, offset, len(id_pks))
         window = max(offset + limit - len(id_pks), 0)
-        total, ranked = text_search(conn, query_terms(text)[:MAX_QUERY_PARTS],
-                                    _COLUMNS.get(field), window)
+        total, ranked = text_search(
+            conn, query_terms(text)[:MAX_QUERY_PARTS], _COLUMNS.get(field), window
+        )
         scores = dict(ranked)
         pks = list(dict.fromkeys([*id_pks, *scores]))
         total += len([pk for pk in id_pks if pk not in scores])
         return self._page(conn, query, field, pks, scores, limit, offset, total)
 
     @staticmethod
-    def _page(conn: sqlite3.Connection, query: str, field: SearchField, pks: list[int],
-              scores: dict[int, float], limit: int, offset: int, total: int) -> SearchPage:
+    def _page(
+        conn: sqlite3.Connection,
+        query: str,
+        field: SearchField,
+        pks: list[int],
+        scores: dict[int, float],
+        limit: int,
+        offset: int,
+        total: int,
+    ) -> SearchPage:
         window = pks[offset : offset + limit]
         rows: dict[int, tuple[Any, ...]] = {}
         if window:
             marks = ",".join("?" * len(window))
             for row in conn.execute(
                 f"SELECT pk, id, title, authors, year, book_id FROM catalog_records "  # noqa: S608
-                f"WHERE pk IN ({marks})", window):
+                f"WHERE pk IN ({marks})",
+                window,
+            ):
                 rows[int(row[0])] = row
         hits = [
-            SearchHit(id=rows[pk][1], title=rows[pk][2], authors=json.loads(rows[pk][3]),
-                      year=rows[pk][4], book_id=rows[pk][5],
-                      score=round(scores.get(pk, 1000.0), 4))
-            for pk in window if pk in rows
+            SearchHit(
+                id=rows[pk][1],
+                title=rows[pk][2],
+                authors=json.loads(rows[pk][3]),
+                year=rows[pk][4],
+                book_id=rows[pk][5],
+                score=round(scores.get(pk, 1000.0), 4),
+            )
+            for pk in window
+            if pk in rows
         ]
         return SearchPage(query=query, field=field, total=total, hits=hits)

@@ -6,17 +6,17 @@ class CatalogError(Exception):
     """Base of every catalog_adapter error."""
 
 
-class RecordNotFound(CatalogError, LookupError):
+class RecordNotFoundError(CatalogError, LookupError):
     """No catalog record (or book link) with that id."""
 
 
-class InvalidQuery(CatalogError, ValueError):
+class InvalidQueryError(CatalogError, ValueError):
     """A search, filter or setting value the catalog cannot use."""
 
 
-class UnreadableMarc(CatalogError, ValueError):
+class UnreadableMarcError(CatalogError, ValueError):
     """The file as a whole cannot be read as MARC (not one record could be framed)."""
 
 
-class UpstreamUnavailable(CatalogError):
+class UpstreamUnavailableError(CatalogError):
     """A remote catalog (SRU, OAI-PMH) is down, slow or answered something unusable."""

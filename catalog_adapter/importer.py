@@ -17,9 +17,14 @@ from catalog_adapter.marc_mapping import map_record, record_id
 from catalog_adapter.marc_reader import MarcFormat, Outcome, read_marc
 
 BATCH = 1000
-_NOT_BIBLIOGRAPHIC = {"z": "an authority record", "u": "a holdings record",
-                      "v": "a holdings record", "x": "a holdings record",
-                      "y": "a holdings record", "q": "a community information record"}
+_NOT_BIBLIOGRAPHIC = {
+    "z": "an authority record",
+    "u": "a holdings record",
+    "v": "a holdings record",
+    "x": "a holdings record",
+    "y": "a holdings record",
+    "q": "a community information record",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +113,11 @@ def import_outcomes(
 
 def _map(outcome: Outcome, report: ImportReport, default_licence: str) -> Prepared | str | None:
     """The mapped record to upsert, the id to delete, or None when rejected."""
+
     def reject(reason: str) -> None:
-        report.rejected.append(Rejected(outcome.position, reason, outcome.offset, outcome.line,
-                                        outcome.control_number))
+        report.rejected.append(
+            Rejected(outcome.position, reason, outcome.offset, outcome.line, outcome.control_number)
+        )
 
     record = outcome.record
     if record is None:
@@ -135,14 +142,17 @@ def _map(outcome: Outcome, report: ImportReport, default_licence: str) -> Prepar
         reject(str(exc))
         return None
     if mapped.control_number is None:
-        notes.append("no 001: the record gets an id from its content, so a changed copy "
-                     "imports as a new record")
+        notes.append(
+            "no 001: the record gets an id from its content, so a changed copy "
+            "imports as a new record"
+        )
     report.warnings.extend(Note(outcome.position, n, mapped.control_number) for n in notes)
     return Prepared(mapped, alternates, outcome.raw or record.as_marc())
 
 
-def _flush(catalog: EmbeddedCatalog, batch: list[Prepared], deletions: list[str],
-           report: ImportReport) -> None:
+def _flush(
+    catalog: EmbeddedCatalog, batch: list[Prepared], deletions: list[str], report: ImportReport
+) -> None:
     if batch:
         unique = {item.record.id: item for item in batch}
         new, updated = catalog.upsert(list(unique.values()))

@@ -34,7 +34,9 @@ def marc8_problem(data: bytes) -> str | None:
                 return f"escape sequence cut short at byte {pos}"
             intro = data[pos + 1]
             if intro in _G0_INTRO or intro in _G1_INTRO:
-                step = 1 if intro == 0x24 and pos + 2 < size and data[pos + 2] in (0x2C, 0x2D) else 0
+                step = (
+                    1 if intro == 0x24 and pos + 2 < size and data[pos + 2] in (0x2C, 0x2D) else 0
+                )
                 if pos + 2 + step >= size:
                     return f"escape sequence cut short at byte {pos}"
                 final = data[pos + 2 + step]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+
 import pymarc
 
-from catalog_adapter.errors import InvalidQuery
+from catalog_adapter.errors import InvalidQueryError
 from catalog_adapter.licences import parse_licence
 from catalog_adapter.records import CatalogRecord, Identifier, Item
 
@@ -124,8 +125,14 @@ def _title(record: pymarc.Record) -> tuple[str, list[str]]:
 
 
 def _call_number(record: pymarc.Record) -> str | None:
-    for tag, codes in (("852", "hi"), ("090", "ab"), ("050", "ab"), ("084", "ab"), ("082", "a"),
-                       ("952", "o")):
+    for tag, codes in (
+        ("852", "hi"),
+        ("090", "ab"),
+        ("050", "ab"),
+        ("084", "ab"),
+        ("082", "a"),
+        ("952", "o"),
+    ):
         for fld in record.get_fields(tag):
             if text := _joined(fld, codes):
                 return text
@@ -142,28 +149,32 @@ def _first(record: pymarc.Record, tag: str, codes: str) -> str | None:
 def _items(record: pymarc.Record, rid: str) -> list[Item]:
     items: list[Item] = []
     for n, fld in enumerate(record.get_fields("852"), start=1):
-        barcode = (fld.get_subfields("p") or [None])[0]
-        items.append(Item(
-            item_id=barcode.strip() if barcode else f"{rid}:852:{n}",
-            barcode=barcode.strip() if barcode else None,
-            library=_joined(fld, "ab") or None,
-            location=_joined(fld, "c") or None,
-            call_number=_joined(fld, "khim") or None,
-            status=None,
-            source="852",
-        ))
+        barcode = next((p.strip() for p in fld.get_subfields("p") if p.strip()), None)
+        items.append(
+            Item(
+                item_id=barcode or f"{rid}:852:{n}",
+                barcode=barcode,
+                library=_joined(fld, "ab") or None,
+                location=_joined(fld, "c") or None,
+                call_number=_joined(fld, "khim") or None,
+                status=None,
+                source="852",
+            )
+        )
     for n, fld in enumerate(record.get_fields("952"), start=1):
         sub = {code: value.strip() for code, value in ((s.code, s.value) for s in fld.subfields)}
-        barcode = sub.get("p") or None
-        items.append(Item(
-            item_id=barcode or f"{rid}:952:{sub.get('9') or n}",
-            barcode=barcode,
-            library=sub.get("b") or sub.get("a") or None,
-            location=sub.get("c") or None,
-            call_number=sub.get("o") or None,
-            status=_koha_status(sub),
-            source="952",
-        ))
+        koha_barcode = sub.get("p") or None
+        items.append(
+            Item(
+                item_id=koha_barcode or f"{rid}:952:{sub.get('9') or n}",
+                barcode=koha_barcode,
+                library=sub.get("b") or sub.get("a") or None,
+                location=sub.get("c") or None,
+                call_number=sub.get("o") or None,
+                status=_koha_status(sub),
+                source="952",
+            )
+        )
     return items
 
 
@@ -194,7 +205,7 @@ def _licence(record: pymarc.Record, default: str, warnings: list[str]) -> str:
             for value in fld.get_subfields("f"):
                 try:
                     return parse_licence(value)
-                except InvalidQuery as exc:
+                except InvalidQueryError as exc:
                     warnings.append(f"506 $f {value!r}: {exc}; using {default}")
     return default
 

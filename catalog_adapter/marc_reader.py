@@ -17,11 +17,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 from xml.sax.handler import feature_external_ges, feature_external_pes, feature_namespaces
-from xml.sax.xmlreader import IncrementalParser, Locator
+from xml.sax.xmlreader import AttributesNSImpl, IncrementalParser, Locator
 
 import pymarc
 
-from catalog_adapter.errors import UnreadableMarc
+from catalog_adapter.errors import UnreadableMarcError
 from catalog_adapter.marc8_check import marc8_problem
 
 MarcFormat = Literal["marc", "marcxml", "json"]
@@ -58,11 +58,12 @@ def detect_format(head: bytes) -> MarcFormat:
         return "json"
     if text[:5].isdigit():
         return "marc"
-    raise UnreadableMarc("not MARC: expected binary MARC21, MARCXML or MARC-in-JSON")
+    raise UnreadableMarcError("not MARC: expected binary MARC21, MARCXML or MARC-in-JSON")
 
 
-def read_marc(stream: IO[bytes], fmt: MarcFormat | None = None
-              ) -> tuple[MarcFormat, Iterator[Outcome]]:
+def read_marc(
+    stream: IO[bytes], fmt: MarcFormat | None = None
+) -> tuple[MarcFormat, Iterator[Outcome]]:
     """The format (given or detected) and every record of `stream` as an Outcome."""
     head = stream.read(64)
     if fmt is None:
@@ -103,8 +104,12 @@ def _read_binary(blocks: Iterable[bytes]) -> Iterator[Outcome]:
         buffer = buffer[start:]
     if buffer.strip(b"\r\n\t \x00\x1a"):
         position += 1
-        yield Outcome(position, offset=offset, error="truncated record: no record terminator "
-                      "(0x1D) before the end of the file", control_number=None)
+        yield Outcome(
+            position,
+            offset=offset,
+            error="truncated record: no record terminator (0x1D) before the end of the file",
+            control_number=None,
+        )
 
 
 def decode_binary(chunk: bytes, position: int = 1, offset: int | None = None) -> Outcome:
@@ -151,8 +156,13 @@ def decode_binary(chunk: bytes, position: int = 1, offset: int | None = None) ->
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out.record = pymarc.Record(chunk, to_unicode=True, force_utf8=utf8,
-                                       hide_utf8_warnings=True, utf8_handling="strict")
+            out.record = pymarc.Record(
+                chunk,
+                to_unicode=True,
+                force_utf8=utf8,
+                hide_utf8_warnings=True,
+                utf8_handling="strict",
+            )
         out.warnings.extend(str(w.message) for w in caught)
         if coding == "a":
             out.raw = chunk
@@ -195,7 +205,9 @@ def _control_number(fields: list[tuple[str, bytes]]) -> str | None:
     return None
 
 
-def _encoding(coding: str, fields: list[tuple[str, bytes]], notes: list[str]) -> tuple[str | None, bool]:
+def _encoding(
+    coding: str, fields: list[tuple[str, bytes]], notes: list[str]
+) -> tuple[str | None, bool]:
     """Why the data cannot be decoded (or None), and whether to read it as UTF-8."""
     if coding == "a":
         for tag, data in fields:
@@ -234,22 +246,23 @@ def _indicator_problem(tag: str, data: bytes) -> str | None:
 # -- MARCXML --------------------------------------------------------------------------------
 
 
-class _StreamingHandler(pymarc.XmlHandler):  # type: ignore[misc]
+class _StreamingHandler(pymarc.XmlHandler):
     """pymarc's SAX handler, made to survive a bad record: errors are kept per record and
     every record (good or bad) is queued with its position and line."""
 
     def __init__(self) -> None:
-        super().__init__(strict=False)
+        super().__init__(strict=False)  # type: ignore[no-untyped-call]
         self.queue: list[Outcome] = []
         self._locator: Locator | None = None
         self._current: Outcome | None = None
-        self._depth = 0
         self._position = 0
 
     def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802 (SAX API)
         self._locator = locator
 
-    def startElementNS(self, name: tuple[str | None, str], qname: str, attrs: Any) -> None:  # noqa: N802
+    def startElementNS(  # noqa: N802 (SAX API)
+        self, name: tuple[str | None, str], qname: str | None, attrs: AttributesNSImpl
+    ) -> None:
         if name[0] not in (None, "", _MARC_NS):
             return
         if name[1] == "record":
@@ -265,18 +278,18 @@ class _StreamingHandler(pymarc.XmlHandler):  # type: ignore[misc]
                 for value in ind:
                     if len(value) != 1 or value not in _INDICATORS:
                         raise ValueError(f"field {tag}: invalid indicator {value!r}")
-            super().startElementNS(name, qname, attrs)
+            super().startElementNS(name, qname, attrs)  # type: ignore[no-untyped-call]
         except Exception as exc:
             self._fail(exc)
 
-    def endElementNS(self, name: tuple[str | None, str], qname: str) -> None:  # noqa: N802
+    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:  # noqa: N802
         if name[0] not in (None, "", _MARC_NS) or self._current is None:
             return
         current = self._current
         if name[1] == "record":
             if current.error is None:
                 try:
-                    super().endElementNS(name, qname)
+                    super().endElementNS(name, qname)  # type: ignore[no-untyped-call]
                 except Exception as exc:
                     self._fail(exc)
             if current.record is None and current.error is None:
@@ -293,10 +306,9 @@ class _StreamingHandler(pymarc.XmlHandler):  # type: ignore[misc]
                 text = "".join(self._text)
                 if len(text) != 24 or not text.isascii():
                     raise ValueError(f"leader {text!r} is not 24 ASCII characters")
-            elif name[1] == "controlfield" and self._field is not None:
-                if self._field.tag == "001":
-                    current.control_number = "".join(self._text).strip() or None
-            super().endElementNS(name, qname)
+            elif name[1] == "controlfield" and self._field is not None and self._field.tag == "001":
+                current.control_number = "".join(self._text).strip() or None
+            super().endElementNS(name, qname)  # type: ignore[no-untyped-call]
         except Exception as exc:
             self._fail(exc)
 
@@ -313,9 +325,10 @@ class _StreamingHandler(pymarc.XmlHandler):  # type: ignore[misc]
 
 def read_marcxml(blocks: Iterable[bytes]) -> Iterator[Outcome]:
     """Stream MARCXML (a collection, a single record, or records inside any envelope)."""
-    parser = xml.sax.make_parser()
+    # Expat with external entities off; it bounds entity expansion itself (expat >= 2.4).
+    parser = xml.sax.make_parser()  # noqa: S317
     if not isinstance(parser, IncrementalParser):
-        raise UnreadableMarc("no incremental XML parser available")
+        raise UnreadableMarcError("no incremental XML parser available")
     parser.setFeature(feature_namespaces, True)
     parser.setFeature(feature_external_ges, False)
     parser.setFeature(feature_external_pes, False)
@@ -331,9 +344,12 @@ def read_marcxml(blocks: Iterable[bytes]) -> Iterator[Outcome]:
     except xml.sax.SAXParseException as exc:
         yield from _drain(handler)
         where = f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}"
-        yield Outcome(handler._position + 1, line=exc.getLineNumber(),
-                      error=f"XML is not well-formed at {where}: {exc.getMessage()}; "
-                      "nothing after this point could be read")
+        yield Outcome(
+            handler._position + 1,
+            line=exc.getLineNumber(),
+            error=f"XML is not well-formed at {where}: {exc.getMessage()}; "
+            "nothing after this point could be read",
+        )
         return
     yield from _drain(handler)
 
@@ -375,7 +391,7 @@ def _read_json(blocks: Iterable[bytes]) -> Iterator[Outcome]:
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UnreadableMarc(f"not MARC-in-JSON: {exc}") from None
+        raise UnreadableMarcError(f"not MARC-in-JSON: {exc}") from None
     items = document if isinstance(document, list) else [document]
     for position, item in enumerate(items, start=1):
         yield decode_json(item, position)

@@ -20,7 +20,7 @@ from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch, OAIError
 
 from catalog_adapter.embedded import EmbeddedCatalog
-from catalog_adapter.errors import InvalidQuery, UpstreamUnavailable
+from catalog_adapter.errors import InvalidQueryError, UpstreamUnavailableError
 from catalog_adapter.importer import ImportReport, import_outcomes
 from catalog_adapter.marc_mapping import record_id
 from catalog_adapter.marc_reader import Outcome, read_marcxml
@@ -62,7 +62,7 @@ def _datestamp(value: str, granularity: str) -> str:
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidQuery(f"{value!r} is not a date (YYYY-MM-DD) or UTC timestamp") from None
+        raise InvalidQueryError(f"{value!r} is not a date (YYYY-MM-DD) or UTC timestamp") from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
     if "hh:mm:ss" in granularity:
@@ -73,8 +73,9 @@ def _datestamp(value: str, granularity: str) -> str:
 class OaiHarvester:
     """Harvests one repository into the embedded catalog."""
 
-    def __init__(self, catalog: EmbeddedCatalog, *, timeout: float = 30.0,
-                 default_licence: str = "campus") -> None:
+    def __init__(
+        self, catalog: EmbeddedCatalog, *, timeout: float = 30.0, default_licence: str = "campus"
+    ) -> None:
         self._catalog = catalog
         self._timeout = timeout
         self._default_licence = default_licence
@@ -98,7 +99,9 @@ class OaiHarvester:
         try:
             granularity = str(getattr(client.Identify(), "granularity", "YYYY-MM-DD"))
         except (requests.RequestException, OAIError) as exc:
-            raise UpstreamUnavailable(f"OAI-PMH Identify failed: {type(exc).__name__}") from None
+            raise UpstreamUnavailableError(
+                f"OAI-PMH Identify failed: {type(exc).__name__}"
+            ) from None
         start = from_ if from_ is not None else self._next_from(source)
         params: dict[str, Any] = {"metadataPrefix": metadata_prefix}
         if start:
@@ -118,19 +121,30 @@ class OaiHarvester:
         except NoRecordsMatch:
             response_date = None
         except (requests.RequestException, OAIError) as exc:
-            raise UpstreamUnavailable(f"OAI-PMH harvest failed: {type(exc).__name__}: {exc}"
-                                      ) from None
+            raise UpstreamUnavailableError(
+                f"OAI-PMH harvest failed: {type(exc).__name__}: {exc}"
+            ) from None
         upstream_deleted = self._catalog.delete(deleted) if deleted else 0
         report.deleted += upstream_deleted
         next_from = _datestamp(response_date, granularity) if response_date else start
         if until is None:
             self._save(source, next_from, report.imported + report.updated)
-        return HarvestReport(source=source, from_=params.get("from"), until=params.get("until"),
-                             next_from=next_from, deleted_upstream=upstream_deleted,
-                             import_report=report)
+        return HarvestReport(
+            source=source,
+            from_=params.get("from"),
+            until=params.get("until"),
+            next_from=next_from,
+            deleted_upstream=upstream_deleted,
+            import_report=report,
+        )
 
-    def _outcomes(self, source: str, records: Iterator[Any], deleted: list[str],
-                  progress: Callable[[int], None] | None) -> Iterator[Outcome]:
+    def _outcomes(
+        self,
+        source: str,
+        records: Iterator[Any],
+        deleted: list[str],
+        progress: Callable[[int], None] | None,
+    ) -> Iterator[Outcome]:
         position = 0
         for item in records:
             position += 1
@@ -144,8 +158,11 @@ class OaiHarvester:
                 continue
             found = list(read_marcxml([item.raw.encode("utf-8")]))
             if not found:
-                yield Outcome(position, error=f"{oai_id}: no MARCXML record in the metadata",
-                              control_number=oai_id)
+                yield Outcome(
+                    position,
+                    error=f"{oai_id}: no MARCXML record in the metadata",
+                    control_number=oai_id,
+                )
                 continue
             for outcome in found:
                 outcome.position = position
@@ -158,20 +175,30 @@ class OaiHarvester:
                 yield outcome
 
     def _next_from(self, source: str) -> str | None:
-        row = self._catalog.connection().execute(
-            "SELECT next_from FROM catalog_harvests WHERE source = ?", (source,)).fetchone()
+        row = (
+            self._catalog.connection()
+            .execute("SELECT next_from FROM catalog_harvests WHERE source = ?", (source,))
+            .fetchone()
+        )
         return str(row[0]) if row and row[0] else None
 
     def _known_id(self, source: str, oai_id: str) -> str | None:
-        row = self._catalog.connection().execute(
-            "SELECT record_id FROM catalog_oai_ids WHERE source = ? AND oai_identifier = ?",
-            (source, oai_id)).fetchone()
+        row = (
+            self._catalog.connection()
+            .execute(
+                "SELECT record_id FROM catalog_oai_ids WHERE source = ? AND oai_identifier = ?",
+                (source, oai_id),
+            )
+            .fetchone()
+        )
         return str(row[0]) if row else None
 
     def _remember(self, source: str, oai_id: str, rid: str) -> None:
         self._catalog.connection().execute(
             "INSERT OR REPLACE INTO catalog_oai_ids (source, oai_identifier, record_id) "
-            "VALUES (?, ?, ?)", (source, oai_id, rid))
+            "VALUES (?, ?, ?)",
+            (source, oai_id, rid),
+        )
 
     def _save(self, source: str, next_from: str | None, count: int) -> None:
         with self._catalog.transaction() as conn:
@@ -180,4 +207,5 @@ class OaiHarvester:
                 "VALUES (?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET "
                 "next_from = excluded.next_from, last_run = excluded.last_run, "
                 "records = catalog_harvests.records + excluded.records",
-                (source, next_from, time.time(), count))
+                (source, next_from, time.time(), count),
+            )

@@ -11,8 +11,9 @@ from catalog_adapter.records import CatalogRecord, SearchField, SearchPage
 class CatalogPort(Protocol):
     """What readers and the location service need from a catalog, embedded or remote."""
 
-    def search(self, query: str, field: SearchField = "any", limit: int = 20,
-               offset: int = 0) -> SearchPage: ...
+    def search(
+        self, query: str, field: SearchField = "any", limit: int = 20, offset: int = 0
+    ) -> SearchPage: ...
 
     def get(self, record_id: str) -> CatalogRecord: ...
 

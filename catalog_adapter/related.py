@@ -60,11 +60,15 @@ class ContentIndex:
         kept = counts.most_common(MAX_TERMS_PER_BOOK)
         with self._catalog.transaction() as tx:
             tx.execute("DELETE FROM reco_postings WHERE book_id = ?", (book_id,))
-            tx.executemany("INSERT INTO reco_postings (term, book_id, tf) VALUES (?, ?, ?)",
-                           [(term, book_id, tf) for term, tf in kept])
-            tx.execute("INSERT OR REPLACE INTO reco_docs (book_id, length, digest, indexed_at) "
-                       "VALUES (?, ?, ?, ?)",
-                       (book_id, sum(counts.values()), digest, time.time()))
+            tx.executemany(
+                "INSERT INTO reco_postings (term, book_id, tf) VALUES (?, ?, ?)",
+                [(term, book_id, tf) for term, tf in kept],
+            )
+            tx.execute(
+                "INSERT OR REPLACE INTO reco_docs (book_id, length, digest, indexed_at) "
+                "VALUES (?, ?, ?, ?)",
+                (book_id, sum(counts.values()), digest, time.time()),
+            )
         return True
 
     def remove(self, book_id: str) -> None:
@@ -73,24 +77,34 @@ class ContentIndex:
             tx.execute("DELETE FROM reco_docs WHERE book_id = ?", (book_id,))
 
     def indexed(self, book_id: str) -> bool:
-        return self._catalog.connection().execute(
-            "SELECT 1 FROM reco_docs WHERE book_id = ?", (book_id,)).fetchone() is not None
+        return (
+            self._catalog.connection()
+            .execute("SELECT 1 FROM reco_docs WHERE book_id = ?", (book_id,))
+            .fetchone()
+            is not None
+        )
 
     def related(self, book_id: str, limit: int = 10) -> list[RelatedBook]:
         conn = self._catalog.connection()
         docs, total_length = conn.execute(
-            "SELECT count(*), coalesce(sum(length), 0) FROM reco_docs").fetchone()
+            "SELECT count(*), coalesce(sum(length), 0) FROM reco_docs"
+        ).fetchone()
         if docs < 2:
             return []
         average = max(total_length / docs, 1.0)
-        own = conn.execute("SELECT term, tf FROM reco_postings WHERE book_id = ?",
-                           (book_id,)).fetchall()
+        own = conn.execute(
+            "SELECT term, tf FROM reco_postings WHERE book_id = ?", (book_id,)
+        ).fetchall()
         if not own:
             return []
         marks = ",".join("?" * len(own))
-        df = dict(conn.execute(
-            f"SELECT term, count(*) FROM reco_postings WHERE term IN ({marks}) "  # noqa: S608
-            "GROUP BY term", [t for t, _ in own]).fetchall())
+        df = dict(
+            conn.execute(
+                f"SELECT term, count(*) FROM reco_postings WHERE term IN ({marks}) "  # noqa: S608
+                "GROUP BY term",
+                [t for t, _ in own],
+            ).fetchall()
+        )
 
         def idf(term: str) -> float:
             n = df.get(term, 1)
@@ -103,7 +117,9 @@ class ContentIndex:
         for term, other, tf, length in conn.execute(
             "SELECT p.term, p.book_id, p.tf, d.length FROM reco_postings p "  # noqa: S608
             f"JOIN reco_docs d ON d.book_id = p.book_id WHERE p.term IN ({marks}) "
-            "AND p.book_id != ?", [*weights, book_id]):
+            "AND p.book_id != ?",
+            [*weights, book_id],
+        ):
             norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
             scores[other] = scores.get(other, 0.0) + weights[term] * norm
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]

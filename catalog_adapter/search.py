@@ -55,8 +55,10 @@ class _Plan:
         self.filter = ""
         self.filter_params: list[Any] = []
         if long_parts and short_parts:
-            self.filter = (" AND rowid IN (SELECT rowid FROM catalog_fts_short "
-                           "WHERE catalog_fts_short MATCH ?)")
+            self.filter = (
+                " AND rowid IN (SELECT rowid FROM catalog_fts_short "
+                "WHERE catalog_fts_short MATCH ?)"
+            )
             self.filter_params = [expression(short_parts, scope, short=True)]
 
     def match(self, scope: str | None) -> str:
@@ -67,19 +69,24 @@ class _Plan:
         return int(conn.execute(sql, [match, *self.filter_params]).fetchone()[0])
 
     def bm25(self, conn: sqlite3.Connection, match: str, limit: int) -> list[tuple[int, float]]:
-        sql = (f"SELECT rowid, bm25({self.table}, {_WEIGHTS}) FROM {self.table} "  # noqa: S608
-               f"WHERE {self.table} MATCH ?{self.filter} ORDER BY 2 LIMIT ?")
+        sql = (
+            f"SELECT rowid, bm25({self.table}, {_WEIGHTS}) FROM {self.table} "  # noqa: S608
+            f"WHERE {self.table} MATCH ?{self.filter} ORDER BY 2 LIMIT ?"
+        )
         rows = conn.execute(sql, [match, *self.filter_params, limit])
         return [(int(pk), round(-float(score), 4)) for pk, score in rows]
 
     def newest(self, conn: sqlite3.Connection, match: str, limit: int) -> list[tuple[int, float]]:
-        sql = (f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH ?"  # noqa: S608
-               f"{self.filter} ORDER BY rowid DESC LIMIT ?")
+        sql = (
+            f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH ?"  # noqa: S608
+            f"{self.filter} ORDER BY rowid DESC LIMIT ?"
+        )
         return [(int(pk), 0.0) for (pk,) in conn.execute(sql, [match, *self.filter_params, limit])]
 
 
-def text_search(conn: sqlite3.Connection, parts: list[str], scope: str | None,
-                window: int) -> tuple[int, list[tuple[int, float]]]:
+def text_search(
+    conn: sqlite3.Connection, parts: list[str], scope: str | None, window: int
+) -> tuple[int, list[tuple[int, float]]]:
     """(total matches, the first `window` (pk, score) in rank order)."""
     if not parts:
         return 0, []
@@ -104,7 +111,12 @@ def identifier_pks(conn: sqlite3.Connection, text: str) -> list[int]:
     """Records whose ISBN, ISSN or other identifier equals what the user typed."""
     pks: list[int] = []
     for ident in normalise_identifier(text):
-        pks += [int(r[0]) for r in conn.execute(
-            "SELECT record_pk FROM catalog_identifiers WHERE value = ? AND scheme = ? LIMIT 100",
-            (ident.value, ident.scheme))]
+        pks += [
+            int(r[0])
+            for r in conn.execute(
+                "SELECT record_pk FROM catalog_identifiers "
+                "WHERE value = ? AND scheme = ? LIMIT 100",
+                (ident.value, ident.scheme),
+            )
+        ]
     return list(dict.fromkeys(pks))

@@ -15,7 +15,7 @@ from catalog_adapter.also_borrowed import AlsoBorrowed, AlsoBorrowedIndex, Build
 from catalog_adapter.analytics import Analytics, HotBook, Period, RatePoint
 from catalog_adapter.circulation import DAY, Circulation, Loan, LoanReport
 from catalog_adapter.embedded import EmbeddedCatalog
-from catalog_adapter.errors import RecordNotFound
+from catalog_adapter.errors import RecordNotFoundError
 from catalog_adapter.history import ReadingHistory
 from catalog_adapter.importer import ImportReport, import_marc
 from catalog_adapter.licences import parse_licence
@@ -74,8 +74,12 @@ class Library:
         self.store = EmbeddedCatalog(config.database)
         self.catalog: CatalogPort = open_catalog(
             config.catalog,
-            CatalogConfig(database=config.database, default_licence=config.default_licence,
-                          sru_url=config.sru_url, timeout_seconds=config.timeout_seconds),
+            CatalogConfig(
+                database=config.database,
+                default_licence=config.default_licence,
+                sru_url=config.sru_url,
+                timeout_seconds=config.timeout_seconds,
+            ),
             self.store,
         )
         hasher = PatronHasher(load_or_create_key(config.patron_key))
@@ -93,14 +97,15 @@ class Library:
 
     # -- catalog ----------------------------------------------------------------------------
 
-    def search(self, query: str, field: SearchField = "any", limit: int = 20,
-               offset: int = 0) -> SearchPage:
+    def search(
+        self, query: str, field: SearchField = "any", limit: int = 20, offset: int = 0
+    ) -> SearchPage:
         return self.catalog.search(query, field, limit, offset)
 
     def record(self, record_id: str) -> CatalogRecord:
         try:
             return self.catalog.get(record_id)
-        except RecordNotFound:
+        except RecordNotFoundError:
             if self.catalog is self.store:
                 raise
             return self.store.get(record_id)
@@ -108,14 +113,26 @@ class Library:
     def record_for_book(self, book_id: str) -> CatalogRecord:
         return self.store.for_book(book_id)
 
-    def import_marc(self, stream: IO[bytes], fmt: MarcFormat | None = None,
-                    progress: Callable[[int], None] | None = None) -> ImportReport:
-        return import_marc(self.store, stream, fmt=fmt,
-                           default_licence=self.config.default_licence, progress=progress)
+    def import_marc(
+        self,
+        stream: IO[bytes],
+        fmt: MarcFormat | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        return import_marc(
+            self.store,
+            stream,
+            fmt=fmt,
+            default_licence=self.config.default_licence,
+            progress=progress,
+        )
 
     def harvest(self, base_url: str, **options: Any) -> HarvestReport:
-        harvester = OaiHarvester(self.store, timeout=max(self.config.timeout_seconds, 30.0),
-                                 default_licence=self.config.default_licence)
+        harvester = OaiHarvester(
+            self.store,
+            timeout=max(self.config.timeout_seconds, 30.0),
+            default_licence=self.config.default_licence,
+        )
         return harvester.harvest(base_url, **options)
 
     # -- recommendations --------------------------------------------------------------------
@@ -124,7 +141,7 @@ class Library:
         parts: list[str] = []
         try:
             record = self.store.for_book(book_id)
-        except RecordNotFound:
+        except RecordNotFoundError:
             record = None
         if record is not None:
             # Metadata counts a few times over: a title word says more than a body word.
@@ -137,16 +154,23 @@ class Library:
 
     def index_book_text(self, book_id: str, text: str | None = None) -> bool:
         """(Re)index one book, with the given text or the text source's."""
-        combined = self._book_text(book_id) if text is None else "\n".join(
-            filter(None, [self._book_text(book_id), text]))
+        combined = (
+            self._book_text(book_id)
+            if text is None
+            else "\n".join(filter(None, [self._book_text(book_id), text]))
+        )
         if not combined:
             return False
         return self.content.index(book_id, combined)
 
     def refresh_related(self) -> int:
         """Index every known book not yet indexed (text source and catalog links)."""
-        linked = [r[0] for r in self.store.connection().execute(
-            "SELECT DISTINCT book_id FROM catalog_records WHERE book_id IS NOT NULL")]
+        linked = [
+            r[0]
+            for r in self.store.connection().execute(
+                "SELECT DISTINCT book_id FROM catalog_records WHERE book_id IS NOT NULL"
+            )
+        ]
         done = 0
         for book_id in dict.fromkeys([*self.text_source.book_ids(), *linked]):
             if not self.content.indexed(book_id) and self.index_book_text(book_id):
@@ -157,23 +181,30 @@ class Library:
         self.refresh_related()
         try:
             record: CatalogRecord | None = self.store.for_book(book_id)
-        except RecordNotFound:
+        except RecordNotFoundError:
             record = None
         if record is None and not self.content.indexed(book_id):
-            raise RecordNotFound(f"no book {book_id!r} in the catalog or the text index")
+            raise RecordNotFoundError(f"no book {book_id!r} in the catalog or the text index")
         view = RelatedView(book_id=book_id, record_id=record.id if record else None)
         for hit in self.content.related(book_id, limit):
             try:
                 other: CatalogRecord | None = self.store.for_book(hit.book_id)
-            except RecordNotFound:
+            except RecordNotFoundError:
                 other = None
-            view.content.append(RelatedEntry(hit.book_id, other.id if other else None,
-                                             other.title if other else None, hit.score))
+            view.content.append(
+                RelatedEntry(
+                    hit.book_id,
+                    other.id if other else None,
+                    other.title if other else None,
+                    hit.score,
+                )
+            )
         if record is not None:
             pk = self.store.pk_for(record.id)
             if pk is not None:
                 view.also_borrowed = self.also_borrowed.for_record(
-                    pk, self.config.also_borrowed_min_patrons, limit)
+                    pk, self.config.also_borrowed_min_patrons, limit
+                )
         return view
 
     def add_loans(self, loans: Iterable[Loan]) -> LoanReport:
@@ -182,12 +213,19 @@ class Library:
     def build_also_borrowed(self) -> BuildReport:
         return self.also_borrowed.build(self.config.also_borrowed_min_patrons)
 
-    def hot(self, period: Period, ending: dt.date, subject: str | None = None,
-            limit: int = 20) -> tuple[dt.date, dt.date, list[HotBook]]:
+    def hot(
+        self, period: Period, ending: dt.date, subject: str | None = None, limit: int = 20
+    ) -> tuple[dt.date, dt.date, list[HotBook]]:
         return self.analytics.hot(period, ending, subject=subject, limit=limit)
 
-    def rates(self, period: Period, start: dt.date, end: dt.date, subject: str | None = None,
-              by_subject: bool = True) -> list[RatePoint]:
+    def rates(
+        self,
+        period: Period,
+        start: dt.date,
+        end: dt.date,
+        subject: str | None = None,
+        by_subject: bool = True,
+    ) -> list[RatePoint]:
         return self.analytics.rates(period, start, end, subject=subject, by_subject=by_subject)
 
     # -- the reader's own data --------------------------------------------------------------
@@ -202,16 +240,22 @@ class Library:
     def purge_expired(self, now: float | None = None) -> dict[str, int]:
         """Forget reading history and individual loans older than the retention setting."""
         horizon = self._horizon(now)
-        return {"reading_history": self.history.purge(horizon),
-                "loans": self.circulation.purge(horizon)}
+        return {
+            "reading_history": self.history.purge(horizon),
+            "loans": self.circulation.purge(horizon),
+        }
 
     def export_personal_data(self, user: str) -> dict[str, Any]:
-        return {"reading_history": self.history.export(user),
-                "loans": self.circulation.export(user)}
+        return {
+            "reading_history": self.history.export(user),
+            "loans": self.circulation.export(user),
+        }
 
     def delete_personal_data(self, user: str) -> dict[str, int]:
-        return {"reading_history": self.history.delete(user),
-                "loans": self.circulation.delete(user)}
+        return {
+            "reading_history": self.history.delete(user),
+            "loans": self.circulation.delete(user),
+        }
 
     def counts(self) -> dict[str, int]:
         return {"catalog_records": self.store.count(), "loans": self.circulation.count()}

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 import httpx
 
-from catalog_adapter.errors import InvalidQuery, RecordNotFound, UpstreamUnavailable
+from catalog_adapter.errors import InvalidQueryError, RecordNotFoundError, UpstreamUnavailableError
 from catalog_adapter.marc_mapping import map_record
 from catalog_adapter.marc_reader import Outcome, read_marcxml
 from catalog_adapter.records import (
@@ -31,14 +31,16 @@ DIAG_NS = "http://www.loc.gov/zing/srw/diagnostic/"
 MARC_NS = "http://www.loc.gov/MARC21/slim"
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
-DEFAULT_INDEXES: Mapping[str, str] = MappingProxyType({
-    "any": "cql.serverChoice",
-    "title": "dc.title",
-    "author": "dc.creator",
-    "subject": "dc.subject",
-    "identifier": "bath.isbn",
-    "id": "rec.id",
-})
+DEFAULT_INDEXES: Mapping[str, str] = MappingProxyType(
+    {
+        "any": "cql.serverChoice",
+        "title": "dc.title",
+        "author": "dc.creator",
+        "subject": "dc.subject",
+        "identifier": "bath.isbn",
+        "id": "rec.id",
+    }
+)
 
 
 def cql_term(text: str) -> str:
@@ -52,9 +54,9 @@ def build_cql(query: str, field: SearchField, indexes: Mapping[str, str]) -> str
     """`index all "words"` for a user query in one of the search fields."""
     words = " ".join(query.split())
     if not words:
-        raise InvalidQuery("the query is empty")
+        raise InvalidQueryError("the query is empty")
     if field not in SEARCH_FIELDS:
-        raise InvalidQuery(f"field must be one of {', '.join(SEARCH_FIELDS)}")
+        raise InvalidQueryError(f"field must be one of {', '.join(SEARCH_FIELDS)}")
     relation = "=" if field == "identifier" else "all"
     return f"{indexes[field]} {relation} {cql_term(words)}"
 
@@ -69,8 +71,14 @@ class SruResult:
 class SruClient:
     """searchRetrieve over HTTP GET."""
 
-    def __init__(self, base_url: str, *, timeout: float = 10.0, http: httpx.Client | None = None,
-                 record_schema: str = "marcxml") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        http: httpx.Client | None = None,
+        record_schema: str = "marcxml",
+    ) -> None:
         self.base_url = base_url
         self.record_schema = record_schema
         self._http = http or httpx.Client(timeout=timeout, follow_redirects=True)
@@ -82,16 +90,22 @@ class SruClient:
 
     def search_retrieve(self, cql: str, *, start: int = 1, maximum: int = 20) -> SruResult:
         params = {
-            "operation": "searchRetrieve", "version": "1.2", "query": cql,
-            "startRecord": str(start), "maximumRecords": str(maximum),
-            "recordSchema": self.record_schema, "recordPacking": "xml",
+            "operation": "searchRetrieve",
+            "version": "1.2",
+            "query": cql,
+            "startRecord": str(start),
+            "maximumRecords": str(maximum),
+            "recordSchema": self.record_schema,
+            "recordPacking": "xml",
         }
         try:
             response = self._http.get(self.base_url, params=params)
         except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(f"SRU server unreachable: {type(exc).__name__}") from None
+            raise UpstreamUnavailableError(
+                f"SRU server unreachable: {type(exc).__name__}"
+            ) from None
         if len(response.content) > MAX_RESPONSE_BYTES:
-            raise UpstreamUnavailable("SRU response is too large")
+            raise UpstreamUnavailableError("SRU response is too large")
         result = parse_search_retrieve(response.content, response.status_code)
         following = start + len(result.records)
         if result.next_position is None and result.records and following <= result.total:
@@ -101,14 +115,18 @@ class SruClient:
 
 
 def parse_search_retrieve(body: bytes, status: int = 200) -> SruResult:
-    """Parse a searchRetrieveResponse; diagnostics become InvalidQuery (the query's fault)
-    or UpstreamUnavailable (the server's)."""
+    """Parse a searchRetrieveResponse; diagnostics become InvalidQueryError (the query's fault)
+    or UpstreamUnavailableError (the server's)."""
     try:
         root = ET.fromstring(body)  # noqa: S314 (expat: no external entities, bounded expansion)
     except ET.ParseError:
-        raise UpstreamUnavailable(f"SRU server answered HTTP {status} without SRU XML") from None
+        raise UpstreamUnavailableError(
+            f"SRU server answered HTTP {status} without SRU XML"
+        ) from None
     if root.tag != f"{{{SRU_NS}}}searchRetrieveResponse":
-        raise UpstreamUnavailable(f"SRU server answered {root.tag!r}, not searchRetrieveResponse")
+        raise UpstreamUnavailableError(
+            f"SRU server answered {root.tag!r}, not searchRetrieveResponse"
+        )
     total = int(root.findtext(f"{{{SRU_NS}}}numberOfRecords", "0").strip() or 0)
     diagnostics = root.findall(f"{{{SRU_NS}}}diagnostics/{{{DIAG_NS}}}diagnostic")
     if diagnostics and diagnostics[0].findtext(f"{{{DIAG_NS}}}uri", "").endswith("/61"):
@@ -123,8 +141,8 @@ def parse_search_retrieve(body: bytes, status: int = 200) -> SruResult:
         text = f"SRU diagnostic {code}: {message}" + (f" ({details})" if details else "")
         # Diagnostics 10-39 are query errors (info:srw/diagnostic/1/10 "Query syntax error").
         if code.isdigit() and 10 <= int(code) < 40:
-            raise InvalidQuery(text)
-        raise UpstreamUnavailable(text)
+            raise InvalidQueryError(text)
+        raise UpstreamUnavailableError(text)
     outcomes: list[Outcome] = []
     for n, rec in enumerate(root.iterfind(f"{{{SRU_NS}}}records/{{{SRU_NS}}}record"), start=1):
         data = rec.find(f"{{{SRU_NS}}}recordData")
@@ -142,8 +160,13 @@ class SruCatalog:
     """A catalog adapter over a remote SRU server (READINGROOM_CATALOG=sru): read-only;
     e-book links and imports stay with the embedded catalog."""
 
-    def __init__(self, client: SruClient, *, default_licence: str,
-                 indexes: Mapping[str, str] = DEFAULT_INDEXES) -> None:
+    def __init__(
+        self,
+        client: SruClient,
+        *,
+        default_licence: str,
+        indexes: Mapping[str, str] = DEFAULT_INDEXES,
+    ) -> None:
         self._client = client
         self._default_licence = default_licence
         self._indexes = indexes
@@ -155,26 +178,34 @@ class SruCatalog:
         if outcome.record is None:
             return None
         try:
-            record, _ = map_record(outcome.record, default_licence=self._default_licence,
-                                   warnings=[])
+            record, _ = map_record(
+                outcome.record, default_licence=self._default_licence, warnings=[]
+            )
         except ValueError:
             return None
         record.marc = outcome.record.as_dict()
         return record
 
-    def search(self, query: str, field: SearchField = "any", limit: int = 20,
-               offset: int = 0) -> SearchPage:
+    def search(
+        self, query: str, field: SearchField = "any", limit: int = 20, offset: int = 0
+    ) -> SearchPage:
         cql = build_cql(query, field, self._indexes)
         result = self._client.search_retrieve(cql, start=offset + 1, maximum=limit)
         hits = []
         for rank, outcome in enumerate(result.records):
             record = self._map(outcome)
             if record is not None:
-                hits.append(SearchHit(id=record.id, title=record.title, authors=record.authors,
-                                      year=record.year, book_id=record.book_id,
-                                      score=float(result.total - offset - rank)))
-        return SearchPage(query=query, field=field, total=result.total,
-                          hits=hits)
+                hits.append(
+                    SearchHit(
+                        id=record.id,
+                        title=record.title,
+                        authors=record.authors,
+                        year=record.year,
+                        book_id=record.book_id,
+                        score=float(result.total - offset - rank),
+                    )
+                )
+        return SearchPage(query=query, field=field, total=result.total, hits=hits)
 
     def get(self, record_id: str) -> CatalogRecord:
         cql = f"{self._indexes['id']} = {cql_term(record_id)}"
@@ -182,7 +213,7 @@ class SruCatalog:
             record = self._map(outcome)
             if record is not None and record.id == record_id:
                 return record
-        raise RecordNotFound(f"no catalog record {record_id!r}")
+        raise RecordNotFoundError(f"no catalog record {record_id!r}")
 
     def for_book(self, book_id: str) -> CatalogRecord:
-        raise RecordNotFound(f"the SRU catalog does not link books ({book_id!r})")
+        raise RecordNotFoundError(f"the SRU catalog does not link books ({book_id!r})")

@@ -21,8 +21,46 @@ _TOKEN = re.compile(f"[{_CJK_CLASS}]+|[^\\W_]+", re.UNICODE)
 _CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
 
 STOPWORDS = frozenset(
-    "a an and are as at be by for from has have he her his i in is it its of on or "
-    "she that the their they this to was were which with you we not but".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "she",
+        "that",
+        "the",
+        "their",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "which",
+        "with",
+        "you",
+        "we",
+        "not",
+        "but",
+    ]
 )
 
 

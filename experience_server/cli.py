@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from experience_server.auth.roles import Role
 from experience_server import cli_catalog
+from experience_server.auth.roles import Role
 from experience_server.backup import BackupError, backup_data_dir, restore_data_dir
 from experience_server.observability import configure_logging
 from experience_server.services import build_issuer

@@ -21,8 +21,9 @@ from catalog_adapter.importer import ImportReport
 from experience_server.services import build_library
 from experience_server.settings import Settings
 
-app = typer.Typer(help="Catalog: MARC import, OAI-PMH harvest, loans, recommendations.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Catalog: MARC import, OAI-PMH harvest, loans, recommendations.", no_args_is_help=True
+)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 SHOWN_PROBLEMS = 20
 
@@ -33,9 +34,11 @@ def _fail(message: str) -> None:
 
 
 def _print_import(report: ImportReport) -> None:
-    typer.echo(f"read {report.read} records in {report.seconds:.1f} s: {report.imported} new, "
-               f"{report.updated} updated, {report.deleted} deleted, "
-               f"{len(report.rejected)} rejected, {len(report.warnings)} warnings")
+    typer.echo(
+        f"read {report.read} records in {report.seconds:.1f} s: {report.imported} new, "
+        f"{report.updated} updated, {report.deleted} deleted, "
+        f"{len(report.rejected)} rejected, {len(report.warnings)} warnings"
+    )
     for bad in report.rejected[:SHOWN_PROBLEMS]:
         where = f"record {bad.position}"
         if bad.offset is not None:
@@ -50,10 +53,19 @@ def _print_import(report: ImportReport) -> None:
 
 @app.command("import-marc")
 def import_marc(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="Binary MARC21, MARCXML or MARC-in-JSON.")],
-    format: Annotated[Literal["marc", "marcxml", "json"] | None,  # noqa: A002
-                      typer.Option(help="Default: detected from the content.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="Binary MARC21, MARCXML or MARC-in-JSON.",
+        ),
+    ],
+    format: Annotated[
+        Literal["marc", "marcxml", "json"] | None,
+        typer.Option(help="Default: detected from the content."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import (or update, keyed by 001) MARC records; reports each bad record's position."""
@@ -63,12 +75,17 @@ def import_marc(
             if as_json or not sys.stderr.isatty():
                 report = library.import_marc(stream, format)
             else:
-                columns = (TextColumn("importing"), BarColumn(), DownloadColumn(),
-                           TimeRemainingColumn())
+                columns = (
+                    TextColumn("importing"),
+                    BarColumn(),
+                    DownloadColumn(),
+                    TimeRemainingColumn(),
+                )
                 with Progress(*columns, transient=True) as bar:
                     task = bar.add_task("import", total=file.stat().st_size)
                     report = library.import_marc(
-                        stream, format, progress=lambda n: bar.advance(task, n))
+                        stream, format, progress=lambda n: bar.advance(task, n)
+                    )
     except CatalogError as exc:
         _fail(str(exc))
         return
@@ -85,16 +102,19 @@ def harvest(
     url: Annotated[str, typer.Argument(help="The repository's OAI-PMH base URL.")],
     prefix: Annotated[str, typer.Option(help="metadataPrefix of MARCXML records.")] = "marc21",
     set_spec: Annotated[str | None, typer.Option("--set", help="Harvest one set.")] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="Default: after the last "
-                                              "harvest of this repository.")] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Default: after the last harvest of this repository."),
+    ] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date (inclusive).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Harvest MARC records over OAI-PMH, incrementally."""
     library = build_library(Settings())
     try:
-        report = library.harvest(url, metadata_prefix=prefix, set_spec=set_spec, from_=from_,
-                                 until=until)
+        report = library.harvest(
+            url, metadata_prefix=prefix, set_spec=set_spec, from_=from_, until=until
+        )
     except CatalogError as exc:
         _fail(str(exc))
         return
@@ -105,8 +125,10 @@ def harvest(
         body["import_report"] = report.import_report.as_dict()
         typer.echo(json.dumps(body, ensure_ascii=False))
     else:
-        typer.echo(f"harvested from {report.from_ or 'the beginning'}; next harvest from "
-                   f"{report.next_from}")
+        typer.echo(
+            f"harvested from {report.from_ or 'the beginning'}; next harvest from "
+            f"{report.next_from}"
+        )
         _print_import(report.import_report)
 
 
@@ -114,16 +136,24 @@ def _loans(path: Path) -> Iterator[Loan]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         for row in csv.DictReader(handle):
             stamp = dt.datetime.fromisoformat((row.get("loaned_at") or "").strip())
-            yield Loan(patron=row.get("patron") or "", loaned_at=stamp,
-                       item=(row.get("item") or "").strip() or None,
-                       record=(row.get("record") or "").strip() or None)
+            yield Loan(
+                patron=row.get("patron") or "",
+                loaned_at=stamp,
+                item=(row.get("item") or "").strip() or None,
+                record=(row.get("record") or "").strip() or None,
+            )
 
 
 @app.command("import-loans")
 def import_loans(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
-                                         help="CSV with columns patron, item or record, "
-                                         "loaned_at (ISO 8601).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="CSV with columns patron, item or record, loaned_at (ISO 8601).",
+        ),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Load loans from the ILS (patron ids are stored only as keyed hashes), then rebuild
@@ -141,6 +171,8 @@ def import_loans(
     if as_json:
         typer.echo(json.dumps(body))
     else:
-        typer.echo(f"{loans.stored} loans stored ({loans.duplicates} already known, "
-                   f"{len(loans.rejected)} rejected); {build.pairs_kept} 'also borrowed' pairs "
-                   f"with at least {build.k} patrons, built in {build.seconds:.1f} s")
+        typer.echo(
+            f"{loans.stored} loans stored ({loans.duplicates} already known, "
+            f"{len(loans.rejected)} rejected); {build.pairs_kept} 'also borrowed' pairs "
+            f"with at least {build.k} patrons, built in {build.seconds:.1f} s"
+        )

@@ -22,17 +22,23 @@ async def hot(
     services: ServicesDep,
     _: PrincipalDep,
     period: Period = "month",
-    date: Annotated[dt.date | None, Query(description="A day in the period (default: today).")]
-    = None,
+    date: Annotated[
+        dt.date | None, Query(description="A day in the period (default: today).")
+    ] = None,
     subject: Subject = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """The most borrowed records in the day, week, month or year containing `date`."""
     ending = date or dt.datetime.now(dt.UTC).date()
-    start, end, books = await asyncio.to_thread(services.library.hot, period, ending, subject,
-                                                limit)
-    return {"period": period, "from": start.isoformat(), "until": end.isoformat(),
-            "books": [asdict(b) for b in books]}
+    start, end, books = await asyncio.to_thread(
+        services.library.hot, period, ending, subject, limit
+    )
+    return {
+        "period": period,
+        "from": start.isoformat(),
+        "until": end.isoformat(),
+        "books": [asdict(b) for b in books],
+    }
 
 
 @router.get("/borrowing")
@@ -47,7 +53,12 @@ async def borrowing(
 ) -> dict[str, Any]:
     """Loans and the borrowing rate (loans per print item held) per period and subject,
     for acquisitions."""
-    points = await asyncio.to_thread(services.library.rates, period, start, end, subject,
-                                     by == "subject")
-    return {"period": period, "from": start.isoformat(), "until": end.isoformat(),
-            "series": [asdict(p) for p in points]}
+    points = await asyncio.to_thread(
+        services.library.rates, period, start, end, subject, by == "subject"
+    )
+    return {
+        "period": period,
+        "from": start.isoformat(),
+        "until": end.isoformat(),
+        "series": [asdict(p) for p in points],
+    }

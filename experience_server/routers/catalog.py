@@ -12,7 +12,12 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from catalog_adapter.circulation import Loan
-from catalog_adapter.errors import InvalidQuery, RecordNotFound, UnreadableMarc, UpstreamUnavailable
+from catalog_adapter.errors import (
+    InvalidQueryError,
+    RecordNotFoundError,
+    UnreadableMarcError,
+    UpstreamUnavailableError,
+)
 from catalog_adapter.records import SearchField
 from experience_server.auth.roles import Principal, Role
 from experience_server.dependencies import PrincipalDep, ServicesDep, require_role
@@ -29,10 +34,10 @@ MAX_LOANS_PER_REQUEST = 10_000
 
 def register_errors(app: FastAPI) -> None:
     """Map catalog_adapter's exceptions onto the one error shape."""
-    register_domain_error(app, RecordNotFound, 404, "not_found")
-    register_domain_error(app, InvalidQuery, 422, "invalid_query")
-    register_domain_error(app, UnreadableMarc, 422, "unreadable_marc")
-    register_domain_error(app, UpstreamUnavailable, 502, "catalog_unavailable")
+    register_domain_error(app, RecordNotFoundError, 404, "not_found")
+    register_domain_error(app, InvalidQueryError, 422, "invalid_query")
+    register_domain_error(app, UnreadableMarcError, 422, "unreadable_marc")
+    register_domain_error(app, UpstreamUnavailableError, 502, "catalog_unavailable")
 
 
 class BookLink(BaseModel):
@@ -40,8 +45,11 @@ class BookLink(BaseModel):
 
 
 class LicenceBody(BaseModel):
-    licence: str = Field(min_length=1, max_length=40, description="open, campus, onsite or "
-                         "role:<guest|reader|teacher|librarian|admin>")
+    licence: str = Field(
+        min_length=1,
+        max_length=40,
+        description="open, campus, onsite or role:<guest|reader|teacher|librarian|admin>",
+    )
 
 
 class LoanIn(BaseModel):
@@ -67,9 +75,12 @@ async def search(
 
 @router.get("/catalog/records/{record_id}")
 async def record(
-    services: ServicesDep, _: PrincipalDep, record_id: RecordId,
-    marc: Annotated[bool, Query(description="Include the full MARC record (MARC-in-JSON).")]
-    = False,
+    services: ServicesDep,
+    _: PrincipalDep,
+    record_id: RecordId,
+    marc: Annotated[
+        bool, Query(description="Include the full MARC record (MARC-in-JSON).")
+    ] = False,
 ) -> dict[str, Any]:
     """A record with its identifiers, its print items and its e-book link."""
     found = await asyncio.to_thread(services.library.record, record_id)
@@ -80,16 +91,18 @@ async def record(
 
 
 @router.put("/catalog/records/{record_id}/book")
-async def link_book(services: ServicesDep, _: Librarian, record_id: RecordId,
-                    body: BookLink) -> dict[str, Any]:
+async def link_book(
+    services: ServicesDep, _: Librarian, record_id: RecordId, body: BookLink
+) -> dict[str, Any]:
     """Link a record to its e-book (or unlink with `null`)."""
     await asyncio.to_thread(services.library.store.link_book, record_id, body.book_id)
     return {"record_id": record_id, "book_id": body.book_id}
 
 
 @router.put("/catalog/records/{record_id}/licence")
-async def set_licence(services: ServicesDep, _: Librarian, record_id: RecordId,
-                      body: LicenceBody) -> dict[str, Any]:
+async def set_licence(
+    services: ServicesDep, _: Librarian, record_id: RecordId, body: LicenceBody
+) -> dict[str, Any]:
     """Who may read the record's e-book."""
     await asyncio.to_thread(services.library.store.set_licence, record_id, body.licence)
     found = await asyncio.to_thread(services.library.store.get, record_id)
@@ -98,9 +111,13 @@ async def set_licence(services: ServicesDep, _: Librarian, record_id: RecordId,
 
 @router.post("/catalog/import")
 async def import_marc(
-    services: ServicesDep, _: Librarian, file: UploadFile,
-    format: Annotated[Literal["marc", "marcxml", "json"] | None,  # noqa: A002
-                      Query(description="Default: detected from the content.")] = None,
+    services: ServicesDep,
+    _: Librarian,
+    file: UploadFile,
+    format: Annotated[
+        Literal["marc", "marcxml", "json"] | None,
+        Query(description="Default: detected from the content."),
+    ] = None,
 ) -> dict[str, Any]:
     """Import binary MARC21, MARCXML or MARC-in-JSON; every rejected record is listed with
     its position in the file."""
@@ -113,7 +130,9 @@ async def import_marc(
 
 @router.get("/books/{book_id}/related")
 async def related(
-    services: ServicesDep, _: PrincipalDep, book_id: BookId,
+    services: ServicesDep,
+    _: PrincipalDep,
+    book_id: BookId,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     """Books related by content, and what readers of this book also borrowed (each pair
@@ -123,15 +142,18 @@ async def related(
 
 
 @router.post("/circulation/loans")
-async def add_loans(services: ServicesDep, _: Librarian,
-                    loans: Annotated[list[LoanIn], Field(max_length=MAX_LOANS_PER_REQUEST)]
-                    ) -> dict[str, Any]:
+async def add_loans(
+    services: ServicesDep,
+    _: Librarian,
+    loans: Annotated[list[LoanIn], Field(max_length=MAX_LOANS_PER_REQUEST)],
+) -> dict[str, Any]:
     """Loans from the ILS. Patron ids are stored only as keyed hashes."""
     for n, loan in enumerate(loans, start=1):
         if (loan.item is None) == (loan.record is None):
             raise ApiError(422, "invalid_request", f"loan {n}: give exactly one of item, record")
-    domain = [Loan(patron=x.patron, loaned_at=x.loaned_at, item=x.item, record=x.record)
-              for x in loans]
+    domain = [
+        Loan(patron=x.patron, loaned_at=x.loaned_at, item=x.item, record=x.record) for x in loans
+    ]
     report = await asyncio.to_thread(services.library.add_loans, domain)
     return asdict(report)
 

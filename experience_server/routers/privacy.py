@@ -22,28 +22,32 @@ class ReadingEvent(BaseModel):
 
 
 @router.post("/history", status_code=204)
-async def record_reading(services: ServicesDep, principal: PrincipalDep,
-                         event: ReadingEvent) -> Response:
+async def record_reading(
+    services: ServicesDep, principal: PrincipalDep, event: ReadingEvent
+) -> Response:
     """Note that the caller opened a book (kept for READINGROOM_HISTORY_RETENTION_DAYS)."""
-    await asyncio.to_thread(services.library.record_reading, principal.user, event.book,
-                            event.page)
+    await asyncio.to_thread(services.library.record_reading, principal.user, event.book, event.page)
     return Response(status_code=204)
 
 
 @router.get("/history")
 async def history(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     events = await asyncio.to_thread(services.library.history.events, principal.user)
-    return {"retention_days": services.settings.history_retention_days,
-            "events": [{"book": e.book_id, "page": e.page, "at": e.at.isoformat()}
-                       for e in events]}
+    return {
+        "retention_days": services.settings.history_retention_days,
+        "events": [{"book": e.book_id, "page": e.page, "at": e.at.isoformat()} for e in events],
+    }
 
 
 @router.get("/data")
 async def export_data(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Everything readingroom stores about the caller, as JSON."""
     parts = await asyncio.to_thread(services.privacy.export, principal.user)
-    return {"user": principal.user, "exported_at": dt.datetime.now(dt.UTC).isoformat(),
-            "data": parts}
+    return {
+        "user": principal.user,
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+        "data": parts,
+    }
 
 
 @router.delete("/data")

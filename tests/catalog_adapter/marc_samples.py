@@ -9,8 +9,7 @@ import json
 from collections.abc import Sequence
 
 import pymarc
-from pymarc import Field, Indicators, Leader, Record, Subfield
-from pymarc import marc8_mapping
+from pymarc import Field, Indicators, Leader, Record, Subfield, marc8_mapping
 
 _EACC = {chr(uni): code for code, (uni, _) in marc8_mapping.CODESETS[0x31].items()}
 _ANSEL_ACUTE = b"\xe2"
@@ -29,35 +28,63 @@ def book(
     record.add_field(Field(tag="001", data=number))
     record.add_field(Field(tag="008", data="240101s2020    cc            000 0 chi d"))
     if isbn:
-        record.add_field(Field(tag="020", indicators=Indicators(" ", " "),
-                               subfields=[Subfield("a", isbn)]))
+        record.add_field(
+            Field(tag="020", indicators=Indicators(" ", " "), subfields=[Subfield("a", isbn)])
+        )
     if author:
-        record.add_field(Field(tag="100", indicators=Indicators("1", " "),
-                               subfields=[Subfield("a", author)]))
-    record.add_field(Field(tag="245", indicators=Indicators("1", "0"),
-                           subfields=[Subfield("a", title)]))
+        record.add_field(
+            Field(tag="100", indicators=Indicators("1", " "), subfields=[Subfield("a", author)])
+        )
+    record.add_field(
+        Field(tag="245", indicators=Indicators("1", "0"), subfields=[Subfield("a", title)])
+    )
     for subject in subjects:
-        record.add_field(Field(tag="650", indicators=Indicators(" ", "0"),
-                               subfields=[Subfield("a", subject)]))
+        record.add_field(
+            Field(tag="650", indicators=Indicators(" ", "0"), subfields=[Subfield("a", subject)])
+        )
     for fld in extra:
         record.add_field(fld)
     return record
 
 
-def koha_item(barcode: str, branch: str = "MAIN", location: str = "STACKS",
-              call_number: str = "I242 C1", on_loan: bool = False) -> Field:
-    subfields = [Subfield("a", branch), Subfield("b", branch), Subfield("c", location),
-                 Subfield("o", call_number), Subfield("p", barcode)]
+def koha_item(
+    barcode: str,
+    branch: str = "MAIN",
+    location: str = "STACKS",
+    call_number: str = "I242 C1",
+    on_loan: bool = False,
+) -> Field:
+    subfields = [
+        Subfield("a", branch),
+        Subfield("b", branch),
+        Subfield("c", location),
+        Subfield("o", call_number),
+        Subfield("p", barcode),
+    ]
     if on_loan:
         subfields.append(Subfield("q", "2025-12-01"))
     return Field(tag="952", indicators=Indicators(" ", " "), subfields=subfields)
 
 
-def holding_852(barcode: str, library: str = "Main Library", location: str = "3F",
-                klass: str = "PL2727", item: str = ".S2 1999") -> Field:
-    return Field(tag="852", indicators=Indicators("0", " "), subfields=[
-        Subfield("a", "UNI"), Subfield("b", library), Subfield("c", location),
-        Subfield("h", klass), Subfield("i", item), Subfield("p", barcode)])
+def holding_852(
+    barcode: str,
+    library: str = "Main Library",
+    location: str = "3F",
+    klass: str = "PL2727",
+    item: str = ".S2 1999",
+) -> Field:
+    return Field(
+        tag="852",
+        indicators=Indicators("0", " "),
+        subfields=[
+            Subfield("a", "UNI"),
+            Subfield("b", library),
+            Subfield("c", location),
+            Subfield("h", klass),
+            Subfield("i", item),
+            Subfield("p", barcode),
+        ],
+    )
 
 
 def binary(records: Sequence[Record]) -> bytes:
@@ -105,8 +132,9 @@ def to_marc8(text: str) -> bytes:
     return bytes(out)
 
 
-def iso2709(fields: Sequence[tuple[str, bytes]], *, coding: str = " ",
-            leader: str | None = None) -> bytes:
+def iso2709(
+    fields: Sequence[tuple[str, bytes]], *, coding: str = " ", leader: str | None = None
+) -> bytes:
     """Raw ISO 2709: `fields` are (tag, body) where a data field's body starts with its
     indicators, e.g. (b"245", b"10\\x1faTitle"). The leader's length and base address are
     filled in; nothing else is checked: that is the point."""
@@ -124,8 +152,10 @@ def iso2709(fields: Sequence[tuple[str, bytes]], *, coding: str = " ",
 
 
 def marc8_book(number: str, title: str, author: str) -> bytes:
-    return iso2709([
-        ("001", number.encode()),
-        ("100", b"1 \x1fa" + to_marc8(author)),
-        ("245", b"10\x1fa" + to_marc8(title)),
-    ])
+    return iso2709(
+        [
+            ("001", number.encode()),
+            ("100", b"1 \x1fa" + to_marc8(author)),
+            ("245", b"10\x1fa" + to_marc8(title)),
+        ]
+    )

@@ -1,3 +1,4 @@
+# ruff: noqa: N802, N803 (the oaipmh IOAI interface names its methods and arguments)
 """A real OAI-PMH 2.0 repository for the tests: the `oaipmh` package's server (the
 maintained fork of pyoai) over a small HTTP server on 127.0.0.1, serving MARCXML
 (`marc21`) with resumption tokens and from/until filtering done by the library."""
@@ -34,41 +35,60 @@ class Repository:
 
     def identify(self) -> common.Identify:
         return common.Identify(
-            repositoryName="readingroom test repository", baseURL=self.base_url,
-            protocolVersion="2.0", adminEmails=["catalog@example.org"],
-            earliestDatestamp=dt.datetime(2000, 1, 1), deletedRecord="persistent",
-            granularity="YYYY-MM-DDThh:mm:ssZ", compression=["identity"])
+            repositoryName="readingroom test repository",
+            baseURL=self.base_url,
+            protocolVersion="2.0",
+            adminEmails=["catalog@example.org"],
+            earliestDatestamp=dt.datetime(2000, 1, 1),
+            deletedRecord="persistent",
+            granularity="YYYY-MM-DDThh:mm:ssZ",
+            compression=["identity"],
+        )
 
-    def listMetadataFormats(self, identifier: str | None = None) -> list[tuple[str, str, str]]:  # noqa: N802
-        return [("marc21", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
-                 "http://www.loc.gov/MARC21/slim")]
+    def listMetadataFormats(self, identifier: str | None = None) -> list[tuple[str, str, str]]:
+        return [
+            (
+                "marc21",
+                "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
+                "http://www.loc.gov/MARC21/slim",
+            )
+        ]
 
-    def listSets(self) -> list[Any]:  # noqa: N802
+    def listSets(self) -> list[Any]:
         raise error.NoSetHierarchyError("no sets")
 
     def _matching(self, from_: dt.datetime | None, until: dt.datetime | None) -> list[Entry]:
-        return [e for e in sorted(self.entries, key=lambda e: e.datestamp)
-                if (from_ is None or e.datestamp >= from_)
-                and (until is None or e.datestamp <= until)]
+        return [
+            e
+            for e in sorted(self.entries, key=lambda e: e.datestamp)
+            if (from_ is None or e.datestamp >= from_) and (until is None or e.datestamp <= until)
+        ]
 
     def _record(self, entry: Entry) -> tuple[common.Header, Any, None]:
-        header = common.Header(None, entry.identifier, entry.datestamp, [],
-                               entry.marcxml is None)
+        header = common.Header(None, entry.identifier, entry.datestamp, [], entry.marcxml is None)
         return header, entry.marcxml, None
 
-    def listRecords(self, metadataPrefix: str, set: str | None = None,  # noqa: N802, N803, A002
-                    from_: dt.datetime | None = None,
-                    until: dt.datetime | None = None) -> list[Any]:
+    def listRecords(
+        self,
+        metadataPrefix: str,
+        set: str | None = None,
+        from_: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[Any]:
         if metadataPrefix != "marc21":
             raise error.CannotDisseminateFormatError(metadataPrefix)
         return [self._record(e) for e in self._matching(from_, until)]
 
-    def listIdentifiers(self, metadataPrefix: str, set: str | None = None,  # noqa: N802, N803, A002
-                        from_: dt.datetime | None = None,
-                        until: dt.datetime | None = None) -> list[Any]:
+    def listIdentifiers(
+        self,
+        metadataPrefix: str,
+        set: str | None = None,
+        from_: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[Any]:
         return [self._record(e)[0] for e in self._matching(from_, until)]
 
-    def getRecord(self, metadataPrefix: str, identifier: str) -> Any:  # noqa: N802, N803
+    def getRecord(self, metadataPrefix: str, identifier: str) -> Any:
         for entry in self.entries:
             if entry.identifier == identifier:
                 return self._record(entry)
@@ -87,7 +107,7 @@ def oai_repository(port: int, batch_size: int = 2) -> Iterator[Repository]:
     oai = server.Server(repository, registry, resumption_batch_size=batch_size)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             params = dict(parse_qsl(urlsplit(self.path).query))
             repository.requests.append(params)
             body = oai.handleRequest(params)
@@ -97,7 +117,7 @@ def oai_repository(port: int, batch_size: int = 2) -> Iterator[Repository]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)

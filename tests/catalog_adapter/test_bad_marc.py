@@ -4,20 +4,21 @@ why, and nothing disappears without a word."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from catalog_adapter.embedded import EmbeddedCatalog
-from catalog_adapter.errors import UnreadableMarc
+from catalog_adapter.errors import UnreadableMarcError
 from catalog_adapter.importer import import_marc
 from tests.catalog_adapter import marc_samples as ms
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> EmbeddedCatalog:
+def catalog(tmp_path: Path) -> Iterator[EmbeddedCatalog]:
     store = EmbeddedCatalog(tmp_path / "readingroom.sqlite3")
-    yield store  # type: ignore[misc]
+    yield store
     store.close()
 
 
@@ -26,18 +27,29 @@ def _good(n: int) -> bytes:
 
 
 def test_each_bad_binary_record_is_reported_with_its_position(catalog: EmbeddedCatalog) -> None:
-    bad_utf8 = ms.iso2709([("001", b"b1"), ("245", b"10\x1faBroken \xff\xfe title")],
-                          coding="a")
+    bad_utf8 = ms.iso2709([("001", b"b1"), ("245", b"10\x1faBroken \xff\xfe title")], coding="a")
     bad_indicators = ms.iso2709([("001", b"b2"), ("245", b"1\x00\x1faTitle")], coding="a")
     missing_indicators = ms.iso2709([("001", b"b3"), ("245", b"\x1faTitle")], coding="a")
     bad_marc8 = ms.iso2709([("001", b"b4"), ("245", b"10\x1faBad \x1b$1\x7f\x7f\x7f")])
     bad_leader = b"0009xnam a22000xx a 4500" + ms.iso2709([("001", b"b5")])[24:]
     no_title = ms.iso2709([("001", b"b6"), ("100", b"1 \x1faNobody")], coding="a")
-    authority = ms.iso2709([("001", b"b7"), ("100", b"1 \x1faSomeone")],
-                           leader="00000nz  a2200000n  4500")
+    authority = ms.iso2709(
+        [("001", b"b7"), ("100", b"1 \x1faSomeone")], leader="00000nz  a2200000n  4500"
+    )
     wrong_coding = ms.iso2709([("001", b"b8"), ("245", b"10\x1faTitle")], coding="x")
-    parts = [_good(1), bad_utf8, _good(2), bad_indicators, missing_indicators, bad_marc8,
-             bad_leader, _good(3), no_title, authority, wrong_coding]
+    parts = [
+        _good(1),
+        bad_utf8,
+        _good(2),
+        bad_indicators,
+        missing_indicators,
+        bad_marc8,
+        bad_leader,
+        _good(3),
+        no_title,
+        authority,
+        wrong_coding,
+    ]
     data = b"".join(parts)
     truncated = _good(4)[:-30]
     report = import_marc(catalog, io.BytesIO(data + truncated))
@@ -108,8 +120,10 @@ def test_malformed_xml_keeps_the_records_before_the_damage(catalog: EmbeddedCata
 def test_marc_in_json_bad_records_are_reported(catalog: EmbeddedCatalog) -> None:
     good = ms.book("j1", "Fine").as_dict()
     no_fields = {"leader": "00000nam a2200000 a 4500"}
-    bad_field = {"leader": "00000nam a2200000 a 4500",
-                 "fields": [{"245": {"ind1": "1", "subfields": [{"a": "No ind2"}]}}]}
+    bad_field = {
+        "leader": "00000nam a2200000 a 4500",
+        "fields": [{"245": {"ind1": "1", "subfields": [{"a": "No ind2"}]}}],
+    }
     import json
 
     data = json.dumps([good, no_fields, bad_field, "nonsense"]).encode()
@@ -119,6 +133,6 @@ def test_marc_in_json_bad_records_are_reported(catalog: EmbeddedCatalog) -> None
 
 
 def test_a_file_that_is_not_marc_at_all_is_refused(catalog: EmbeddedCatalog) -> None:
-    with pytest.raises(UnreadableMarc):
+    with pytest.raises(UnreadableMarcError):
         import_marc(catalog, io.BytesIO(b"%PDF-1.7 not a catalog"))
     assert catalog.count() == 0

@@ -4,8 +4,10 @@ searchable, a second import updates instead of duplicating."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
+import pymarc
 import pytest
 from pymarc import Field, Indicators, Subfield
 
@@ -15,20 +17,32 @@ from tests.catalog_adapter import marc_samples as ms
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> EmbeddedCatalog:
+def catalog(tmp_path: Path) -> Iterator[EmbeddedCatalog]:
     store = EmbeddedCatalog(tmp_path / "readingroom.sqlite3")
-    yield store  # type: ignore[misc]
+    yield store
     store.close()
 
 
-def _library() -> list[ms.Record]:
+def _library() -> list[pymarc.Record]:
     return [
-        ms.book("cn001", "红楼梦 /", "曹雪芹", ["中国小说 -- 清代"], "978-7-02-000220-7",
-                [ms.koha_item("B0001"), ms.koha_item("B0002", on_loan=True)]),
-        ms.book("jp001", "ノルウェイの森", "村上春樹", ["日本文学"], None,
-                [ms.holding_852("J0001")]),
-        ms.book("en001", "A history of China /", "Fairbank, John King",
-                ["China -- History"], "0-674-11670-4"),
+        ms.book(
+            "cn001",
+            "红楼梦 /",
+            "曹雪芹",
+            ["中国小说 -- 清代"],
+            "978-7-02-000220-7",
+            [ms.koha_item("B0001"), ms.koha_item("B0002", on_loan=True)],
+        ),
+        ms.book(
+            "jp001", "ノルウェイの森", "村上春樹", ["日本文学"], None, [ms.holding_852("J0001")]
+        ),
+        ms.book(
+            "en001",
+            "A history of China /",
+            "Fairbank, John King",
+            ["China -- History"],
+            "0-674-11670-4",
+        ),
         ms.book("jp002", "東京の歴史", "山田太郎", ["東京 (日本) -- 歴史"]),
     ]
 
@@ -47,10 +61,13 @@ def test_binary_marc_import_maps_fields_and_holdings(catalog: EmbeddedCatalog) -
     assert ("isbn", "9787020002207") in [(i.scheme, i.value) for i in record.identifiers]
     assert record.call_number == "I242 C1"
     assert [(i.item_id, i.status, i.library) for i in record.items] == [
-        ("B0001", "available", "MAIN"), ("B0002", "on loan", "MAIN")]
+        ("B0001", "available", "MAIN"),
+        ("B0002", "on loan", "MAIN"),
+    ]
     japanese = catalog.get("jp001")
     assert [(i.item_id, i.location, i.call_number) for i in japanese.items] == [
-        ("J0001", "3F", "PL2727 .S2 1999")]
+        ("J0001", "3F", "PL2727 .S2 1999")
+    ]
     assert catalog.for_item("J0001").id == "jp001"
 
 
@@ -84,8 +101,10 @@ def test_search_by_field_in_chinese_japanese_and_english(
 
 
 def test_title_matches_rank_above_subject_matches(catalog: EmbeddedCatalog) -> None:
-    records = [ms.book("s1", "Gardening", "Smith", ["History of China"]),
-               ms.book("t1", "China: a history", "Jones", ["Asia"])]
+    records = [
+        ms.book("s1", "Gardening", "Smith", ["History of China"]),
+        ms.book("t1", "China: a history", "Jones", ["Asia"]),
+    ]
     import_marc(catalog, io.BytesIO(ms.binary(records)))
     assert _ids(catalog, "china") == ["t1", "s1"]
 
@@ -100,7 +119,8 @@ def test_marcxml_and_marc_in_json_import_like_binary(catalog: EmbeddedCatalog, w
 
 def test_marc8_latin_and_east_asian_characters_decode(catalog: EmbeddedCatalog) -> None:
     data = ms.marc8_book("m1", "Café society", "Dupré, Jean") + ms.marc8_book(
-        "m2", "中国历史", "司马迁")
+        "m2", "中国历史", "司马迁"
+    )
     report = import_marc(catalog, io.BytesIO(data))
     assert (report.imported, report.rejected) == (2, [])
     assert catalog.get("m1").title == "Café society"
@@ -124,23 +144,44 @@ def test_reimport_updates_by_001_instead_of_duplicating(catalog: EmbeddedCatalog
 def test_deletion_record_removes_the_record(catalog: EmbeddedCatalog) -> None:
     import_marc(catalog, io.BytesIO(ms.binary(_library())))
     gone = ms.book("jp002", "東京の歴史")
-    gone.leader = ms.Leader("00000dam a2200000 a 4500")
+    gone.leader = pymarc.Leader("00000dam a2200000 a 4500")
     report = import_marc(catalog, io.BytesIO(ms.binary([gone])))
     assert report.deleted == 1
     assert _ids(catalog, "東京") == []
 
 
 def test_book_link_and_licence_come_from_856_and_506(catalog: EmbeddedCatalog) -> None:
-    record = ms.book("e1", "Linked", extra=[
-        Field(tag="856", indicators=Indicators("4", "0"),
-              subfields=[Subfield("u", "urn:readingroom:book:b-42")]),
-        Field(tag="506", indicators=Indicators("1", " "),
-              subfields=[Subfield("a", "Campus only"), Subfield("f", "onsite"),
-                         Subfield("2", "readingroom")]),
-    ])
-    plain = ms.book("e2", "Unlinked", extra=[
-        Field(tag="856", indicators=Indicators("4", "0"),
-              subfields=[Subfield("u", "https://library.example/api/v1/books/b-43")])])
+    record = ms.book(
+        "e1",
+        "Linked",
+        extra=[
+            Field(
+                tag="856",
+                indicators=Indicators("4", "0"),
+                subfields=[Subfield("u", "urn:readingroom:book:b-42")],
+            ),
+            Field(
+                tag="506",
+                indicators=Indicators("1", " "),
+                subfields=[
+                    Subfield("a", "Campus only"),
+                    Subfield("f", "onsite"),
+                    Subfield("2", "readingroom"),
+                ],
+            ),
+        ],
+    )
+    plain = ms.book(
+        "e2",
+        "Unlinked",
+        extra=[
+            Field(
+                tag="856",
+                indicators=Indicators("4", "0"),
+                subfields=[Subfield("u", "https://library.example/api/v1/books/b-43")],
+            )
+        ],
+    )
     import_marc(catalog, io.BytesIO(ms.binary([record, plain])), default_licence="open")
     assert (catalog.get("e1").book_id, catalog.get("e1").licence) == ("b-42", "onsite")
     assert (catalog.for_book("b-43").id, catalog.get("e2").licence) == ("e2", "open")

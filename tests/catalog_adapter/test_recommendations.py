@@ -26,13 +26,26 @@ NOW = dt.datetime.now(dt.UTC)
 
 @pytest.fixture
 def library(tmp_path: Path) -> Iterator[Library]:
-    lib = Library(LibraryConfig(database=tmp_path / "readingroom.sqlite3",
-                                patron_key=tmp_path / "patron-key",
-                                also_borrowed_min_patrons=3, history_retention_days=30))
-    records = [ms.book(f"r{n}", f"Book {n}", "Author", [subject],
-                       extra=[ms.koha_item(f"I{n}a"), ms.koha_item(f"I{n}b")])
-               for n, subject in zip(range(1, 6), ["Physics", "Physics", "Poetry", "Poetry",
-                                                   "History"], strict=True)]
+    lib = Library(
+        LibraryConfig(
+            database=tmp_path / "readingroom.sqlite3",
+            patron_key=tmp_path / "patron-key",
+            also_borrowed_min_patrons=3,
+            history_retention_days=30,
+        )
+    )
+    records = [
+        ms.book(
+            f"r{n}",
+            f"Book {n}",
+            "Author",
+            [subject],
+            extra=[ms.koha_item(f"I{n}a"), ms.koha_item(f"I{n}b")],
+        )
+        for n, subject in zip(
+            range(1, 6), ["Physics", "Physics", "Poetry", "Poetry", "History"], strict=True
+        )
+    ]
     lib.import_marc(io.BytesIO(ms.binary(records)))
     yield lib
     lib.close()
@@ -46,9 +59,9 @@ TEXTS = {
     "hongloumeng": "贾宝玉与林黛玉在大观园中读书。贾府的兴衰，宝玉和黛玉的爱情，大观园里的诗社。",
     "honglou-study": "红学研究：大观园的建筑，贾宝玉、林黛玉、薛宝钗的人物分析与贾府兴衰。",
     "telescopes": "Telescopes gather light. A reflecting telescope uses mirrors; astronomers "
-                  "observe galaxies, nebulae and the orbits of planets.",
+    "observe galaxies, nebulae and the orbits of planets.",
     "galaxies": "Galaxies and nebulae: what astronomers learn from telescopes about stars, "
-                "planets and their orbits.",
+    "planets and their orbits.",
 }
 
 
@@ -63,9 +76,9 @@ def test_related_books_by_content_in_chinese_and_english(library: Library) -> No
 
 
 def test_related_for_an_unknown_book_is_not_found(library: Library) -> None:
-    from catalog_adapter.errors import RecordNotFound
+    from catalog_adapter.errors import RecordNotFoundError
 
-    with pytest.raises(RecordNotFound):
+    with pytest.raises(RecordNotFoundError):
         library.related("nope")
 
 
@@ -119,8 +132,11 @@ def test_hot_books_and_borrowing_rates_by_subject(library: Library) -> None:
     assert [(h.record_id, h.loans) for h in physics] == [("r1", 5), ("r2", 1)]
     rates = library.rates("month", dt.date(2025, 1, 1), dt.date(2026, 1, 1))
     as_tuples = [(p.period, p.subject, p.loans, p.items, p.rate) for p in rates]
-    assert as_tuples == [("2025-03", "Physics", 5, 4, 1.25), ("2025-03", "Poetry", 2, 4, 0.5),
-                         ("2025-04", "Physics", 1, 4, 0.25)]
+    assert as_tuples == [
+        ("2025-03", "Physics", 5, 4, 1.25),
+        ("2025-03", "Poetry", 2, 4, 0.5),
+        ("2025-04", "Physics", 1, 4, 0.25),
+    ]
 
 
 def test_retention_forgets_loans_and_history_but_keeps_statistics(library: Library) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from catalog_adapter.errors import InvalidQuery, RecordNotFound, UpstreamUnavailable
+from catalog_adapter.errors import InvalidQueryError, RecordNotFoundError, UpstreamUnavailableError
 from catalog_adapter.sru import DEFAULT_INDEXES, SruCatalog, SruClient, build_cql, cql_term
 from tests.catalog_adapter import marc_samples as ms
 from tests.catalog_adapter._support import free_port
@@ -15,8 +14,9 @@ from tests.catalog_adapter.zebra_server import zebra_sru
 
 RECORDS = [
     ms.book("cn001", "红楼梦", "曹雪芹", ["中国小说"], "9787020002207"),
-    ms.book("en001", "A history of China", "Fairbank, John King", ["China History"],
-            "9780674116702"),
+    ms.book(
+        "en001", "A history of China", "Fairbank, John King", ["China History"], "9780674116702"
+    ),
     ms.book("en002", "The economy of China", "Naughton, Barry", ["Economics"]),
     ms.book("en003", "Poems of the Tang dynasty", "Li, Bai", ["China Poetry"]),
 ]
@@ -49,7 +49,7 @@ def test_search_by_title_author_subject_and_isbn(catalog: SruCatalog) -> None:
 def test_records_come_back_as_marcxml_and_map_fully(catalog: SruCatalog) -> None:
     record = catalog.get("cn001")
     assert (record.title, record.authors, record.subjects) == ("红楼梦", ["曹雪芹"], ["中国小说"])
-    with pytest.raises(RecordNotFound):
+    with pytest.raises(RecordNotFoundError):
         catalog.get("nope")
 
 
@@ -75,9 +75,9 @@ def test_user_input_cannot_inject_cql(catalog: SruCatalog) -> None:
 def test_server_diagnostics_become_errors(sru_url: str) -> None:
     client = SruClient(sru_url)
     try:
-        with pytest.raises(InvalidQuery, match="SRU diagnostic"):
+        with pytest.raises(InvalidQueryError, match="SRU diagnostic"):
             client.search_retrieve('dc.title all "china" and (')
-        with pytest.raises((InvalidQuery, UpstreamUnavailable), match="SRU diagnostic"):
+        with pytest.raises((InvalidQueryError, UpstreamUnavailableError), match="SRU diagnostic"):
             client.search_retrieve('dc.nosuchindex all "china"')
     finally:
         client.close()
@@ -86,7 +86,7 @@ def test_server_diagnostics_become_errors(sru_url: str) -> None:
 def test_a_server_that_is_down_is_reported_as_unavailable() -> None:
     client = SruClient(f"http://127.0.0.1:{free_port()}/Default", timeout=1.0)
     try:
-        with pytest.raises(UpstreamUnavailable):
+        with pytest.raises(UpstreamUnavailableError):
             client.search_retrieve('dc.title all "x"')
     finally:
         client.close()

@@ -41,13 +41,20 @@ def zebra_sru(workdir: Path, marcxml: bytes) -> Iterator[str]:
     (workdir / "records.xml").write_bytes(marcxml)
     port = free_port()
     (workdir / "yazgfs.xml").write_text(
-        (workdir / "yazgfs.xml.in").read_text().replace("@PORT@", str(port)))
+        (workdir / "yazgfs.xml.in").read_text().replace("@PORT@", str(port))
+    )
     for args in (["init"], ["update", "records.xml"]):
-        subprocess.run([zebraidx, "-c", "zebra.cfg", *args], cwd=workdir, check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [zebraidx, "-c", "zebra.cfg", *args],
+            cwd=workdir,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     log = (workdir / "zebrasrv.log").open("wb")
-    process = subprocess.Popen([zebrasrv, "-f", "yazgfs.xml"], cwd=workdir, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [zebrasrv, "-f", "yazgfs.xml"], cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         _wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}/Default"
