@@ -165,15 +165,17 @@ class Library:
 
     def refresh_related(self) -> int:
         """Index every known book not yet indexed (text source and catalog links)."""
+        conn = self.store.connection()
+        indexed = {row[0] for row in conn.execute("SELECT book_id FROM reco_docs")}
         linked = [
-            r[0]
-            for r in self.store.connection().execute(
+            row[0]
+            for row in conn.execute(
                 "SELECT DISTINCT book_id FROM catalog_records WHERE book_id IS NOT NULL"
             )
         ]
         done = 0
         for book_id in dict.fromkeys([*self.text_source.book_ids(), *linked]):
-            if not self.content.indexed(book_id) and self.index_book_text(book_id):
+            if book_id not in indexed and self.index_book_text(book_id):
                 done += 1
         return done
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 import httpx
 
 from catalog_adapter.errors import InvalidQueryError, RecordNotFoundError, UpstreamUnavailableError
-from catalog_adapter.marc_mapping import map_record
+from catalog_adapter.marc_mapping import map_record, normalise_isbn
 from catalog_adapter.marc_reader import Outcome, read_marcxml
 from catalog_adapter.records import (
     SEARCH_FIELDS,
@@ -57,8 +57,9 @@ def build_cql(query: str, field: SearchField, indexes: Mapping[str, str]) -> str
         raise InvalidQueryError("the query is empty")
     if field not in SEARCH_FIELDS:
         raise InvalidQueryError(f"field must be one of {', '.join(SEARCH_FIELDS)}")
-    relation = "=" if field == "identifier" else "all"
-    return f"{indexes[field]} {relation} {cql_term(words)}"
+    if field == "identifier":
+        return f"{indexes[field]} = {cql_term(normalise_isbn(words) or words)}"
+    return f"{indexes[field]} all {cql_term(words)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ def test_search_by_title_author_subject_and_isbn(catalog: SruCatalog) -> None:
     assert [h.id for h in catalog.search("naughton", "author").hits] == ["en002"]
     assert [h.id for h in catalog.search("poetry", "subject").hits] == ["en003"]
     assert [h.id for h in catalog.search("9780674116702", "identifier").hits] == ["en001"]
+    assert [h.id for h in catalog.search("0-674-11670-4", "identifier").hits] == ["en001"]
     page = catalog.search("china", "any")
     assert page.total == 3
     assert {h.id for h in page.hits} == {"en001", "en002", "en003"}
