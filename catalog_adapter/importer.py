@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from catalog_adapter.embedded import EmbeddedCatalog, Prepared
 from catalog_adapter.marc_mapping import map_record, record_id
-from catalog_adapter.marc_reader import MarcFormat, Outcome, read_marc
+from catalog_adapter.marc_reader import MarcFormat, Outcome, frame_binary, outcomes_of, sniff
 
 BATCH = 1000
 _NOT_BIBLIOGRAPHIC = {
@@ -74,6 +74,18 @@ class _CountingReader:
         return data
 
 
+@dataclass(slots=True)
+class Step:
+    """What to do with one record read from a source: store it, delete by id, or report
+    it as rejected; plus the warnings about it. Plain data, so worker processes can make
+    them."""
+
+    prepared: Prepared | None = None
+    delete_id: str | None = None
+    rejected: Rejected | None = None
+    notes: list[Note] = field(default_factory=list)
+
+
 def import_marc(
     catalog: EmbeddedCatalog,
     stream: IO[bytes],
@@ -81,11 +93,22 @@ def import_marc(
     fmt: MarcFormat | None = None,
     default_licence: str = "campus",
     progress: Callable[[int], None] | None = None,
+    workers: int = 0,
 ) -> ImportReport:
-    """Import every good record of `stream`; report each bad one with its position."""
+    """Import every good record of `stream`; report each bad one with its position.
+
+    With `workers` > 1, binary MARC is decoded and mapped in that many processes while
+    this thread writes to the database."""
     counted: Any = _CountingReader(stream, progress)
-    detected, outcomes = read_marc(counted, fmt)
-    return import_outcomes(catalog, outcomes, ImportReport(format=detected), default_licence)
+    detected, blocks = sniff(counted, fmt)
+    report = ImportReport(format=detected)
+    if detected == "marc" and workers > 1:
+        from catalog_adapter.import_pool import parallel_steps
+
+        steps = parallel_steps(frame_binary(blocks), default_licence, workers)
+        return import_steps(catalog, steps, report)
+    outcomes = outcomes_of(detected, blocks)
+    return import_outcomes(catalog, outcomes, report, default_licence)
 
 
 def import_outcomes(
@@ -94,16 +117,24 @@ def import_outcomes(
     report: ImportReport,
     default_licence: str,
 ) -> ImportReport:
+    return import_steps(catalog, (prepare(o, default_licence) for o in outcomes), report)
+
+
+def import_steps(
+    catalog: EmbeddedCatalog, steps: Iterable[Step], report: ImportReport
+) -> ImportReport:
     started = time.perf_counter()
     batch: list[Prepared] = []
     deletions: list[str] = []
-    for outcome in outcomes:
+    for step in steps:
         report.read += 1
-        mapped = _map(outcome, report, default_licence)
-        if isinstance(mapped, str):
-            deletions.append(mapped)
-        elif mapped is not None:
-            batch.append(mapped)
+        report.warnings.extend(step.notes)
+        if step.rejected is not None:
+            report.rejected.append(step.rejected)
+        elif step.delete_id is not None:
+            deletions.append(step.delete_id)
+        elif step.prepared is not None:
+            batch.append(step.prepared)
         if len(batch) >= BATCH:
             _flush(catalog, batch, deletions, report)
     _flush(catalog, batch, deletions, report)
@@ -111,43 +142,43 @@ def import_outcomes(
     return report
 
 
-def _map(outcome: Outcome, report: ImportReport, default_licence: str) -> Prepared | str | None:
-    """The mapped record to upsert, the id to delete, or None when rejected."""
+def prepare(outcome: Outcome, default_licence: str) -> Step:
+    """Map one read record to its Step."""
 
-    def reject(reason: str) -> None:
-        report.rejected.append(
-            Rejected(outcome.position, reason, outcome.offset, outcome.line, outcome.control_number)
+    def reject(reason: str) -> Step:
+        return Step(
+            rejected=Rejected(
+                outcome.position, reason, outcome.offset, outcome.line, outcome.control_number
+            )
         )
 
     record = outcome.record
     if record is None:
-        reject(outcome.error or "unreadable record")
-        return None
+        return reject(outcome.error or "unreadable record")
     leader = str(record.leader)
     kind = _NOT_BIBLIOGRAPHIC.get(leader[6:7])
     if kind:
-        reject(f"leader/06 {leader[6]!r}: {kind}, not a bibliographic record")
-        return None
+        return reject(f"leader/06 {leader[6]!r}: {kind}, not a bibliographic record")
     notes = list(outcome.warnings)
     if leader[5:6] == "d":
         control = record.get("001")
         number = control.data.strip() if control is not None and control.data else None
         if number is None:
-            reject("deletion (leader/05 'd') without a 001 to say what to delete")
-            return None
-        return record_id(number)
+            return reject("deletion (leader/05 'd') without a 001 to say what to delete")
+        return Step(delete_id=record_id(number))
     try:
         mapped, alternates = map_record(record, default_licence=default_licence, warnings=notes)
     except ValueError as exc:
-        reject(str(exc))
-        return None
+        return reject(str(exc))
     if mapped.control_number is None:
         notes.append(
             "no 001: the record gets an id from its content, so a changed copy "
             "imports as a new record"
         )
-    report.warnings.extend(Note(outcome.position, n, mapped.control_number) for n in notes)
-    return Prepared(mapped, alternates, outcome.raw or record.as_marc())
+    return Step(
+        prepared=Prepared(mapped, alternates, outcome.raw or record.as_marc()),
+        notes=[Note(outcome.position, n, mapped.control_number) for n in notes],
+    )
 
 
 def _flush(

@@ -27,6 +27,23 @@ _SUBJECT_TAGS = ("600", "610", "611", "630", "648", "650", "651", "653", "655")
 _SUBJECT_CODES = "abcdvxyz"
 
 
+class _Fields:
+    """A record's fields by tag, looked up once: mapping asks for some twenty tags, and
+    pymarc's get_fields walks every field each time."""
+
+    def __init__(self, record: pymarc.Record) -> None:
+        self._by_tag: dict[str, list[pymarc.Field]] = {}
+        for fld in record.fields:
+            self._by_tag.setdefault(fld.tag, []).append(fld)
+
+    def get_fields(self, *tags: str) -> list[pymarc.Field]:
+        return [fld for tag in tags for fld in self._by_tag.get(tag, ())]
+
+    def get(self, tag: str) -> pymarc.Field | None:
+        found = self._by_tag.get(tag)
+        return found[0] if found else None
+
+
 def _clean(text: str) -> str:
     return " ".join(text.split()).rstrip(_TRAILING).strip()
 
@@ -79,7 +96,7 @@ def normalise_identifier(text: str) -> list[Identifier]:
     return out
 
 
-def _identifiers(record: pymarc.Record, control_number: str | None) -> list[Identifier]:
+def _identifiers(record: _Fields, control_number: str | None) -> list[Identifier]:
     found: list[Identifier] = []
     if control_number:
         found.append(Identifier("other", control_number.lower()))
@@ -101,7 +118,7 @@ def _identifiers(record: pymarc.Record, control_number: str | None) -> list[Iden
     return list(dict.fromkeys(found))
 
 
-def _linked(record: pymarc.Record, tags: tuple[str, ...]) -> list[pymarc.Field]:
+def _linked(record: _Fields, tags: tuple[str, ...]) -> list[pymarc.Field]:
     """880 fields (the vernacular script: Chinese, Japanese, ...) linked to `tags`."""
     out = []
     for fld in record.get_fields("880"):
@@ -111,7 +128,7 @@ def _linked(record: pymarc.Record, tags: tuple[str, ...]) -> list[pymarc.Field]:
     return out
 
 
-def _title(record: pymarc.Record) -> tuple[str, list[str]]:
+def _title(record: _Fields) -> tuple[str, list[str]]:
     titles = [_joined(f, "abnp") for f in record.get_fields("245")]
     alternates = [_joined(f, "abnp") for f in _linked(record, ("245",))]
     alternates += [_joined(f, "abnp") for f in record.get_fields("246", "240", "130")]
@@ -124,7 +141,7 @@ def _title(record: pymarc.Record) -> tuple[str, list[str]]:
     return "", []
 
 
-def _call_number(record: pymarc.Record) -> str | None:
+def _call_number(record: _Fields) -> str | None:
     for tag, codes in (
         ("852", "hi"),
         ("090", "ab"),
@@ -139,14 +156,14 @@ def _call_number(record: pymarc.Record) -> str | None:
     return None
 
 
-def _first(record: pymarc.Record, tag: str, codes: str) -> str | None:
+def _first(record: _Fields, tag: str, codes: str) -> str | None:
     for fld in record.get_fields(tag):
         if text := _joined(fld, codes):
             return text
     return None
 
 
-def _items(record: pymarc.Record, rid: str) -> list[Item]:
+def _items(record: _Fields, rid: str) -> list[Item]:
     items: list[Item] = []
     for n, fld in enumerate(record.get_fields("852"), start=1):
         barcode = next((p.strip() for p in fld.get_subfields("p") if p.strip()), None)
@@ -190,7 +207,7 @@ def _koha_status(sub: dict[str, str]) -> str:
     return "available"
 
 
-def _book_id(record: pymarc.Record) -> str | None:
+def _book_id(record: _Fields) -> str | None:
     for fld in record.get_fields("856"):
         for url in fld.get_subfields("u"):
             url = url.strip()
@@ -199,7 +216,7 @@ def _book_id(record: pymarc.Record) -> str | None:
     return None
 
 
-def _licence(record: pymarc.Record, default: str, warnings: list[str]) -> str:
+def _licence(record: _Fields, default: str, warnings: list[str]) -> str:
     for fld in record.get_fields("506"):
         if "readingroom" in [v.strip().lower() for v in fld.get_subfields("2")]:
             for value in fld.get_subfields("f"):
@@ -210,7 +227,7 @@ def _licence(record: pymarc.Record, default: str, warnings: list[str]) -> str:
     return default
 
 
-def _year(record: pymarc.Record) -> str | None:
+def _year(record: _Fields) -> str | None:
     fixed = record.get("008")
     if fixed is not None and fixed.data and len(fixed.data) >= 11 and fixed.data[7:11].isdigit():
         return fixed.data[7:11]
@@ -219,7 +236,7 @@ def _year(record: pymarc.Record) -> str | None:
     return match.group(0) if match else None
 
 
-def _language(record: pymarc.Record) -> str | None:
+def _language(record: _Fields) -> str | None:
     fixed = record.get("008")
     if fixed is not None and fixed.data and len(fixed.data) >= 38:
         code = fixed.data[35:38].strip()
@@ -233,30 +250,31 @@ def map_record(
 ) -> tuple[CatalogRecord, list[str]]:
     """The CatalogRecord for a pymarc record, plus its alternate titles (vernacular 880s,
     246 variants) for the search index. Raises ValueError when it has no title at all."""
-    control = record.get("001")
+    fields = _Fields(record)
+    control = fields.get("001")
     control_number = control.data.strip() if control is not None and control.data else None
     rid = record_id(control_number, b"" if control_number else record.as_marc())
-    title, alternates = _title(record)
+    title, alternates = _title(fields)
     if not title:
         raise ValueError("no title (245)")
-    authors = [_joined(f, "abcdq") for f in record.get_fields(*_AUTHOR_TAGS)]
-    authors += [_joined(f, "abcdq") for f in _linked(record, _AUTHOR_TAGS)]
-    subjects = [_joined(f, _SUBJECT_CODES) for f in record.get_fields(*_SUBJECT_TAGS)]
-    subjects += [_joined(f, _SUBJECT_CODES) for f in _linked(record, _SUBJECT_TAGS)]
+    authors = [_joined(f, "abcdq") for f in fields.get_fields(*_AUTHOR_TAGS)]
+    authors += [_joined(f, "abcdq") for f in _linked(fields, _AUTHOR_TAGS)]
+    subjects = [_joined(f, _SUBJECT_CODES) for f in fields.get_fields(*_SUBJECT_TAGS)]
+    subjects += [_joined(f, _SUBJECT_CODES) for f in _linked(fields, _SUBJECT_TAGS)]
     catalog_record = CatalogRecord(
         id=rid,
         control_number=control_number,
         title=title,
         authors=list(dict.fromkeys(a for a in authors if a)),
         subjects=list(dict.fromkeys(s for s in subjects if s)),
-        identifiers=_identifiers(record, control_number),
-        call_number=_call_number(record),
-        publisher=_first(record, "264", "b") or _first(record, "260", "b"),
-        year=_year(record),
-        language=_language(record),
-        summary=_first(record, "520", "a"),
-        book_id=_book_id(record),
-        licence=_licence(record, default_licence, warnings),
-        items=_items(record, rid),
+        identifiers=_identifiers(fields, control_number),
+        call_number=_call_number(fields),
+        publisher=_first(fields, "264", "b") or _first(fields, "260", "b"),
+        year=_year(fields),
+        language=_language(fields),
+        summary=_first(fields, "520", "a"),
+        book_id=_book_id(fields),
+        licence=_licence(fields, default_licence, warnings),
+        items=_items(fields, rid),
     )
     return catalog_record, alternates

@@ -61,19 +61,26 @@ def detect_format(head: bytes) -> MarcFormat:
     raise UnreadableMarcError("not MARC: expected binary MARC21, MARCXML or MARC-in-JSON")
 
 
+def sniff(stream: IO[bytes], fmt: MarcFormat | None = None) -> tuple[MarcFormat, Iterator[bytes]]:
+    """The format (given or detected from the first bytes) and the stream as blocks."""
+    head = stream.read(64)
+    return (fmt or detect_format(head)), _chain(head, stream)
+
+
 def read_marc(
     stream: IO[bytes], fmt: MarcFormat | None = None
 ) -> tuple[MarcFormat, Iterator[Outcome]]:
     """The format (given or detected) and every record of `stream` as an Outcome."""
-    head = stream.read(64)
-    if fmt is None:
-        fmt = detect_format(head)
-    rest = _chain(head, stream)
+    fmt, rest = sniff(stream, fmt)
+    return fmt, outcomes_of(fmt, rest)
+
+
+def outcomes_of(fmt: MarcFormat, blocks: Iterable[bytes]) -> Iterator[Outcome]:
     if fmt == "marc":
-        return fmt, _read_binary(rest)
+        return _read_binary(blocks)
     if fmt == "marcxml":
-        return fmt, read_marcxml(rest)
-    return fmt, _read_json(rest)
+        return read_marcxml(blocks)
+    return _read_json(blocks)
 
 
 def _chain(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
@@ -86,7 +93,11 @@ def _chain(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
 # -- binary ---------------------------------------------------------------------------------
 
 
-def _read_binary(blocks: Iterable[bytes]) -> Iterator[Outcome]:
+Frame = tuple[int, int, bytes | None]  # position, byte offset, record bytes (None: truncated)
+
+
+def frame_binary(blocks: Iterable[bytes]) -> Iterator[Frame]:
+    """Cut ISO 2709 data into records at each record terminator (0x1D)."""
     buffer = b""
     offset = 0
     position = 0
@@ -96,20 +107,30 @@ def _read_binary(blocks: Iterable[bytes]) -> Iterator[Outcome]:
         while (end := buffer.find(b"\x1d", start)) >= 0:
             chunk = buffer[start : end + 1]
             lead = len(chunk) - len(chunk.lstrip(b"\r\n\t \x00"))
-            if chunk[lead:] != b"\x1d" or lead < len(chunk) - 1:
+            if lead < len(chunk) - 1:
                 position += 1
-                yield decode_binary(chunk[lead:], position, offset + start + lead)
+                yield position, offset + start + lead, chunk[lead:]
             start = end + 1
         offset += start
         buffer = buffer[start:]
     if buffer.strip(b"\r\n\t \x00\x1a"):
-        position += 1
-        yield Outcome(
+        yield position + 1, offset, None
+
+
+def decode_frame(frame: Frame) -> Outcome:
+    position, offset, chunk = frame
+    if chunk is None:
+        return Outcome(
             position,
             offset=offset,
             error="truncated record: no record terminator (0x1D) before the end of the file",
-            control_number=None,
         )
+    return decode_binary(chunk, position, offset)
+
+
+def _read_binary(blocks: Iterable[bytes]) -> Iterator[Outcome]:
+    for frame in frame_binary(blocks):
+        yield decode_frame(frame)
 
 
 def decode_binary(chunk: bytes, position: int = 1, offset: int | None = None) -> Outcome:
