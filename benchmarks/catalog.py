@@ -8,8 +8,8 @@ build recommendations from 1,000,000 generated loans. Prints a table against the
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import random
 import statistics
 import tempfile
