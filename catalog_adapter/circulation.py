@@ -17,6 +17,12 @@ from catalog_adapter.embedded import EmbeddedCatalog
 from catalog_adapter.patrons import PatronHasher
 
 DAY = 86_400
+_CHUNK = 20_000
+_INCOMING = (
+    "CREATE TEMP TABLE IF NOT EXISTS circ_incoming (patron BLOB NOT NULL, "
+    "record_pk INTEGER NOT NULL, loaned_at INTEGER NOT NULL, "
+    "PRIMARY KEY (patron, record_pk, loaned_at)) WITHOUT ROWID"
+)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS circ_loans (
     patron BLOB NOT NULL,
@@ -49,6 +55,7 @@ class Loan:
 class LoanReport:
     received: int = 0
     stored: int = 0
+    counted_only: int = 0
     duplicates: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
@@ -89,10 +96,14 @@ class Circulation:
     def add_loans(self, loans: Iterable[Loan], *, not_before: int | None = None) -> LoanReport:
         """Store loans; a loan already stored (same patron, record and time) is skipped, so
         re-sending an export does not count twice. Loans older than `not_before` (epoch
-        seconds, the retention horizon) only count into the daily totals."""
+        seconds, the retention horizon) only count into the daily totals: they are not
+        kept, so sending one of them again counts it again."""
         report = LoanReport()
         seen: dict[tuple[bool, str], int | None] = {}
+        rows: list[tuple[bytes, int, int]] = []
         with self._catalog.transaction() as conn:
+            conn.execute(_INCOMING)
+            conn.execute("DELETE FROM temp.circ_incoming")
             for position, loan in enumerate(loans, start=1):
                 report.received += 1
                 pk = self._resolve(conn, loan, seen)
@@ -100,24 +111,45 @@ class Circulation:
                     what = f"item {loan.item!r}" if loan.item else f"record {loan.record!r}"
                     report.rejected.append({"position": position, "reason": f"unknown {what}"})
                     continue
-                when = _epoch(loan.loaned_at)
-                cursor = conn.execute(
-                    "INSERT OR IGNORE INTO circ_loans (patron, record_pk, loaned_at) "
-                    "VALUES (?, ?, ?)",
-                    (self._hash(loan.patron), pk, when),
-                )
-                if cursor.rowcount == 0:
-                    report.duplicates += 1
-                    continue
-                conn.execute(
-                    "INSERT INTO circ_daily (record_pk, day, loans) VALUES (?, ?, 1) "
-                    "ON CONFLICT(record_pk, day) DO UPDATE SET loans = loans + 1",
-                    (pk, when // DAY),
-                )
-                report.stored += 1
-        if not_before is not None:
-            self.purge(not_before)
+                rows.append((self._hash(loan.patron), pk, _epoch(loan.loaned_at)))
+                if len(rows) >= _CHUNK:
+                    self._ingest(conn, rows, not_before or 0, report)
+            self._ingest(conn, rows, not_before or 0, report)
         return report
+
+    @staticmethod
+    def _ingest(
+        conn: sqlite3.Connection,
+        rows: list[tuple[bytes, int, int]],
+        horizon: int,
+        report: LoanReport,
+    ) -> None:
+        """Add a chunk in bulk: dedupe against itself and the stored loans, count the rest
+        into the daily totals, keep those inside the retention period."""
+        if not rows:
+            return
+        conn.executemany("INSERT OR IGNORE INTO temp.circ_incoming VALUES (?, ?, ?)", rows)
+        conn.execute(
+            "DELETE FROM temp.circ_incoming WHERE EXISTS (SELECT 1 FROM circ_loans c "
+            "WHERE c.patron = circ_incoming.patron AND c.record_pk = circ_incoming.record_pk "
+            "AND c.loaned_at = circ_incoming.loaned_at)"
+        )
+        fresh = int(conn.execute("SELECT count(*) FROM temp.circ_incoming").fetchone()[0])
+        conn.execute(
+            f"INSERT INTO circ_daily (record_pk, day, loans) SELECT record_pk, "  # noqa: S608
+            f"loaned_at / {DAY}, count(*) FROM temp.circ_incoming WHERE true GROUP BY 1, 2 "
+            "ON CONFLICT(record_pk, day) DO UPDATE SET loans = loans + excluded.loans"
+        )
+        kept = conn.execute(
+            "INSERT INTO circ_loans (patron, record_pk, loaned_at) SELECT patron, record_pk, "
+            "loaned_at FROM temp.circ_incoming WHERE loaned_at >= ?",
+            (horizon,),
+        ).rowcount
+        conn.execute("DELETE FROM temp.circ_incoming")
+        report.duplicates += len(rows) - fresh
+        report.stored += kept
+        report.counted_only += fresh - kept
+        rows.clear()
 
     def purge(self, before: int) -> int:
         """Forget individual loans older than `before` (epoch seconds)."""

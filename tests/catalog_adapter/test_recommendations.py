@@ -124,7 +124,7 @@ def test_hot_books_and_borrowing_rates_by_subject(library: Library) -> None:
     loans += [Loan(patron=f"p{n}", record="r3", loaned_at=day) for n in range(2)]
     loans += [Loan(patron="p9", item="I2a", loaned_at=day + dt.timedelta(days=40))]
     report = library.add_loans(loans)
-    assert report.stored == 8
+    assert (report.stored, report.counted_only) == (0, 8)  # past retention: statistics only
     start, end, hot = library.hot("month", dt.date(2025, 3, 1))
     assert (start, end) == (dt.date(2025, 3, 1), dt.date(2025, 4, 1))
     assert [(h.record_id, h.loans) for h in hot] == [("r1", 5), ("r3", 2)]
@@ -137,6 +137,16 @@ def test_hot_books_and_borrowing_rates_by_subject(library: Library) -> None:
         ("2025-03", "Poetry", 2, 4, 0.5),
         ("2025-04", "Physics", 1, 4, 0.25),
     ]
+
+
+def test_sending_the_same_loans_again_does_not_count_them_twice(library: Library) -> None:
+    loans = [_loan("p1", "r1"), _loan("p2", "r1"), _loan("p1", "r1")]
+    first = library.add_loans(loans)
+    again = library.add_loans(loans[:2])
+    assert (first.stored, first.duplicates) == (2, 1)
+    assert (again.stored, again.duplicates) == (0, 2)
+    today = NOW.date() - dt.timedelta(days=1)
+    assert [(h.record_id, h.loans) for h in library.hot("day", today)[2]] == [("r1", 2)]
 
 
 def test_retention_forgets_loans_and_history_but_keeps_statistics(library: Library) -> None:
