@@ -4,6 +4,11 @@ A pair of records is kept only when at least k distinct patrons borrowed both, s
 recommendation can point at what one or a few people read. Pairs are counted with numpy:
 each patron's distinct records form a row, every row of the same length is expanded into
 its upper-triangle pairs in one vectorised step, and np.unique counts the pairs.
+
+Loans past the retention period are forgotten, but what they taught is not: before they
+go, their pairs are counted the same way and those made by at least k patrons are added
+to an anonymous archive (record, record, count). Each archived count met k on its own, so
+adding archives to the live count never shows a pair fewer than k patrons made.
 """
 
 from __future__ import annotations
@@ -18,6 +23,12 @@ from catalog_adapter.embedded import EmbeddedCatalog
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reco_pairs (
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    patrons INTEGER NOT NULL,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reco_pairs_archive (
     a INTEGER NOT NULL,
     b INTEGER NOT NULL,
     patrons INTEGER NOT NULL,
@@ -87,6 +98,30 @@ class AlsoBorrowedIndex:
         self._catalog = catalog
         self._catalog.connection().executescript(SCHEMA)
 
+    @staticmethod
+    def _pairs(rows: list[tuple[bytes, int]]) -> tuple[Int64Array, Int64Array, Int64Array, int]:
+        if not rows:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, empty, 0
+        patron_bytes = np.array([bytes(r[0]) for r in rows], dtype="S16")
+        records = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+        _, patrons = np.unique(patron_bytes, return_inverse=True)
+        a, b, counts = count_pairs(patrons.astype(np.int64).ravel(), records)
+        return a, b, counts, int(patrons.max()) + 1
+
+    def fold(self, rows: list[tuple[bytes, int]], k: int) -> int:
+        """Archive the pairs of loans about to be forgotten (only those made by k or more
+        patrons); the number of pairs archived."""
+        a, b, counts, _ = self._pairs(rows)
+        keep = counts >= k
+        with self._catalog.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO reco_pairs_archive (a, b, patrons) VALUES (?, ?, ?) "
+                "ON CONFLICT(a, b) DO UPDATE SET patrons = patrons + excluded.patrons",
+                zip(a[keep].tolist(), b[keep].tolist(), counts[keep].tolist(), strict=True),
+            )
+        return int(keep.sum())
+
     def build(self, k: int, *, since: int | None = None) -> BuildReport:
         started = time.perf_counter()
         conn = self._catalog.connection()
@@ -96,22 +131,24 @@ class AlsoBorrowedIndex:
             sql += " WHERE loaned_at >= ?"
             params = (since,)
         rows = conn.execute(sql, params).fetchall()
-        if rows:
-            patron_bytes = np.array([r[0] for r in rows], dtype="S16")
-            records = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-            _, patrons = np.unique(patron_bytes, return_inverse=True)
-            a, b, counts = count_pairs(patrons.astype(np.int64).ravel(), records)
-            patron_count = int(patrons.max()) + 1
-        else:
-            a = b = counts = np.empty(0, dtype=np.int64)
-            patron_count = 0
+        a, b, counts, patron_count = self._pairs(rows)
         keep = counts >= k
-        ka, kb, kc = a[keep].tolist(), b[keep].tolist(), counts[keep].tolist()
+        totals = dict(
+            zip(
+                zip(a[keep].tolist(), b[keep].tolist(), strict=True),
+                counts[keep].tolist(),
+                strict=True,
+            )
+        )
+        for pa, pb, n in conn.execute("SELECT a, b, patrons FROM reco_pairs_archive"):
+            totals[(pa, pb)] = totals.get((pa, pb), 0) + n
+        pairs = [(pa, pb, n) for (pa, pb), n in totals.items() if n >= k]
         with self._catalog.transaction() as tx:
             tx.execute("DELETE FROM reco_pairs")
+            tx.executemany("INSERT INTO reco_pairs (a, b, patrons) VALUES (?, ?, ?)", pairs)
             tx.executemany(
                 "INSERT INTO reco_pairs (a, b, patrons) VALUES (?, ?, ?)",
-                zip(ka + kb, kb + ka, kc + kc, strict=True),
+                [(pb, pa, n) for pa, pb, n in pairs],
             )
             tx.execute("INSERT OR REPLACE INTO reco_meta (key, value) VALUES ('k', ?)", (str(k),))
             tx.execute(
@@ -122,7 +159,7 @@ class AlsoBorrowedIndex:
             loans=len(rows),
             patrons=patron_count,
             pairs_counted=int(a.size),
-            pairs_kept=len(ka),
+            pairs_kept=len(pairs),
             k=k,
             seconds=round(time.perf_counter() - started, 3),
         )

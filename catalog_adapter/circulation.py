@@ -93,11 +93,18 @@ class Circulation:
         seen[key] = int(row[0]) if row else None
         return seen[key]
 
-    def add_loans(self, loans: Iterable[Loan], *, not_before: int | None = None) -> LoanReport:
+    def add_loans(
+        self,
+        loans: Iterable[Loan],
+        *,
+        not_before: int | None = None,
+        expired: list[tuple[bytes, int]] | None = None,
+    ) -> LoanReport:
         """Store loans; a loan already stored (same patron, record and time) is skipped, so
         re-sending an export does not count twice. Loans older than `not_before` (epoch
         seconds, the retention horizon) only count into the daily totals: they are not
-        kept, so sending one of them again counts it again."""
+        kept, so sending one of them again counts it again. Their (patron hash, record)
+        pairs are appended to `expired`, for the anonymous 'also borrowed' archive."""
         report = LoanReport()
         seen: dict[tuple[bool, str], int | None] = {}
         rows: list[tuple[bytes, int, int]] = []
@@ -113,8 +120,8 @@ class Circulation:
                     continue
                 rows.append((self._hash(loan.patron), pk, _epoch(loan.loaned_at)))
                 if len(rows) >= _CHUNK:
-                    self._ingest(conn, rows, not_before or 0, report)
-            self._ingest(conn, rows, not_before or 0, report)
+                    self._ingest(conn, rows, not_before or 0, report, expired)
+            self._ingest(conn, rows, not_before or 0, report, expired)
         return report
 
     @staticmethod
@@ -123,6 +130,7 @@ class Circulation:
         rows: list[tuple[bytes, int, int]],
         horizon: int,
         report: LoanReport,
+        expired: list[tuple[bytes, int]] | None,
     ) -> None:
         """Add a chunk in bulk: dedupe against itself and the stored loans, count the rest
         into the daily totals, keep those inside the retention period."""
@@ -140,6 +148,11 @@ class Circulation:
             f"loaned_at / {DAY}, count(*) FROM temp.circ_incoming WHERE true GROUP BY 1, 2 "
             "ON CONFLICT(record_pk, day) DO UPDATE SET loans = loans + excluded.loans"
         )
+        if expired is not None:
+            expired += conn.execute(
+                "SELECT patron, record_pk FROM temp.circ_incoming WHERE loaned_at < ?",
+                (horizon,),
+            ).fetchall()
         kept = conn.execute(
             "INSERT INTO circ_loans (patron, record_pk, loaned_at) SELECT patron, record_pk, "
             "loaned_at FROM temp.circ_incoming WHERE loaned_at >= ?",
@@ -150,6 +163,13 @@ class Circulation:
         report.stored += kept
         report.counted_only += fresh - kept
         rows.clear()
+
+    def expiring(self, before: int) -> list[tuple[bytes, int]]:
+        """(patron hash, record) of the loans the next purge at `before` will forget."""
+        rows = self._catalog.connection().execute(
+            "SELECT patron, record_pk FROM circ_loans WHERE loaned_at < ?", (before,)
+        )
+        return [(bytes(patron), int(pk)) for patron, pk in rows]
 
     def purge(self, before: int) -> int:
         """Forget individual loans older than `before` (epoch seconds)."""

@@ -24,7 +24,8 @@ _BOOK_URN = re.compile(r"^urn:readingroom:book:([A-Za-z0-9._-]{1,128})$")
 _BOOK_URL = re.compile(r"/api/v1/books/([A-Za-z0-9._-]{1,128})/?$")
 _AUTHOR_TAGS = ("100", "110", "111", "700", "710", "711")
 _SUBJECT_TAGS = ("600", "610", "611", "630", "648", "650", "651", "653", "655")
-_SUBJECT_CODES = "abcdvxyz"
+_SUBJECT_MAIN = "abcdt"
+_SUBJECT_SUBDIVISIONS = "vxyz"
 
 
 class _Fields:
@@ -116,6 +117,13 @@ def _identifiers(record: _Fields, control_number: str | None) -> list[Identifier
                 if cleaned.startswith("(") and ")" in cleaned:
                     found.append(Identifier("other", cleaned.split(")", 1)[1].strip()))
     return list(dict.fromkeys(found))
+
+
+def _heading(fld: pymarc.Field) -> str:
+    """A subject heading as catalogs show it: `Italian poetry -- To 1400 -- History`."""
+    parts = [_joined(fld, _SUBJECT_MAIN)]
+    parts += [_clean(s.value) for s in fld.subfields if s.code in _SUBJECT_SUBDIVISIONS]
+    return " -- ".join(p for p in parts if p)
 
 
 def _linked(record: _Fields, tags: tuple[str, ...]) -> list[pymarc.Field]:
@@ -259,8 +267,8 @@ def map_record(
         raise ValueError("no title (245)")
     authors = [_joined(f, "abcdq") for f in fields.get_fields(*_AUTHOR_TAGS)]
     authors += [_joined(f, "abcdq") for f in _linked(fields, _AUTHOR_TAGS)]
-    subjects = [_joined(f, _SUBJECT_CODES) for f in fields.get_fields(*_SUBJECT_TAGS)]
-    subjects += [_joined(f, _SUBJECT_CODES) for f in _linked(fields, _SUBJECT_TAGS)]
+    subjects = [_heading(f) for f in fields.get_fields(*_SUBJECT_TAGS)]
+    subjects += [_heading(f) for f in _linked(fields, _SUBJECT_TAGS)]
     catalog_record = CatalogRecord(
         id=rid,
         control_number=control_number,

@@ -54,10 +54,10 @@ class CatalogRecord:
 
     @property
     def primary_subject(self) -> str | None:
-        """The subject analytics group by: the first subject heading, else the call
-        number's class letters."""
+        """The subject analytics group by: the first subject heading without its
+        subdivisions, else the call number's class letters."""
         if self.subjects:
-            return self.subjects[0]
+            return self.subjects[0].split(" -- ")[0]
         if self.call_number:
             head = "".join(ch for ch in self.call_number.split()[0] if ch.isalpha())
             return head.upper() or None

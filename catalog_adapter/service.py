@@ -212,7 +212,11 @@ class Library:
         return view
 
     def add_loans(self, loans: Iterable[Loan]) -> LoanReport:
-        return self.circulation.add_loans(loans, not_before=self._horizon())
+        expired: list[tuple[bytes, int]] = []
+        report = self.circulation.add_loans(loans, not_before=self._horizon(), expired=expired)
+        if expired:
+            self.also_borrowed.fold(expired, self.config.also_borrowed_min_patrons)
+        return report
 
     def build_also_borrowed(self) -> BuildReport:
         return self.also_borrowed.build(self.config.also_borrowed_min_patrons)
@@ -244,6 +248,9 @@ class Library:
     def purge_expired(self, now: float | None = None) -> dict[str, int]:
         """Forget reading history and individual loans older than the retention setting."""
         horizon = self._horizon(now)
+        expiring = self.circulation.expiring(horizon)
+        if expiring:
+            self.also_borrowed.fold(expiring, self.config.also_borrowed_min_patrons)
         return {
             "reading_history": self.history.purge(horizon),
             "loans": self.circulation.purge(horizon),

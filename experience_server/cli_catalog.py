@@ -135,15 +135,30 @@ def harvest(
         _print_import(report.import_report)
 
 
+def _column(row: dict[str, str], *names: str) -> str | None:
+    for name in names:
+        value = (row.get(name) or "").strip()
+        if value:
+            return value
+    return None
+
+
 def _loans(path: Path) -> Iterator[Loan]:
+    """Loans from a CSV export; column names as ILSs write them (Koha's `issuedate`,
+    `borrowernumber`, `barcode`, or `patron`, `item`/`item_barcode`, `record`/`record_id`,
+    `loaned_at`/`borrowed_at`)."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        for row in csv.DictReader(handle):
-            stamp = dt.datetime.fromisoformat((row.get("loaned_at") or "").strip())
+        for n, row in enumerate(csv.DictReader(handle), start=2):
+            stamp = _column(row, "loaned_at", "borrowed_at", "issuedate", "date")
+            patron = _column(row, "patron", "borrowernumber", "cardnumber")
+            if stamp is None or patron is None:
+                raise ValueError(f"line {n}: needs a patron and a loan time")
+            when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
             yield Loan(
-                patron=row.get("patron") or "",
-                loaned_at=stamp,
-                item=(row.get("item") or "").strip() or None,
-                record=(row.get("record") or "").strip() or None,
+                patron=patron,
+                loaned_at=when,
+                item=_column(row, "item", "item_barcode", "barcode"),
+                record=_column(row, "record", "record_id", "biblionumber"),
             )
 
 
@@ -175,7 +190,8 @@ def import_loans(
         typer.echo(json.dumps(body))
     else:
         typer.echo(
-            f"{loans.stored} loans stored ({loans.duplicates} already known, "
+            f"{loans.stored} loans stored, {loans.counted_only} older than the retention period "
+            f"counted into statistics only ({loans.duplicates} already known, "
             f"{len(loans.rejected)} rejected); {build.pairs_kept} 'also borrowed' pairs "
             f"with at least {build.k} patrons, built in {build.seconds:.1f} s"
         )

@@ -185,3 +185,41 @@ def test_book_link_and_licence_come_from_856_and_506(catalog: EmbeddedCatalog) -
     import_marc(catalog, io.BytesIO(ms.binary([record, plain])), default_licence="open")
     assert (catalog.get("e1").book_id, catalog.get("e1").licence) == ("b-42", "onsite")
     assert (catalog.for_book("b-43").id, catalog.get("e2").licence) == ("e2", "open")
+
+
+def test_vernacular_880_fields_and_subdivided_subjects(catalog: EmbeddedCatalog) -> None:
+    """Library of Congress style: romanised 245/100 with the Chinese script in linked 880s."""
+    record = ms.book(
+        "lc001",
+        "Hong lou meng /",
+        "Cao, Xueqin",
+        extra=[
+            Field(
+                tag="880",
+                indicators=Indicators("1", "0"),
+                subfields=[Subfield("6", "245-01"), Subfield("a", "紅樓夢 /")],
+            ),
+            Field(
+                tag="880",
+                indicators=Indicators("1", " "),
+                subfields=[Subfield("6", "100-02"), Subfield("a", "曹雪芹")],
+            ),
+            Field(
+                tag="650",
+                indicators=Indicators(" ", "0"),
+                subfields=[
+                    Subfield("a", "Chinese fiction"),
+                    Subfield("y", "Qing dynasty, 1644-1912"),
+                    Subfield("x", "History and criticism."),
+                ],
+            ),
+        ],
+    )
+    import_marc(catalog, io.BytesIO(ms.binary([record])))
+    found = catalog.get("lc001")
+    assert found.title == "Hong lou meng"
+    assert found.authors == ["Cao, Xueqin", "曹雪芹"]
+    assert found.subjects == ["Chinese fiction -- Qing dynasty, 1644-1912 -- History and criticism"]
+    assert found.primary_subject == "Chinese fiction"
+    assert _ids(catalog, "紅樓夢") == ["lc001"]
+    assert _ids(catalog, "曹雪芹", "author") == ["lc001"]

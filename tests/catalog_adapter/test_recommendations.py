@@ -94,6 +94,20 @@ def test_also_borrowed_shows_only_pairs_made_by_k_patrons(library: Library) -> N
     assert [(a.record_id, a.patrons) for a in view.also_borrowed] == [("r2", 4)]
 
 
+def test_loans_past_retention_still_teach_also_borrowed(library: Library) -> None:
+    library.store.link_book("r1", "b1")
+    old = [_loan(f"p{n}", rec, days_ago=400) for n in range(3) for rec in ("r1", "r4")]
+    recent = [_loan("p9", "r1"), _loan("p9", "r5")]
+    report = library.add_loans(old + recent)
+    assert (report.stored, report.counted_only) == (2, 6)
+    library.build_also_borrowed()
+    assert [(a.record_id, a.patrons) for a in library.related("b1").also_borrowed] == [("r4", 3)]
+    library.add_loans([_loan(f"q{n}", rec, days_ago=100) for n in range(2) for rec in ("r1", "r5")])
+    library.purge_expired()  # p9's and q0/q1's pair r1-r5 had only 1 and 2 patrons
+    library.build_also_borrowed()
+    assert [a.record_id for a in library.related("b1").also_borrowed] == ["r4"]
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 8)), max_size=60))
 def test_pair_counting_matches_a_direct_count(loans: list[tuple[int, int]]) -> None:
