@@ -307,6 +307,36 @@ class EmbeddedCatalog:
             raise RecordNotFoundError(f"no catalog item {item_id!r}")
         return self._record(conn, row)
 
+    def items_for_record(self, record_id: str) -> list[Item] | None:
+        """A record's print copies in call-number order; None when there is no such record
+        (what the location service's ItemLookup port asks)."""
+        conn = self._conns.get()
+        pk = self.pk_for(record_id)
+        if pk is None:
+            return None
+        rows = conn.execute(
+            "SELECT item_id, barcode, library, location, call_number, status, source "
+            "FROM catalog_items WHERE record_pk = ? ORDER BY call_number, item_id",
+            (pk,),
+        )
+        return [Item(*row) for row in rows]
+
+    def items_by_barcode(self, barcodes: Iterable[str]) -> dict[str, Item]:
+        """The copies among `barcodes` that the catalog holds (unknown ones are absent)."""
+        wanted = list(dict.fromkeys(barcodes))
+        found: dict[str, Item] = {}
+        conn = self._conns.get()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(
+                "SELECT item_id, barcode, library, location, call_number, status, source "  # noqa: S608
+                f"FROM catalog_items WHERE item_id IN ({marks})",
+                chunk,
+            ):
+                found[row[0]] = Item(*row)
+        return found
+
     def pk_for(self, record_id: str) -> int | None:
         row = (
             self._conns.get()

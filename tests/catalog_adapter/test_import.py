@@ -69,6 +69,9 @@ def test_binary_marc_import_maps_fields_and_holdings(catalog: EmbeddedCatalog) -
         ("J0001", "3F", "PL2727 .S2 1999")
     ]
     assert catalog.for_item("J0001").id == "jp001"
+    assert [i.item_id for i in catalog.items_for_record("cn001") or []] == ["B0001", "B0002"]
+    assert catalog.items_for_record("nope") is None
+    assert sorted(catalog.items_by_barcode(["B0002", "J0001", "X"])) == ["B0002", "J0001"]
 
 
 @pytest.mark.parametrize(
