@@ -113,6 +113,14 @@ class Library:
     def record_for_book(self, book_id: str) -> CatalogRecord:
         return self.store.for_book(book_id)
 
+    def link_book(self, record_id: str, book_id: str | None) -> None:
+        self.store.link_book(record_id, book_id)
+
+    def set_licence(self, record_id: str, licence: str) -> str:
+        """Set and return the canonical licence."""
+        self.store.set_licence(record_id, licence)
+        return self.store.get(record_id).licence
+
     def import_marc(
         self,
         stream: IO[bytes],

@@ -95,7 +95,7 @@ async def link_book(
     services: ServicesDep, _: Librarian, record_id: RecordId, body: BookLink
 ) -> dict[str, Any]:
     """Link a record to its e-book (or unlink with `null`)."""
-    await asyncio.to_thread(services.library.store.link_book, record_id, body.book_id)
+    await asyncio.to_thread(services.library.link_book, record_id, body.book_id)
     return {"record_id": record_id, "book_id": body.book_id}
 
 
@@ -104,9 +104,8 @@ async def set_licence(
     services: ServicesDep, _: Librarian, record_id: RecordId, body: LicenceBody
 ) -> dict[str, Any]:
     """Who may read the record's e-book."""
-    await asyncio.to_thread(services.library.store.set_licence, record_id, body.licence)
-    found = await asyncio.to_thread(services.library.store.get, record_id)
-    return {"record_id": record_id, "licence": found.licence}
+    licence = await asyncio.to_thread(services.library.set_licence, record_id, body.licence)
+    return {"record_id": record_id, "licence": licence}
 
 
 @router.post("/catalog/import")
