@@ -3,11 +3,8 @@ against the data directory directly (safe while the server runs: SQLite in WAL m
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,9 +12,9 @@ from typing import Annotated, Any, Literal
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from catalog_adapter.circulation import Loan
 from catalog_adapter.errors import CatalogError
 from catalog_adapter.importer import ImportReport
+from catalog_adapter.loans_csv import read_loans_csv
 from experience_server.services import build_library
 from experience_server.settings import Settings
 
@@ -135,33 +132,6 @@ def harvest(
         _print_import(report.import_report)
 
 
-def _column(row: dict[str, str], *names: str) -> str | None:
-    for name in names:
-        value = (row.get(name) or "").strip()
-        if value:
-            return value
-    return None
-
-
-def _loans(path: Path) -> Iterator[Loan]:
-    """Loans from a CSV export; column names as ILSs write them (Koha's `issuedate`,
-    `borrowernumber`, `barcode`, or `patron`, `item`/`item_barcode`, `record`/`record_id`,
-    `loaned_at`/`borrowed_at`)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        for n, row in enumerate(csv.DictReader(handle), start=2):
-            stamp = _column(row, "loaned_at", "borrowed_at", "issuedate", "date")
-            patron = _column(row, "patron", "borrowernumber", "cardnumber")
-            if stamp is None or patron is None:
-                raise ValueError(f"line {n}: needs a patron and a loan time")
-            when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-            yield Loan(
-                patron=patron,
-                loaned_at=when,
-                item=_column(row, "item", "item_barcode", "barcode"),
-                record=_column(row, "record", "record_id", "biblionumber"),
-            )
-
-
 @app.command("import-loans")
 def import_loans(
     file: Annotated[
@@ -178,7 +148,7 @@ def import_loans(
     the 'also borrowed' table."""
     library = build_library(Settings())
     try:
-        loans = library.add_loans(_loans(file))
+        loans = library.add_loans(read_loans_csv(file))
         build = library.build_also_borrowed()
     except (ValueError, KeyError) as exc:
         _fail(f"{file}: {exc}")
