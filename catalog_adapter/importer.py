@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
 from catalog_adapter.embedded import EmbeddedCatalog, Prepared
+from catalog_adapter.marc_checks import Outcome
 from catalog_adapter.marc_mapping import map_record, record_id
-from catalog_adapter.marc_reader import MarcFormat, Outcome, frame_binary, outcomes_of, sniff
+from catalog_adapter.marc_reader import MarcFormat, frame_binary, outcomes_of, sniff
 
 BATCH = 1000
 _NOT_BIBLIOGRAPHIC = {

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import json
 import warnings
-import xml.sax
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import IO, Any, Literal
-from xml.sax.handler import feature_external_ges, feature_external_pes, feature_namespaces
-from xml.sax.xmlreader import AttributesNSImpl, IncrementalParser, Locator
 
 import pymarc
 
 from catalog_adapter.errors import UnreadableMarcError
 from catalog_adapter.marc8_check import marc8_problem
+from catalog_adapter.marc_checks import INDICATORS, Outcome, record_problem
+from catalog_adapter.marcxml_reader import read_marcxml
 
 MarcFormat = Literal["marc", "marcxml", "json"]
 MARC_FORMATS: tuple[MarcFormat, ...] = ("marc", "marcxml", "json")
@@ -31,22 +29,6 @@ RECORD_END = 0x1D
 FIELD_END = 0x1E
 SUBFIELD = 0x1F
 _BLOCK = 1 << 20
-_INDICATORS = frozenset(" |0123456789abcdefghijklmnopqrstuvwxyz")
-_MARC_NS = "http://www.loc.gov/MARC21/slim"
-
-
-@dataclass(slots=True)
-class Outcome:
-    """One record read from a source: `record` set when it is usable, else `error`."""
-
-    position: int
-    offset: int | None = None
-    line: int | None = None
-    record: pymarc.Record | None = None
-    error: str | None = None
-    control_number: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    raw: bytes | None = None  # the ISO 2709 bytes, when they are already UTF-8
 
 
 def detect_format(head: bytes) -> MarcFormat:
@@ -259,148 +241,8 @@ def _indicator_problem(tag: str, data: bytes) -> str | None:
     if len(head) != 2:
         return f"field {tag}: {len(head)} indicators, expected 2"
     text = head.decode("latin-1")
-    if not all(ch in _INDICATORS for ch in text):
+    if not all(ch in INDICATORS for ch in text):
         return f"field {tag}: invalid indicators {text!r}"
-    return None
-
-
-# -- MARCXML --------------------------------------------------------------------------------
-
-
-class _StreamingHandler(pymarc.XmlHandler):
-    """pymarc's SAX handler, made to survive a bad record: errors are kept per record and
-    every record (good or bad) is queued with its position and line."""
-
-    def __init__(self) -> None:
-        super().__init__(strict=False)  # type: ignore[no-untyped-call]
-        self.queue: list[Outcome] = []
-        self._locator: Locator | None = None
-        self._current: Outcome | None = None
-        self._position = 0
-
-    def setDocumentLocator(self, locator: Locator) -> None:  # noqa: N802 (SAX API)
-        self._locator = locator
-
-    def startElementNS(  # noqa: N802 (SAX API)
-        self, name: tuple[str | None, str], qname: str | None, attrs: AttributesNSImpl
-    ) -> None:
-        if name[0] not in (None, "", _MARC_NS):
-            return
-        if name[1] == "record":
-            self._position += 1
-            line = self._locator.getLineNumber() if self._locator else None
-            self._current = Outcome(self._position, line=line)
-        if self._current is None or self._current.error:
-            return
-        try:
-            if name[1] == "datafield":
-                ind = (attrs.get((None, "ind1"), " "), attrs.get((None, "ind2"), " "))
-                tag = attrs.get((None, "tag"), "")
-                for value in ind:
-                    if len(value) != 1 or value not in _INDICATORS:
-                        raise ValueError(f"field {tag}: invalid indicator {value!r}")
-            super().startElementNS(name, qname, attrs)  # type: ignore[no-untyped-call]
-        except Exception as exc:
-            self._fail(exc)
-
-    def endElementNS(self, name: tuple[str | None, str], qname: str | None) -> None:  # noqa: N802
-        if name[0] not in (None, "", _MARC_NS) or self._current is None:
-            return
-        current = self._current
-        if name[1] == "record":
-            if current.error is None:
-                try:
-                    super().endElementNS(name, qname)  # type: ignore[no-untyped-call]
-                except Exception as exc:
-                    self._fail(exc)
-            if current.record is None and current.error is None:
-                current.error = "empty record"
-            self._record = None
-            self._field = None
-            self.queue.append(current)
-            self._current = None
-            return
-        if current.error:
-            return
-        try:
-            if name[1] == "leader":
-                text = "".join(self._text)
-                if len(text) != 24 or not text.isascii():
-                    raise ValueError(f"leader {text!r} is not 24 ASCII characters")
-            elif name[1] == "controlfield" and self._field is not None and self._field.tag == "001":
-                current.control_number = "".join(self._text).strip() or None
-            super().endElementNS(name, qname)  # type: ignore[no-untyped-call]
-        except Exception as exc:
-            self._fail(exc)
-
-    def _fail(self, exc: Exception) -> None:
-        if self._current is not None and self._current.error is None:
-            self._current.error = str(exc) or type(exc).__name__
-        self._field = None
-        self._subfield_code = None
-
-    def process_record(self, record: pymarc.Record) -> None:
-        if self._current is not None:
-            self._current.record = record
-
-
-def read_marcxml(blocks: Iterable[bytes]) -> Iterator[Outcome]:
-    """Stream MARCXML (a collection, a single record, or records inside any envelope)."""
-    # Expat with external entities off; it bounds entity expansion itself (expat >= 2.4).
-    parser = xml.sax.make_parser()  # noqa: S317
-    if not isinstance(parser, IncrementalParser):
-        raise UnreadableMarcError("no incremental XML parser available")
-    parser.setFeature(feature_namespaces, True)
-    parser.setFeature(feature_external_ges, False)
-    parser.setFeature(feature_external_pes, False)
-    handler = _StreamingHandler()
-    parser.setContentHandler(handler)
-    if isinstance(parser, Locator):  # feed() never hands the handler a locator itself
-        handler.setDocumentLocator(parser)
-    try:
-        for block in blocks:
-            parser.feed(block)
-            yield from _drain(handler)
-        parser.close()
-    except xml.sax.SAXParseException as exc:
-        yield from _drain(handler)
-        where = f"line {exc.getLineNumber()}, column {exc.getColumnNumber()}"
-        yield Outcome(
-            handler._position + 1,
-            line=exc.getLineNumber(),
-            error=f"XML is not well-formed at {where}: {exc.getMessage()}; "
-            "nothing after this point could be read",
-        )
-        return
-    yield from _drain(handler)
-
-
-def _drain(handler: _StreamingHandler) -> Iterator[Outcome]:
-    queue, handler.queue = handler.queue, []
-    yield from _checked(queue)
-
-
-def _checked(outcomes: list[Outcome]) -> Iterator[Outcome]:
-    for outcome in outcomes:
-        if outcome.record is not None and outcome.error is None:
-            outcome.error = _record_problem(outcome.record)
-            if outcome.error:
-                outcome.record = None
-        yield outcome
-
-
-def _record_problem(record: pymarc.Record) -> str | None:
-    """Leader and indicator checks for records that did not come from ISO 2709."""
-    leader = str(record.leader)
-    if len(leader) != 24 or not leader.isascii():
-        return f"leader {leader!r} is not 24 ASCII characters"
-    for fld in record.fields:
-        if not (len(fld.tag) == 3 and fld.tag.isalnum()):
-            return f"tag {fld.tag!r} is not three letters or digits"
-        if not fld.is_control_field():
-            for value in fld.indicators or ():
-                if len(value) != 1 or value not in _INDICATORS:
-                    return f"field {fld.tag}: invalid indicator {value!r}"
     return None
 
 
@@ -432,7 +274,7 @@ def decode_json(item: Any, position: int = 1) -> Outcome:
     except Exception as exc:  # a malformed field makes pymarc raise KeyError/TypeError/...
         out.error = f"pymarc cannot read it: {type(exc).__name__}: {exc}"
         return out
-    out.error = _record_problem(out.record)
+    out.error = record_problem(out.record)
     if out.error:
         out.record = None
     return out

@@ -22,8 +22,9 @@ from sickle.oaiexceptions import NoRecordsMatch, OAIError
 from catalog_adapter.embedded import EmbeddedCatalog
 from catalog_adapter.errors import InvalidQueryError, UpstreamUnavailableError
 from catalog_adapter.importer import ImportReport, import_outcomes
+from catalog_adapter.marc_checks import Outcome
 from catalog_adapter.marc_mapping import record_id
-from catalog_adapter.marc_reader import Outcome, read_marcxml
+from catalog_adapter.marcxml_reader import read_marcxml
 
 OAI_NS = "{http://www.openarchives.org/OAI/2.0/}"
 SCHEMA = """

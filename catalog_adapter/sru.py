@@ -16,8 +16,9 @@ from types import MappingProxyType
 import httpx
 
 from catalog_adapter.errors import InvalidQueryError, RecordNotFoundError, UpstreamUnavailableError
+from catalog_adapter.marc_checks import Outcome
 from catalog_adapter.marc_mapping import map_record, normalise_isbn
-from catalog_adapter.marc_reader import Outcome, read_marcxml
+from catalog_adapter.marcxml_reader import read_marcxml
 from catalog_adapter.records import (
     SEARCH_FIELDS,
     CatalogRecord,
