@@ -165,3 +165,24 @@ def test_a_reader_exports_and_deletes_their_data(client: TestClient) -> None:
     deleted = client.delete("/api/v1/me/data", headers=alice).json()
     assert deleted["deleted"]["catalog"] == {"reading_history": 1, "loans": 1}
     assert client.get("/api/v1/me/history", headers=alice).json()["events"] == []
+
+
+def test_bad_analytics_and_history_input_is_refused(client: TestClient) -> None:
+    librarian = _auth(client, Role.librarian)
+    bogus = client.get("/api/v1/analytics/hot", params={"period": "decade"}, headers=librarian)
+    assert bogus.status_code == 422
+    backwards = client.get(
+        "/api/v1/analytics/borrowing",
+        params={"from": "2025-02-01", "until": "2025-01-01"},
+        headers=librarian,
+    )
+    assert (backwards.status_code, backwards.json()["error"]["code"]) == (422, "invalid_query")
+    bad_book = client.post("/api/v1/me/history", json={"book": "../etc/passwd"}, headers=librarian)
+    assert bad_book.status_code == 422
+    both = client.post(
+        "/api/v1/circulation/loans",
+        headers=librarian,
+        json=[{"patron": "p", "item": "B1", "record": "r", "loaned_at": "2025-01-01T00:00:00Z"}],
+    )
+    assert both.status_code == 422
+    assert client.get("/api/v1/books/..%2Fx/related", headers=librarian).status_code in (404, 422)
