@@ -41,6 +41,16 @@ CREATE INDEX IF NOT EXISTS circ_daily_day ON circ_daily(day);
 """
 
 
+_BULK_AFTER = 2000
+
+
+@dataclass(slots=True)
+class _Lookups:
+    cache: dict[tuple[bool, str], int | None] = field(default_factory=dict)
+    misses: int = 0
+    complete_items: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Loan:
     """One loan as the ILS exports it: the patron's id, and the item (barcode) or record."""
@@ -74,24 +84,30 @@ class Circulation:
         self._hash = hasher
         self._catalog.connection().executescript(SCHEMA)
 
-    def _resolve(
-        self, conn: sqlite3.Connection, loan: Loan, seen: dict[tuple[bool, str], int | None]
-    ) -> int | None:
-        """The record's pk for the loan's item (barcode) or record id; cached per batch,
-        as exports name the same popular items over and over."""
+    def _resolve(self, conn: sqlite3.Connection, loan: Loan, seen: _Lookups) -> int | None:
+        """The record's pk for the loan's item (barcode) or record id. Cached per call; a
+        big export names so many items that loading the whole item table once is cheaper."""
         key = (bool(loan.item), (loan.item or loan.record or "").strip())
-        if key in seen:
-            return seen[key]
-        if loan.item:
+        if key in seen.cache:
+            return seen.cache[key]
+        if seen.misses == _BULK_AFTER:
+            seen.cache.update(
+                ((True, item), pk)
+                for item, pk in conn.execute("SELECT item_id, record_pk FROM catalog_items")
+            )
+            seen.complete_items = True
+            if key in seen.cache:
+                return seen.cache[key]
+        seen.misses += 1
+        row = None
+        if loan.item and not seen.complete_items:
             row = conn.execute(
                 "SELECT record_pk FROM catalog_items WHERE item_id = ?", (key[1],)
             ).fetchone()
         elif loan.record:
             row = conn.execute("SELECT pk FROM catalog_records WHERE id = ?", (key[1],)).fetchone()
-        else:
-            row = None
-        seen[key] = int(row[0]) if row else None
-        return seen[key]
+        seen.cache[key] = int(row[0]) if row else None
+        return seen.cache[key]
 
     def add_loans(
         self,
@@ -106,7 +122,8 @@ class Circulation:
         kept, so sending one of them again counts it again. Their (patron hash, record)
         pairs are appended to `expired`, for the anonymous 'also borrowed' archive."""
         report = LoanReport()
-        seen: dict[tuple[bool, str], int | None] = {}
+        seen = _Lookups()
+        hashes: dict[str, bytes] = {}
         rows: list[tuple[bytes, int, int]] = []
         with self._catalog.transaction() as conn:
             conn.execute(_INCOMING)
@@ -118,7 +135,10 @@ class Circulation:
                     what = f"item {loan.item!r}" if loan.item else f"record {loan.record!r}"
                     report.rejected.append({"position": position, "reason": f"unknown {what}"})
                     continue
-                rows.append((self._hash(loan.patron), pk, _epoch(loan.loaned_at)))
+                patron = hashes.get(loan.patron)
+                if patron is None:
+                    patron = hashes[loan.patron] = self._hash(loan.patron)
+                rows.append((patron, pk, _epoch(loan.loaned_at)))
                 if len(rows) >= _CHUNK:
                     self._ingest(conn, rows, not_before or 0, report, expired)
             self._ingest(conn, rows, not_before or 0, report, expired)

@@ -42,4 +42,4 @@ class PatronHasher:
 
     def __call__(self, patron_id: str) -> bytes:
         normalised = patron_id.strip().encode("utf-8")
-        return hmac.new(self._key, normalised, hashlib.sha256).digest()[:DIGEST_BYTES]
+        return hmac.digest(self._key, normalised, hashlib.sha256)[:DIGEST_BYTES]

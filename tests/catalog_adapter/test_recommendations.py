@@ -184,3 +184,16 @@ def test_a_reader_can_export_and_delete_their_data(library: Library) -> None:
     assert library.delete_personal_data("alice") == {"reading_history": 1, "loans": 1}
     assert library.export_personal_data("alice") == {"reading_history": [], "loans": []}
     assert [x["record"] for x in library.export_personal_data("bob")["loans"]] == ["r2"]
+
+
+def test_a_large_export_resolves_every_item(library: Library) -> None:
+    copies = [ms.koha_item(f"C{n:05d}") for n in range(2100)]
+    library.import_marc(io.BytesIO(ms.binary([ms.book("big", "Course reader", extra=copies)])))
+    loans = [_loan(f"s{n}", "", 2) for n in range(2100)]
+    loans = [
+        Loan(patron=x.patron, item=f"C{n:05d}", loaned_at=x.loaned_at) for n, x in enumerate(loans)
+    ]
+    loans.append(Loan(patron="s1", item="NOPE", loaned_at=NOW))
+    report = library.add_loans(loans)
+    assert (report.stored, len(report.rejected)) == (2100, 1)
+    assert report.rejected[0]["position"] == 2101
