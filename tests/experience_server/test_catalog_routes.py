@@ -186,3 +186,23 @@ def test_bad_analytics_and_history_input_is_refused(client: TestClient) -> None:
     )
     assert both.status_code == 422
     assert client.get("/api/v1/books/..%2Fx/related", headers=librarian).status_code in (404, 422)
+
+
+def test_the_sru_adapter_answers_searches_when_configured(tmp_path: Path) -> None:
+    from tests.catalog_adapter.zebra_server import zebra_sru
+
+    (tmp_path / "zebra").mkdir()
+    records = [ms.book("z1", "Remote catalog record", "Zebra, Server", ["Protocols"])]
+    with zebra_sru(tmp_path / "zebra", ms.marcxml(records)) as url:
+        settings = Settings(data_dir=tmp_path / "var", catalog="sru", sru_url=url)
+        with TestClient(create_app(settings)) as client:
+            reader = _auth(client, Role.reader)
+            found = client.get("/api/v1/catalog/search", params={"q": "remote"}, headers=reader)
+            assert [h["id"] for h in found.json()["hits"]] == ["z1"]
+            record = client.get("/api/v1/catalog/records/z1", headers=reader).json()
+            assert record["authors"] == ["Zebra, Server"]
+    with TestClient(create_app(settings)) as client:  # the server is gone now
+        down = client.get(
+            "/api/v1/catalog/search", params={"q": "remote"}, headers=_auth(client, Role.reader)
+        )
+        assert (down.status_code, down.json()["error"]["code"]) == (502, "catalog_unavailable")
