@@ -35,7 +35,7 @@ from catalog_adapter.records import (
 )
 from catalog_adapter.search import identifier_pks, text_search
 from catalog_adapter.sqlite import Connections
-from catalog_adapter.text import normalise, query_terms, short_index_text
+from catalog_adapter.text import is_cjk, normalise, query_terms, short_index_text
 
 MAX_QUERY_CHARS = 500
 MAX_QUERY_PARTS = 16
@@ -164,7 +164,9 @@ class EmbeddedCatalog:
                         [*prepared.alternates, record.publisher or "", record.call_number or ""]
                     ),
                 )
-                fts.append((pk, *(normalise(c) for c in columns)))
+                # Only CJK text goes to the trigram index: other words are found through
+                # the word index, and trigrams of Latin text would treble the index.
+                fts.append((pk, *(normalise(c) if is_cjk(c) else "" for c in columns)))
                 short.append((pk, *(short_index_text(c) for c in columns)))
                 identifiers += [(i.value, i.scheme, pk) for i in record.identifiers]
                 items += [

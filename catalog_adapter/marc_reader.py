@@ -29,6 +29,7 @@ RECORD_END = 0x1D
 FIELD_END = 0x1E
 SUBFIELD = 0x1F
 _BLOCK = 1 << 20
+_INDICATOR_BYTES = frozenset(ch.encode()[0] for ch in INDICATORS)
 
 
 def detect_format(head: bytes) -> MarcFormat:
@@ -213,11 +214,14 @@ def _encoding(
 ) -> tuple[str | None, bool]:
     """Why the data cannot be decoded (or None), and whether to read it as UTF-8."""
     if coding == "a":
-        for tag, data in fields:
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                return f"field {tag}: invalid UTF-8 at byte {exc.start} (leader/09 'a')", True
+        try:
+            b"".join(data for _, data in fields).decode("utf-8")
+        except UnicodeDecodeError:
+            for tag, data in fields:
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    return f"field {tag}: invalid UTF-8 at byte {exc.start} (leader/09 'a')", True
         return None, True
     if coding != " ":
         return f"leader/09 is {coding!r}: neither blank (MARC-8) nor 'a' (Unicode)", False
@@ -237,6 +241,8 @@ def _encoding(
 
 
 def _indicator_problem(tag: str, data: bytes) -> str | None:
+    if data[2:3] == b"\x1f" and data[0] in _INDICATOR_BYTES and data[1] in _INDICATOR_BYTES:
+        return None
     head, _, _ = data.partition(b"\x1f")
     if len(head) != 2:
         return f"field {tag}: {len(head)} indicators, expected 2"
