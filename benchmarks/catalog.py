@@ -22,8 +22,6 @@ import pymarc
 from pymarc import Field, Indicators, Leader, Subfield
 
 from catalog_adapter.circulation import Loan
-from catalog_adapter.embedded import EmbeddedCatalog
-from catalog_adapter.importer import import_marc
 from catalog_adapter.service import Library, LibraryConfig
 
 EN_WORDS = [
@@ -304,7 +302,6 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=1_000_000)
     parser.add_argument("--patrons", type=int, default=50_000)
     parser.add_argument("--queries", type=int, default=2_000)
-    parser.add_argument("--workers", type=int, default=2, help="also import with N processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="readingroom-bench-") as tmp:
         work = Path(tmp)
@@ -326,15 +323,6 @@ def main() -> None:
                 report = library.import_marc(stream)
             imported = time.perf_counter() - t0
             assert report.imported == args.records, report.rejected[:3]
-            parallel = None
-            if args.workers > 1:
-                other = EmbeddedCatalog(work / "parallel.sqlite3")
-                t0 = time.perf_counter()
-                with marc.open("rb") as stream:
-                    done = import_marc(other, stream, workers=args.workers)
-                parallel = time.perf_counter() - t0
-                other.close()
-                assert done.imported == args.records
 
             timings: list[float] = []
             hits = 0
@@ -362,18 +350,6 @@ def main() -> None:
             f"{imported / 60:.2f}",
         ),
         ("  records per second", f"{args.records / imported:,.0f}", "1,667", "-"),
-        *(
-            [
-                (
-                    f"  same import, {args.workers} decoding processes",
-                    f"{parallel:.1f} s",
-                    "60 s",
-                    f"{parallel / 60:.2f}",
-                )
-            ]
-            if parallel is not None
-            else []
-        ),
         (
             f"search p50 ({len(timings):,} queries, {hits / len(timings):.0%} with hits)",
             f"{p50:.2f} ms",

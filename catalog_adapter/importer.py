@@ -15,7 +15,7 @@ from typing import IO, Any
 from catalog_adapter.embedded import EmbeddedCatalog, Prepared
 from catalog_adapter.marc_checks import Outcome
 from catalog_adapter.marc_mapping import map_record, record_id
-from catalog_adapter.marc_reader import MarcFormat, frame_binary, outcomes_of, sniff
+from catalog_adapter.marc_reader import MarcFormat, outcomes_of, sniff
 
 BATCH = 1000
 _NOT_BIBLIOGRAPHIC = {
@@ -78,8 +78,7 @@ class _CountingReader:
 @dataclass(slots=True)
 class Step:
     """What to do with one record read from a source: store it, delete by id, or report
-    it as rejected; plus the warnings about it. Plain data, so worker processes can make
-    them."""
+    it as rejected; plus the warnings about it."""
 
     prepared: Prepared | None = None
     delete_id: str | None = None
@@ -94,22 +93,12 @@ def import_marc(
     fmt: MarcFormat | None = None,
     default_licence: str = "campus",
     progress: Callable[[int], None] | None = None,
-    workers: int = 0,
 ) -> ImportReport:
-    """Import every good record of `stream`; report each bad one with its position.
-
-    With `workers` > 1, binary MARC is decoded and mapped in that many processes while
-    this thread writes to the database."""
+    """Import every good record of `stream`; report each bad one with its position."""
     counted: Any = _CountingReader(stream, progress)
     detected, blocks = sniff(counted, fmt)
     report = ImportReport(format=detected)
-    if detected == "marc" and workers > 1:
-        from catalog_adapter.import_pool import parallel_steps
-
-        steps = parallel_steps(frame_binary(blocks), default_licence, workers)
-        return import_steps(catalog, steps, report)
-    outcomes = outcomes_of(detected, blocks)
-    return import_outcomes(catalog, outcomes, report, default_licence)
+    return import_outcomes(catalog, outcomes_of(detected, blocks), report, default_licence)
 
 
 def import_outcomes(

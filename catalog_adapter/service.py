@@ -126,7 +126,6 @@ class Library:
         stream: IO[bytes],
         fmt: MarcFormat | None = None,
         progress: Callable[[int], None] | None = None,
-        workers: int = 0,
     ) -> ImportReport:
         return import_marc(
             self.store,
@@ -134,7 +133,6 @@ class Library:
             fmt=fmt,
             default_licence=self.config.default_licence,
             progress=progress,
-            workers=workers,
         )
 
     def harvest(self, base_url: str, **options: Any) -> HarvestReport:

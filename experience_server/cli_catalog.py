@@ -63,9 +63,6 @@ def import_marc(
         Literal["marc", "marcxml", "json"] | None,
         typer.Option(help="Default: detected from the content."),
     ] = None,
-    workers: Annotated[
-        int, typer.Option(min=0, max=32, help="Processes decoding binary MARC (0: this one).")
-    ] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Import (or update, keyed by 001) MARC records; reports each bad record's position."""
@@ -73,7 +70,7 @@ def import_marc(
     try:
         with file.open("rb") as stream:
             if as_json or not sys.stderr.isatty():
-                report = library.import_marc(stream, format, workers=workers)
+                report = library.import_marc(stream, format)
             else:
                 columns = (
                     TextColumn("importing"),
@@ -83,9 +80,7 @@ def import_marc(
                 )
                 with Progress(*columns, transient=True) as bar:
                     task = bar.add_task("import", total=file.stat().st_size)
-                    report = library.import_marc(
-                        stream, format, lambda n: bar.advance(task, n), workers
-                    )
+                    report = library.import_marc(stream, format, lambda n: bar.advance(task, n))
     except CatalogError as exc:
         _fail(str(exc))
         return

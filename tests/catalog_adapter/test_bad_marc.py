@@ -136,23 +136,3 @@ def test_a_file_that_is_not_marc_at_all_is_refused(catalog: EmbeddedCatalog) -> 
     with pytest.raises(UnreadableMarcError):
         import_marc(catalog, io.BytesIO(b"%PDF-1.7 not a catalog"))
     assert catalog.count() == 0
-
-
-def test_import_across_worker_processes_reports_the_same(tmp_path: Path) -> None:
-    data = b"".join(
-        [_good(n) for n in range(1, 1200)]
-        + [ms.iso2709([("001", b"bad"), ("245", b"1\x00\x1faTitle")], coding="a")]
-        + [_good(2000)[:-20]]
-    )
-    reports = []
-    for workers in (0, 2):
-        store = EmbeddedCatalog(tmp_path / f"w{workers}.sqlite3")
-        try:
-            reports.append(import_marc(store, io.BytesIO(data), workers=workers))
-            assert store.get("g700").title == "Good book 700"
-        finally:
-            store.close()
-    sequential, parallel = reports
-    assert parallel.imported == sequential.imported == 1199
-    assert parallel.rejected == sequential.rejected
-    assert [r.position for r in parallel.rejected] == [1200, 1201]
