@@ -322,6 +322,7 @@ def main() -> None:
             with marc.open("rb") as stream:
                 report = library.import_marc(stream)
             imported = time.perf_counter() - t0
+            load_at_import = os.getloadavg()[0]
             assert report.imported == args.records, report.rejected[:3]
 
             timings: list[float] = []
@@ -350,6 +351,7 @@ def main() -> None:
             f"{imported / 60:.2f}",
         ),
         ("  records per second", f"{args.records / imported:,.0f}", "1,667", "-"),
+        ("  load average when the import ended", f"{load_at_import:.1f}", "-", "-"),
         (
             f"search p50 ({len(timings):,} queries, {hits / len(timings):.0%} with hits)",
             f"{p50:.2f} ms",
