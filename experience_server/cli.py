@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from experience_server import cli_catalog
 from experience_server.auth.roles import Role
 from experience_server.backup import BackupError, backup_data_dir, restore_data_dir
 from experience_server.observability import configure_logging
@@ -22,6 +23,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+app.add_typer(cli_catalog.app, name="catalog")
 
 HostOpt = Annotated[str | None, typer.Option(help="Address to bind (default: setting).")]
 PortOpt = Annotated[int | None, typer.Option(help="Port to bind (default: setting).")]
