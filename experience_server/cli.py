@@ -67,11 +67,27 @@ def demo(
     build_only: Annotated[bool, typer.Option(help="Build the demo library, do not serve.")] = False,
 ) -> None:
     """Build the demo library once (cached under the data directory), then serve it."""
+    from experience_server.demo.install import DemoInstaller, install_catalog
     from experience_server.demo.library import build_demo_library
+    from experience_server.services import build_library
 
     settings = Settings()
     library = build_demo_library(settings.demo_dir, progress=True)
     typer.echo(f"demo library: {len(library.books)} books, catalog {library.marc_path}")
+    installer = DemoInstaller(library, settings.demo_dir)
+    catalog = build_library(settings)
+    try:
+        for report in (install_catalog(installer, catalog),):
+            typer.echo(
+                f"  {report['step']}: "
+                + (
+                    "up to date"
+                    if report.get("skipped")
+                    else ", ".join(f"{k} {v}" for k, v in report.items() if k != "step")
+                )
+            )
+    finally:
+        catalog.close()
     base = settings.public_url or f"http://{host or settings.host}:{port or settings.port}"
     typer.echo(f"readingroom demo at {base}/  (API docs at {base}/docs)")
     issuer = build_issuer(settings)
