@@ -19,6 +19,7 @@ from experience_server.auth.verifier import TokenVerifier
 from experience_server.database import Database
 from experience_server.observability import Metrics
 from experience_server.settings import Settings
+from sync.poses import PoseConfig, PoseHub
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Services:
     http: httpx.AsyncClient
     redis: aioredis.Redis | None
     metrics: Metrics
+    poses: PoseHub
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
@@ -74,6 +76,17 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
                 settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0
             )
             stack.push_async_callback(redis_client.aclose)
+        poses = PoseHub(
+            PoseConfig(
+                tick_hz=settings.pose_tick_hz,
+                near_m=settings.pose_near_m,
+                far_hz=min(settings.pose_far_hz, settings.pose_tick_hz),
+                max_rate_hz=settings.pose_max_rate_hz,
+                max_room_users=settings.pose_max_room_users,
+                guests_send=settings.pose_guests_send,
+            )
+        )
+        stack.push_async_callback(poses.aclose)
         services = Services(
             settings=settings,
             database=database,
@@ -83,6 +96,9 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             http=http,
             redis=redis_client,
             metrics=metrics,
+            poses=poses,
         )
         services.counters["assets"] = assets.count
+        services.counters["pose_rooms"] = lambda: poses.rooms
+        services.counters["pose_connections"] = lambda: poses.stats.connections
         yield services
