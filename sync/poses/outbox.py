@@ -44,6 +44,15 @@ class Outbox:
         self._snapshot = None
         return dropped
 
+    def drain(self) -> list[bytes]:
+        """Take what `run` would send next, in order, without a channel."""
+        taken = list(self._control)
+        self._control.clear()
+        if self._snapshot is not None:
+            taken.append(self._snapshot)
+            self._snapshot = None
+        return taken
+
     async def run(self, channel: PoseChannel) -> None:
         """The connection's one writer task: sends until cancelled or the peer is gone."""
         while True:
