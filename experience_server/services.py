@@ -101,4 +101,6 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
         services.counters["assets"] = assets.count
         services.counters["pose_rooms"] = lambda: poses.rooms
         services.counters["pose_connections"] = lambda: poses.stats.connections
+        services.counters["pose_snapshots_skipped"] = lambda: poses.stats.skipped
+        services.counters["pose_late_ticks"] = lambda: poses.stats.late_ticks
         yield services
