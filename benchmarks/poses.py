@@ -203,7 +203,8 @@ async def drive(headsets: list[Headset], m: Measurements, send_hz: float, until:
             headset.seq += 1
             m.sends += 1
             due[i] += period
-        await asyncio.sleep(max(0.0, float(due.min()) - time.perf_counter()))
+        # Sleep at least a millisecond: shorter sleeps spin the loop and starve the server.
+        await asyncio.sleep(max(0.001, float(due.min()) - time.perf_counter()))
 
 
 async def join(server: Server, index: int, clients: int) -> Headset:
