@@ -4,6 +4,7 @@ protocol promises, and no byte string makes a decoder raise anything but PoseFra
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -203,3 +204,16 @@ def test_roster_round_trip(users: list[tuple[int, str, str]], revision: int) -> 
 def test_welcome_round_trip() -> None:
     welcome = Welcome(slot=4, send=False, tick_hz=30.0, far_hz=5.0, near_m=10.0, max_rate_hz=120.0)
     assert decode_welcome(encode_welcome(welcome)) == welcome
+
+
+def test_the_documented_example_frame_is_what_we_encode() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "protocols.md").read_text()
+    block = doc.split("<!-- example-pose-frame -->", 1)[1].split("```")[1]
+    documented = bytes.fromhex(block.strip())
+    pose = Poses.create(
+        [[1.0, 1.6, -2.0]],
+        [0.0, 0.3826834, 0.0, 0.9238795],
+        left_position=[0.7, 1.2, -1.7],
+        floor=1,
+    )
+    assert documented == encode_pose_frame(258, pose)
