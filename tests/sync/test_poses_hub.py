@@ -207,7 +207,9 @@ async def test_a_client_that_stops_reading_does_not_hold_up_the_others(
     snapshots = [decode_snapshot(d) for d in watcher.of_type(MessageType.snapshot)]
     assert len(snapshots) >= 15
     assert int(snapshots[-1].seq[-1]) >= 25
-    assert hub.stats.skipped >= 15
+    # The stuck client holds one snapshot in its send and one waiting; every later tick
+    # skips it instead of queueing.
+    assert hub.stats.skipped >= len(snapshots) - 3
     stuck.flowing.set()
     await ticks(3)
     latest = decode_snapshot(stuck.of_type(MessageType.snapshot)[-1])
