@@ -41,8 +41,10 @@ from sync.poses.codec import (
     RECORD_DTYPE,
     MessageType,
     Poses,
-    decode_welcome,
     encode_pose_frames,
+)
+from sync.poses.control import (
+    decode_welcome,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,17 +1,15 @@
-"""The pose channel's wire format (version 1, little-endian), specified in docs/protocols.md.
+"""The pose channel's binary frames (version 1, little-endian), per docs/protocols.md.
 
 Client to server: one POSE frame of 31 bytes per sample. Server to client: a SNAPSHOT of
-30-byte records (one per other user), a ROSTER and a WELCOME (a 4-byte header then UTF-8
-JSON). A record is the client's frame minus version and type, plus the sender's slot, so
-the server stores a pose by copying bytes and builds snapshots by slicing one array.
+30-byte records, one per other user (ROSTER and WELCOME are in `control`). A record is the
+client's frame minus version and type, plus the sender's slot, so the server stores a pose
+by copying bytes and builds snapshots by slicing one array.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import Any
 
@@ -108,6 +106,11 @@ class Poses:
     def __len__(self) -> int:
         return int(self.head_position.shape[0])
 
+    def row(self, index: int) -> Poses:
+        """The one pose at `index`, as a batch of one."""
+        part = slice(index, index + 1)
+        return Poses(*(getattr(self, f.name)[part] for f in fields(self)))
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
@@ -115,32 +118,6 @@ class Snapshot:
     slots: NDArray[np.uint8]
     seq: NDArray[np.uint16]
     poses: Poses
-
-
-@dataclass(frozen=True, slots=True)
-class RosterEntry:
-    slot: int
-    user: str
-    name: str
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class Roster:
-    revision: int
-    users: tuple[RosterEntry, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Welcome:
-    """What a client learns on joining: its own slot and the room's rates."""
-
-    slot: int
-    send: bool
-    tick_hz: float
-    far_hz: float
-    near_m: float
-    max_rate_hz: float
 
 
 def _fill_body(out: NDArray[Any], poses: Poses) -> None:
@@ -206,7 +183,7 @@ def encode_pose_frame(seq: int, poses: Poses) -> bytes:
     return encode_pose_frames([seq], poses).tobytes()
 
 
-def _check_header(data: bytes, expected: MessageType) -> None:
+def check_header(data: bytes, expected: MessageType) -> None:
     if len(data) < HEADER_SIZE:
         raise PoseFrameError(f"frame of {len(data)} bytes is shorter than the header")
     if data[0] != VERSION:
@@ -220,7 +197,7 @@ def _check_header(data: bytes, expected: MessageType) -> None:
 
 def decode_pose_frame(data: bytes) -> tuple[int, Poses]:
     """The sequence number and pose of one POSE frame, validated."""
-    _check_header(data, MessageType.pose)
+    check_header(data, MessageType.pose)
     if len(data) != FRAME_SIZE:
         raise PoseFrameError(f"pose frame must be {FRAME_SIZE} bytes, got {len(data)}")
     frame = np.frombuffer(data, dtype=FRAME_DTYPE)
@@ -241,7 +218,7 @@ def encode_records(slots: ArrayLike, seq: ArrayLike, poses: Poses) -> NDArray[An
 
 
 def decode_snapshot(data: bytes) -> Snapshot:
-    _check_header(data, MessageType.snapshot)
+    check_header(data, MessageType.snapshot)
     size = len(data) - HEADER_SIZE
     if size % RECORD_SIZE:
         raise PoseFrameError(
@@ -257,78 +234,6 @@ def decode_snapshot(data: bytes) -> Snapshot:
     )
 
 
-def _encode_json(kind: MessageType, field: int, document: dict[str, Any]) -> bytes:
-    body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
-    return HEADER.pack(VERSION, kind, field & MAX_SEQ) + body
-
-
-def _decode_json(data: bytes, kind: MessageType) -> tuple[int, dict[str, Any]]:
-    _check_header(data, kind)
-    try:
-        document = json.loads(data[HEADER_SIZE:].decode())
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise PoseFrameError(f"{kind.name} body is not UTF-8 JSON") from None
-    if not isinstance(document, dict):
-        raise PoseFrameError(f"{kind.name} body is not a JSON object")
-    return HEADER.unpack_from(data)[2], document
-
-
-def encode_roster(roster: Roster) -> bytes:
-    users = [{"slot": e.slot, "user": e.user, "name": e.name, "role": e.role} for e in roster.users]
-    return _encode_json(MessageType.roster, roster.revision, {"users": users})
-
-
-def decode_roster(data: bytes) -> Roster:
-    revision, document = _decode_json(data, MessageType.roster)
-    users = document.get("users")
-    if not isinstance(users, list):
-        raise PoseFrameError("roster has no users list")
-    entries = []
-    for item in users:
-        try:
-            entry = RosterEntry(
-                slot=item["slot"], user=item["user"], name=item["name"], role=item["role"]
-            )
-        except (TypeError, KeyError):
-            raise PoseFrameError("roster entry lacks slot, user, name or role") from None
-        if not (
-            isinstance(entry.slot, int)
-            and isinstance(entry.user, str)
-            and isinstance(entry.name, str)
-            and isinstance(entry.role, str)
-        ):
-            raise PoseFrameError("roster entry has a field of the wrong type")
-        entries.append(entry)
-    return Roster(revision=revision, users=tuple(entries))
-
-
-def encode_welcome(welcome: Welcome) -> bytes:
-    return _encode_json(
-        MessageType.welcome,
-        welcome.slot,
-        {
-            "slot": welcome.slot,
-            "send": welcome.send,
-            "tick_hz": welcome.tick_hz,
-            "far_hz": welcome.far_hz,
-            "near_m": welcome.near_m,
-            "max_rate_hz": welcome.max_rate_hz,
-        },
-    )
-
-
-def decode_welcome(data: bytes) -> Welcome:
-    slot, document = _decode_json(data, MessageType.welcome)
-    try:
-        rates = [float(document[key]) for key in ("tick_hz", "far_hz", "near_m", "max_rate_hz")]
-        send = document["send"]
-    except (KeyError, TypeError, ValueError, OverflowError):
-        raise PoseFrameError("welcome lacks a rate or the send flag") from None
-    if not isinstance(send, bool) or not all(math.isfinite(r) for r in rates):
-        raise PoseFrameError("welcome has a field of the wrong type")
-    return Welcome(slot, send, *rates)
-
-
 def message_type(data: bytes) -> MessageType:
     """The type of a server message, after checking the version."""
     if len(data) < HEADER_SIZE:
@@ -337,5 +242,5 @@ def message_type(data: bytes) -> MessageType:
         kind = MessageType(data[1])
     except ValueError:
         raise PoseFrameError(f"unknown message type {data[1]}") from None
-    _check_header(data, kind)
+    check_header(data, kind)
     return kind

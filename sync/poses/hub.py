@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from sync.poses.channel import ChannelClosedError, PoseChannel
 from sync.poses.check import FrameChecker
-from sync.poses.codec import Welcome, encode_welcome
+from sync.poses.control import (
+    Welcome,
+    encode_welcome,
+)
 from sync.poses.errors import CloseCode, PoseFrameError, RoomFullError
 from sync.poses.outbox import Outbox
 from sync.poses.ratelimit import RateLimit

@@ -19,10 +19,12 @@ from sync.poses.codec import (
     FRAME_SIZE,
     RECORD_DTYPE,
     RECORD_SIZE,
+    encode_snapshot_header,
+)
+from sync.poses.control import (
     Roster,
     RosterEntry,
     encode_roster,
-    encode_snapshot_header,
 )
 from sync.poses.errors import RoomFullError
 from sync.poses.interest import due_matrix

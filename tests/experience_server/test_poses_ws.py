@@ -26,11 +26,13 @@ from sync.poses.codec import (
     MessageType,
     Poses,
     Snapshot,
-    decode_roster,
     decode_snapshot,
-    decode_welcome,
     encode_pose_frame,
     message_type,
+)
+from sync.poses.control import (
+    decode_roster,
+    decode_welcome,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,8 +140,7 @@ class Headset:
 
     def keep(self, snapshot: Snapshot) -> None:
         for i, slot in enumerate(snapshot.slots.tolist()):
-            fields = (getattr(snapshot.poses, f)[i : i + 1] for f in Poses.__slots__)
-            self.records.append((self.roster[slot], int(snapshot.seq[i]), Poses(*fields)))
+            self.records.append((self.roster[slot], int(snapshot.seq[i]), snapshot.poses.row(i)))
 
     def users_seen(self) -> set[str]:
         return {user for user, _, _ in self.records}

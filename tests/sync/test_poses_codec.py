@@ -21,19 +21,21 @@ from sync.poses.codec import (
     VERSION,
     MessageType,
     Poses,
+    decode_pose_frame,
+    decode_snapshot,
+    encode_pose_frame,
+    encode_records,
+    encode_snapshot_header,
+    message_type,
+)
+from sync.poses.control import (
     Roster,
     RosterEntry,
     Welcome,
-    decode_pose_frame,
     decode_roster,
-    decode_snapshot,
     decode_welcome,
-    encode_pose_frame,
-    encode_records,
     encode_roster,
-    encode_snapshot_header,
     encode_welcome,
-    message_type,
 )
 from sync.poses.errors import CloseCode
 

@@ -13,9 +13,11 @@ from sync.poses.codec import (
     MessageType,
     Poses,
     decode_snapshot,
-    decode_welcome,
     encode_pose_frame,
     message_type,
+)
+from sync.poses.control import (
+    decode_welcome,
 )
 
 TICK_HZ = 100.0

@@ -9,12 +9,14 @@ from sync.poses.codec import (
     MessageType,
     Poses,
     Snapshot,
-    Welcome,
-    decode_roster,
     decode_snapshot,
     encode_pose_frame,
-    encode_welcome,
     message_type,
+)
+from sync.poses.control import (
+    Welcome,
+    decode_roster,
+    encode_welcome,
 )
 from sync.poses.outbox import Outbox
 from sync.poses.room import PoseMember, PoseRoom, RoomLimits
