@@ -112,7 +112,7 @@ class Server:
         return counts
 
 
-def motion(index: int, clients: int) -> list[bytearray]:
+def motion(index: int, clients: int, floor: int) -> list[bytearray]:
     """One second of a user standing in a circle of the room, looking around and gesturing;
     frames are patched with a running sequence number when sent."""
     t = np.arange(MOTION_FRAMES) / MOTION_FRAMES * 2 * np.pi
@@ -131,7 +131,7 @@ def motion(index: int, clients: int) -> list[bytearray]:
         right_rotation=rotation,
         left_tracked=np.ones(MOTION_FRAMES, dtype=bool),
         right_tracked=np.ones(MOTION_FRAMES, dtype=bool),
-        floor=np.zeros(MOTION_FRAMES, dtype=np.int64),
+        floor=np.full(MOTION_FRAMES, floor, dtype=np.int64),
     )
     frames = encode_pose_frames(np.zeros(MOTION_FRAMES), poses)
     return [bytearray(frames[i : i + 1].tobytes()) for i in range(MOTION_FRAMES)]
@@ -142,8 +142,10 @@ class Measurements:
     """Filled by every receiver; `recording` is off during warm-up."""
 
     sent_at: NDArray[np.float64]
+    floor_of: NDArray[np.int64]
     recording: bool = False
     latency: list[NDArray[np.float64]] = field(default_factory=list)
+    latency_far: list[NDArray[np.float64]] = field(default_factory=list)
     staleness: list[NDArray[np.float64]] = field(default_factory=list)
     snapshots: int = 0
     records: int = 0
@@ -152,9 +154,12 @@ class Measurements:
 
 
 class Headset:
-    def __init__(self, socket: ClientConnection, slot: int, frames: list[bytearray]) -> None:
+    def __init__(
+        self, socket: ClientConnection, slot: int, floor: int, frames: list[bytearray]
+    ) -> None:
         self.socket = socket
         self.slot = slot
+        self.floor = floor
         self.frames = frames
         self.seq = 0
         # Newest seq received from each slot; -1 before any.
@@ -175,15 +180,20 @@ class Headset:
             m.snapshots += 1
             m.records += len(records)
             m.snapshot_bytes += len(data)
-            m.latency.append(now - m.sent_at[slots, seq])
-            # Every pose from previous+1 up to seq is now held here (or overtaken).
-            first = np.maximum(previous + 1, seq - MOTION_FRAMES * 10)
-            counts = np.maximum(seq - first + 1, 0)
+            latency = now - m.sent_at[slots, seq]
+            same_floor = m.floor_of[slots] == self.floor
+            m.latency.append(latency[same_floor])
+            m.latency_far.append(latency[~same_floor])
+            # Every pose from previous+1 up to seq is now held here (or overtaken); counted
+            # for users on this floor, whom the target is about.
+            near_slots, near_seq = slots[same_floor], seq[same_floor]
+            first = np.maximum(previous[same_floor] + 1, near_seq - MOTION_FRAMES * 10)
+            counts = np.maximum(near_seq - first + 1, 0)
             total = int(counts.sum())
             if total:
                 starts = np.repeat(np.cumsum(counts) - counts, counts)
                 covered = np.repeat(first, counts) + np.arange(total) - starts
-                m.staleness.append(now - m.sent_at[np.repeat(slots, counts), covered])
+                m.staleness.append(now - m.sent_at[np.repeat(near_slots, counts), covered])
 
 
 async def drive(headsets: list[Headset], m: Measurements, send_hz: float, until: float) -> None:
@@ -209,16 +219,18 @@ async def drive(headsets: list[Headset], m: Measurements, send_hz: float, until:
         await asyncio.sleep(max(0.001, float(due.min()) - time.perf_counter()))
 
 
-async def join(server: Server, index: int, clients: int) -> Headset:
+async def join(server: Server, index: int, clients: int, floors: int) -> Headset:
     token = server.token(f"bench-{index}", Role.reader)
     url = f"ws://127.0.0.1:{server.port}/ws/rooms/bench/poses?token={token}"
     socket = await connect(url, compression=None, max_queue=64)
     welcome = decode_welcome(await socket.recv(decode=False))
-    return Headset(socket, welcome.slot, motion(index, clients))
+    floor = index % floors
+    return Headset(socket, welcome.slot, floor, motion(index, clients, floor))
 
 
 def percentile_ms(chunks: list[NDArray[np.float64]], q: float) -> float:
-    return float(np.percentile(np.concatenate(chunks), q) * 1000) if chunks else float("nan")
+    values = np.concatenate(chunks) if chunks else np.empty(0)
+    return float(np.percentile(values, q) * 1000) if values.size else float("nan")
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -228,8 +240,11 @@ async def run(args: argparse.Namespace) -> int:
     ):
         assert server.process is not None
         process = psutil.Process(server.process.pid)
-        headsets = [await join(server, i, args.clients) for i in range(args.clients)]
-        m = Measurements(sent_at=np.full((256, 1 << 16), np.nan))
+        headsets = [await join(server, i, args.clients, args.floors) for i in range(args.clients)]
+        floor_of = np.zeros(256, dtype=np.int64)
+        for headset in headsets:
+            floor_of[headset.slot] = headset.floor
+        m = Measurements(sent_at=np.full((256, 1 << 16), np.nan), floor_of=floor_of)
         receivers = [asyncio.create_task(h.receive(m)) for h in headsets]
         started = time.perf_counter()
         end = started + args.warmup + args.seconds
@@ -278,11 +293,28 @@ async def run(args: argparse.Namespace) -> int:
             None,
         ),
         ("staleness p99, ms", f"{percentile_ms(m.staleness, 99):.1f}", "", None),
+        (
+            "received per client, kB/s",
+            f"{m.snapshot_bytes / wall / args.clients / 1e3:.1f}",
+            "",
+            None,
+        ),
     ]
+    if args.floors > 1:
+        rows += [
+            (
+                "other floors: latency p50, ms (at the far rate)",
+                f"{percentile_ms(m.latency_far, 50):.1f}",
+                "",
+                None,
+            ),
+            ("other floors: latency p99, ms", f"{percentile_ms(m.latency_far, 99):.1f}", "", None),
+        ]
     receivers_n = args.clients
     print(
         f"\npose channel: {args.clients} clients x {args.send_hz:g} Hz, tick {args.tick_hz:g} Hz,"
-        f" {args.seconds:g} s measured after {args.warmup:g} s warm-up\n"
+        f" {args.floors} floor(s), {args.seconds:g} s measured after {args.warmup:g} s"
+        " warm-up; latency on the same floor\n"
     )
     print(f"| {'metric':<48} | {'measured':>9} | {'target':>7} | ok  |")
     print(f"|{'-' * 50}|{'-' * 11}|{'-' * 9}|-----|")
@@ -307,6 +339,12 @@ def main() -> None:
     parser.add_argument("--tick-hz", type=float, default=30.0)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument(
+        "--floors",
+        type=int,
+        default=1,
+        help="spread users over this many floors (others arrive at the far rate)",
+    )
     args = parser.parse_args()
     try:
         import uvloop
