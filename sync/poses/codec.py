@@ -52,7 +52,8 @@ FLAG_RIGHT = 0x02
 FLOOR_SHIFT = 2
 MAX_FLOOR = 63
 MAX_SEQ = 0xFFFF
-IDENTITY_WORD = int(qz.pack_quaternions([[0.0, 0.0, 0.0, 1.0]])[0])
+#: The identity rotation (0, 0, 0, 1) as a smallest-three word: what an untracked hand sends.
+IDENTITY_WORD = 0xDFF7FDFF
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,6 @@ class Outbox:
         self._control: deque[bytes] = deque()
         self._snapshot: bytes | None = None
         self._wake = asyncio.Event()
-        self.skipped = 0
-        self.sent = 0
 
     def push_control(self, data: bytes) -> None:
         self._control.append(data)
@@ -25,7 +23,6 @@ class Outbox:
     def offer_snapshot(self, data: bytes) -> bool:
         """Take `data` unless a snapshot still waits; False means this tick was skipped."""
         if self._snapshot is not None:
-            self.skipped += 1
             return False
         self._snapshot = data
         self._wake.set()
@@ -33,10 +30,7 @@ class Outbox:
 
     def ready(self) -> bool:
         """Whether a snapshot offered now would be taken (lets a tick skip building it)."""
-        if self._snapshot is None:
-            return True
-        self.skipped += 1
-        return False
+        return self._snapshot is None
 
     def drop_snapshot(self) -> bool:
         """Forget a waiting snapshot (its slots went stale); True if there was one."""
@@ -63,4 +57,3 @@ class Outbox:
             if self._snapshot is not None:
                 data, self._snapshot = self._snapshot, None
                 await channel.send(data)
-                self.sent += 1

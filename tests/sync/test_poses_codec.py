@@ -16,7 +16,9 @@ from sync.poses import PoseFrameError
 from sync.poses import quantize as qz
 from sync.poses.check import FrameChecker
 from sync.poses.codec import (
+    FRAME_DTYPE,
     FRAME_SIZE,
+    IDENTITY_WORD,
     RECORD_SIZE,
     VERSION,
     MessageType,
@@ -219,3 +221,10 @@ def test_the_documented_example_frame_is_what_we_encode() -> None:
         floor=1,
     )
     assert documented == encode_pose_frame(258, pose)
+
+
+def test_an_untracked_hand_sends_the_identity_word_and_no_offset() -> None:
+    assert int(qz.pack_quaternions([[0.0, 0.0, 0.0, 1.0]])[0]) == IDENTITY_WORD
+    frame = np.frombuffer(encode_pose_frame(1, Poses.create([[0, 1.6, 0]])), FRAME_DTYPE)
+    assert int(frame["right_rot"][0]) == IDENTITY_WORD
+    assert int(frame["right_pos"][0]) == 0
