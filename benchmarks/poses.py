@@ -326,7 +326,8 @@ async def run(args: argparse.Namespace) -> int:
         f" snapshots received {m.snapshots} ({m.snapshots / wall / receivers_n:.1f}/s per"
         f" client), {m.records / max(m.snapshots, 1):.1f} users each;"
         f" server skipped {counts.get('pose_snapshots_skipped', 0)} snapshots,"
-        f" late ticks {counts.get('pose_late_ticks', 0)}"
+        f" late ticks {counts.get('pose_late_ticks', 0)}; load average at the end"
+        f" {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (others' jobs delay both sides)"
     )
     passed = cpu < TARGET_CPU and per_user <= TARGET_BYTES and p99 <= TARGET_P99_MS
     return 0 if passed else 1
