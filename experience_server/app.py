@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from experience_server import __version__
+from experience_server.books.errors import register_book_errors
 from experience_server.errors import install_error_handlers
 from experience_server.observability import Metrics, RequestLogMiddleware
-from experience_server.routers import health, identity
+from experience_server.routers import books, health, identity, iiif
 from experience_server.services import open_services
 from experience_server.settings import Settings
 
@@ -38,8 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    register_book_errors(app)
     app.include_router(health.router)
     app.include_router(identity.router)
+    app.include_router(books.router)
+    app.include_router(iiif.router)
     app.add_middleware(RequestLogMiddleware, metrics=metrics)
     _mount_web_client(app)
     return app

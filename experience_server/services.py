@@ -16,6 +16,8 @@ from experience_server.auth.embedded import EmbeddedIssuer, load_or_create_secre
 from experience_server.auth.oidc import OidcVerifier
 from experience_server.auth.roles import Role
 from experience_server.auth.verifier import TokenVerifier
+from experience_server.books.access import RoleBookAccess
+from experience_server.books.service import BooksService, open_library
 from experience_server.database import Database
 from experience_server.observability import Metrics
 from experience_server.settings import Settings
@@ -31,6 +33,7 @@ class Services:
     http: httpx.AsyncClient
     redis: aioredis.Redis | None
     metrics: Metrics
+    books: BooksService
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
@@ -74,6 +77,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
                 settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0
             )
             stack.push_async_callback(redis_client.aclose)
+        library = stack.enter_context(open_library(settings, assets))
         services = Services(
             settings=settings,
             database=database,
@@ -83,6 +87,8 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             http=http,
             redis=redis_client,
             metrics=metrics,
+            books=BooksService(library, assets, RoleBookAccess()),
         )
         services.counters["assets"] = assets.count
+        services.counters["books"] = library.count
         yield services
