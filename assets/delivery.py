@@ -90,8 +90,11 @@ def plan(
     if if_none_match is not None and _matches(if_none_match, tag):
         return Delivery(304, headers, 0, -1)
     headers["Content-Type"] = media_type
-    use_range = range_header is not None and method in ("GET", "HEAD") and (
-        if_range is None or if_range.strip() == tag)
+    use_range = (
+        range_header is not None
+        and method in ("GET", "HEAD")
+        and (if_range is None or if_range.strip() == tag)
+    )
     if use_range and range_header is not None:
         try:
             found = parse_range(range_header, size)

@@ -107,8 +107,9 @@ class AssetStore:
             return False
 
     def count(self) -> int:
-        return sum(1 for shard in self.root.iterdir() if len(shard.name) == 2
-                   for _ in shard.iterdir())
+        return sum(
+            1 for shard in self.root.iterdir() if len(shard.name) == 2 for _ in shard.iterdir()
+        )
 
     def check_writable(self) -> None:
         """Raise OSError unless a file can be written and removed in the store."""

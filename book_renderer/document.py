@@ -6,69 +6,29 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pymupdf
 
 from book_renderer.errors import (
-    CorruptDocument,
-    EmptyDocument,
-    EmptyUpload,
-    EncryptedDocument,
-    PageTooLarge,
-    TooManyPages,
+    CorruptDocumentError,
+    EmptyDocumentError,
+    EmptyUploadError,
+    EncryptedDocumentError,
+    PageTooLargeError,
+    TooManyPagesError,
 )
 from book_renderer.formats import Format
 from book_renderer.limits import MIN_PAGE_SIDE_PT, RenderLimits
 from book_renderer.metadata import guess_language, split_authors, title_from_spans
 from book_renderer.pixels import check_image_file, check_page_images, check_zip_images
+from book_renderer.records import MM_PER_PT, DocumentInfo, OutlineEntry, PageBox
 
 # Reflowable books (EPUB, FB2, MOBI) are laid out on A5 pages at a reading size.
 REFLOW_WIDTH_PT = 419.53
 REFLOW_HEIGHT_PT = 595.28
 REFLOW_FONTSIZE_PT = 11.0
-MM_PER_PT = 25.4 / 72.0
 _TITLE_MAX = 300
-
-
-@dataclass(frozen=True, slots=True)
-class PageBox:
-    """A page's size in PDF points (1/72 inch), after rotation."""
-
-    width_pt: float
-    height_pt: float
-
-    @property
-    def width_mm(self) -> float:
-        return self.width_pt * MM_PER_PT
-
-    @property
-    def height_mm(self) -> float:
-        return self.height_pt * MM_PER_PT
-
-
-@dataclass(frozen=True, slots=True)
-class OutlineEntry:
-    """One table-of-contents line: depth from 1, title, and the page it points at (from 1)."""
-
-    level: int
-    title: str
-    page: int
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentInfo:
-    format: Format
-    title: str
-    authors: tuple[str, ...]
-    language: str | None
-    pages: tuple[PageBox, ...]
-    outline: tuple[OutlineEntry, ...]
-
-    @property
-    def page_count(self) -> int:
-        return len(self.pages)
 
 
 def open_document(path: Path, fmt: Format) -> pymupdf.Document:
@@ -77,15 +37,15 @@ def open_document(path: Path, fmt: Format) -> pymupdf.Document:
     try:
         doc = pymupdf.open(path, filetype=fmt.value)
     except pymupdf.EmptyFileError:
-        raise EmptyUpload("the file is empty (0 bytes)") from None
+        raise EmptyUploadError("the file is empty (0 bytes)") from None
     except (RuntimeError, ValueError) as exc:
-        raise CorruptDocument(
+        raise CorruptDocumentError(
             f"the file could not be read as {fmt.label}: it is damaged or truncated"
             f" ({type(exc).__name__})"
         ) from None
     if doc.needs_pass:
         doc.close()
-        raise EncryptedDocument(
+        raise EncryptedDocumentError(
             "the document is password-protected; remove the password and upload it again"
         )
     if fmt.reflowable:
@@ -93,14 +53,15 @@ def open_document(path: Path, fmt: Format) -> pymupdf.Document:
     return doc
 
 
-def probe(doc: pymupdf.Document, path: Path, fmt: Format, fallback_title: str,
-          limits: RenderLimits) -> DocumentInfo:
+def probe(
+    doc: pymupdf.Document, path: Path, fmt: Format, fallback_title: str, limits: RenderLimits
+) -> DocumentInfo:
     """Everything a book record needs, or the first reason to refuse the document."""
     count = doc.page_count
     if count == 0:
-        raise EmptyDocument("the document has no pages")
+        raise EmptyDocumentError("the document has no pages")
     if count > limits.max_pages:
-        raise TooManyPages(
+        raise TooManyPagesError(
             f"the document has {count:,} pages; the limit is {limits.max_pages:,}"
         )
     if fmt.is_image:
@@ -112,7 +73,7 @@ def probe(doc: pymupdf.Document, path: Path, fmt: Format, fallback_title: str,
         try:
             page = doc.load_page(index)
         except (RuntimeError, ValueError):
-            raise CorruptDocument(f"page {index + 1} is damaged and cannot be read") from None
+            raise CorruptDocumentError(f"page {index + 1} is damaged and cannot be read") from None
         box = _check_size(index + 1, page.rect, limits)
         if doc.is_pdf:
             check_page_images(page, index + 1, limits)
@@ -134,12 +95,12 @@ def _check_size(number: int, rect: pymupdf.Rect, limits: RenderLimits) -> PageBo
     width, height = float(rect.width), float(rect.height)
     if max(width, height) > limits.max_page_side_pt:
         limit_mm = limits.max_page_side_pt * MM_PER_PT
-        raise PageTooLarge(
+        raise PageTooLargeError(
             f"page {number} is {width * MM_PER_PT:,.0f} x {height * MM_PER_PT:,.0f} mm; "
             f"the largest page accepted is {limit_mm:,.0f} mm on a side"
         )
     if min(width, height) < MIN_PAGE_SIDE_PT:
-        raise CorruptDocument(f"page {number} has no area ({width:g} x {height:g} pt)")
+        raise CorruptDocumentError(f"page {number} has no area ({width:g} x {height:g} pt)")
     return PageBox(width, height)
 
 

@@ -14,121 +14,121 @@ class BookError(Exception):
     code = "book_error"
 
 
-class InvalidFileName(BookError):
+class InvalidFileNameError(BookError):
     """The upload's name is empty, too long, or holds path separators or control characters."""
 
     code = "invalid_filename"
 
 
-class EmptyUpload(BookError):
+class EmptyUploadError(BookError):
     """Zero bytes arrived."""
 
     code = "empty_file"
 
 
-class UploadTooLarge(BookError):
+class UploadTooLargeError(BookError):
     """The upload is larger than the configured limit."""
 
     code = "upload_too_large"
 
 
-class UnsupportedFormat(BookError):
+class UnsupportedFormatError(BookError):
     """Neither the name nor the content is a format we can read."""
 
     code = "unsupported_format"
 
 
-class FormatMismatch(BookError):
+class FormatMismatchError(BookError):
     """The name says one format and the bytes say another."""
 
     code = "format_mismatch"
 
 
-class CorruptDocument(BookError):
+class CorruptDocumentError(BookError):
     """The file is damaged or truncated."""
 
     code = "corrupt_document"
 
 
-class EncryptedDocument(BookError):
+class EncryptedDocumentError(BookError):
     """The document needs a password to open."""
 
     code = "encrypted_document"
 
 
-class EmptyDocument(BookError):
+class EmptyDocumentError(BookError):
     """The document opens but has no pages."""
 
     code = "empty_document"
 
 
-class TooManyPages(BookError):
+class TooManyPagesError(BookError):
     """More pages than the configured limit."""
 
     code = "too_many_pages"
 
 
-class PageTooLarge(BookError):
+class PageTooLargeError(BookError):
     """A page is larger (in mm) than any real page, so rendering it would be pointless."""
 
     code = "page_too_large"
 
 
-class PixelLimitExceeded(BookError):
+class PixelLimitError(BookError):
     """A page or an image on it decodes to more pixels than allowed: a pixel bomb."""
 
     code = "too_many_pixels"
 
 
-class RenderTimeout(BookError):
+class RenderTimeoutError(BookError):
     """A render task ran past its time limit; its worker was killed and replaced."""
 
     code = "render_timeout"
 
 
-class WorkerCrashed(BookError):
+class WorkerCrashedError(BookError):
     """The worker process died during a task; it was replaced."""
 
     code = "renderer_crashed"
 
 
-class RenderMemoryExceeded(BookError):
+class RenderMemoryError(BookError):
     """The document needed more memory than a worker may use."""
 
     code = "too_much_memory"
 
 
-class RenderFailed(BookError):
+class RenderFailedError(BookError):
     """A worker raised something unexpected; the message says what, without content."""
 
     code = "render_failed"
 
 
-class PoolClosed(BookError):
+class PoolClosedError(BookError):
     """The render pool is shutting down."""
 
     code = "shutting_down"
 
 
-class BookNotFound(BookError, LookupError):
+class BookNotFoundError(BookError, LookupError):
     """No book with that id."""
 
     code = "book_not_found"
 
 
-class PageNotFound(BookError, LookupError):
+class PageNotFoundError(BookError, LookupError):
     """The book has no page with that number."""
 
     code = "page_not_found"
 
 
-class BookFailed(BookError):
+class BookFailedError(BookError):
     """The book was refused while rendering; only its error remains."""
 
     code = "book_failed"
 
 
-class InvalidQuery(BookError):
+class InvalidQueryError(BookError):
     """A search query that is empty or too long."""
 
     code = "invalid_query"

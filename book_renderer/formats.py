@@ -10,11 +10,11 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 from book_renderer.errors import (
-    CorruptDocument,
-    EmptyUpload,
-    FormatMismatch,
-    InvalidFileName,
-    UnsupportedFormat,
+    CorruptDocumentError,
+    EmptyUploadError,
+    FormatMismatchError,
+    InvalidFileNameError,
+    UnsupportedFormatError,
 )
 
 MAX_FILENAME_BYTES = 255
@@ -96,13 +96,13 @@ class Sniffed:
 def validate_filename(name: str) -> str:
     """The name as given, if it is a plain file name; nothing that could name a path."""
     if not name or not name.strip():
-        raise InvalidFileName("the file has no name")
+        raise InvalidFileNameError("the file has no name")
     if len(name.encode("utf-8", "surrogatepass")) > MAX_FILENAME_BYTES:
-        raise InvalidFileName(f"the file name is longer than {MAX_FILENAME_BYTES} bytes")
+        raise InvalidFileNameError(f"the file name is longer than {MAX_FILENAME_BYTES} bytes")
     if "/" in name or "\\" in name:
-        raise InvalidFileName("the file name holds a path separator; send the bare name")
+        raise InvalidFileNameError("the file name holds a path separator; send the bare name")
     if name in (".", "..") or any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
-        raise InvalidFileName("the file name holds control characters")
+        raise InvalidFileNameError("the file name holds control characters")
     return name
 
 
@@ -113,7 +113,7 @@ def format_from_name(name: str) -> Format | None:
         return None
     found = _BY_SUFFIX.get(suffix)
     if found is None:
-        raise UnsupportedFormat(
+        raise UnsupportedFormatError(
             f"{suffix!r} files are not supported; send one of: {', '.join(SUPPORTED_SUFFIXES)}"
         )
     return found
@@ -124,7 +124,7 @@ def sniff(path: Path, filename: str) -> Sniffed:
     validate_filename(filename)
     size = path.stat().st_size
     if size == 0:
-        raise EmptyUpload("the file is empty (0 bytes)")
+        raise EmptyUploadError("the file is empty (0 bytes)")
     with path.open("rb") as handle:
         head = handle.read(_HEAD_BYTES)
         handle.seek(max(0, size - _TAIL_BYTES))
@@ -133,12 +133,12 @@ def sniff(path: Path, filename: str) -> Sniffed:
     found = _identify(path, head)
     if found is None:
         what = f"named as {claimed.label} but" if claimed else "a file that"
-        raise UnsupportedFormat(
+        raise UnsupportedFormatError(
             f"{what} its content is not a format we read (PDF, EPUB, XPS, CBZ, FB2, MOBI, "
             "PNG, JPEG, GIF, BMP, TIFF)"
         )
     if claimed is not None and claimed is not found:
-        raise FormatMismatch(
+        raise FormatMismatchError(
             f"the file is named as {claimed.label} but its content is {found.label}"
         )
     _check_complete(found, tail)
@@ -176,22 +176,22 @@ def _identify_zip(path: Path) -> Format | None:
                 if mimetype == b"application/epub+zip":
                     return Format.epub
     except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
-        raise CorruptDocument(f"the ZIP container is damaged or truncated ({exc})") from None
+        raise CorruptDocumentError(f"the ZIP container is damaged or truncated ({exc})") from None
     lowered = [name.lower() for name in names]
     if any(name.endswith(".fdseq") for name in lowered) or "fixeddocumentsequence.fdseq" in lowered:
         return Format.xps
     files = [name for name in lowered if not name.endswith("/")]
-    if files and all(name.endswith(_IMAGE_SUFFIXES) or name.endswith(".xml") for name in files):
-        if any(name.endswith(_IMAGE_SUFFIXES) for name in files):
-            return Format.cbz
+    images = [name for name in files if name.endswith(_IMAGE_SUFFIXES)]
+    if images and all(name.endswith((*_IMAGE_SUFFIXES, ".xml")) for name in files):
+        return Format.cbz
     return None
 
 
 def _check_complete(found: Format, tail: bytes) -> None:
     """Catch the plainest truncation before a renderer silently repairs it into half a book."""
     if found is Format.pdf and b"%%EOF" not in tail:
-        raise CorruptDocument(
+        raise CorruptDocumentError(
             "the PDF is truncated: it has no end-of-file marker; upload the complete file"
         )
     if found is Format.png and b"IEND" not in tail[-16:]:
-        raise CorruptDocument("the PNG image is truncated; upload the complete file")
+        raise CorruptDocumentError("the PNG image is truncated; upload the complete file")

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from book_renderer.document import OutlineEntry
 from book_renderer.iiif_image import PROFILE
-from book_renderer.records import Book, PageEntry
+from book_renderer.records import Book, OutlineEntry, PageEntry
 from book_renderer.sizes import PageSize, scaled_size
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -35,8 +34,11 @@ def page_sizes(page: PageEntry) -> dict[PageSize, tuple[int, int]]:
     out = {}
     for size in PageSize:
         ref = page.images.get(size)
-        out[size] = (ref.width, ref.height) if ref else scaled_size(
-            page.box.width_pt, page.box.height_pt, size.long_side)
+        out[size] = (
+            (ref.width, ref.height)
+            if ref
+            else scaled_size(page.box.width_pt, page.box.height_pt, size.long_side)
+        )
     return out
 
 
@@ -68,29 +70,38 @@ def _canvas(book: Book, page: PageEntry, urls: IiifUrls) -> dict[str, Any]:
         "label": {"none": [str(page.number)]},
         "width": width,
         "height": height,
-        "thumbnail": [{
-            "id": f"{service}/full/{thumb_w},{thumb_h}/0/default.jpg", "type": "Image",
-            "format": "image/jpeg", "width": thumb_w, "height": thumb_h,
-            "service": service_ref,
-        }],
-        "items": [{
-            "id": f"{canvas_id}/page",
-            "type": "AnnotationPage",
-            "items": [{
-                "id": f"{canvas_id}/page/image",
-                "type": "Annotation",
-                "motivation": "painting",
-                "target": canvas_id,
-                "body": {
-                    "id": f"{service}/full/max/0/default.jpg",
-                    "type": "Image",
-                    "format": "image/jpeg",
-                    "width": width,
-                    "height": height,
-                    "service": service_ref,
-                },
-            }],
-        }],
+        "thumbnail": [
+            {
+                "id": f"{service}/full/{thumb_w},{thumb_h}/0/default.jpg",
+                "type": "Image",
+                "format": "image/jpeg",
+                "width": thumb_w,
+                "height": thumb_h,
+                "service": service_ref,
+            }
+        ],
+        "items": [
+            {
+                "id": f"{canvas_id}/page",
+                "type": "AnnotationPage",
+                "items": [
+                    {
+                        "id": f"{canvas_id}/page/image",
+                        "type": "Annotation",
+                        "motivation": "painting",
+                        "target": canvas_id,
+                        "body": {
+                            "id": f"{service}/full/max/0/default.jpg",
+                            "type": "Image",
+                            "format": "image/jpeg",
+                            "width": width,
+                            "height": height,
+                            "service": service_ref,
+                        },
+                    }
+                ],
+            }
+        ],
     }
 
 
@@ -101,8 +112,9 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
 
-def ranges(outline: Sequence[OutlineEntry], page_count: int, urls: IiifUrls,
-           language: str | None) -> list[dict[str, Any]]:
+def ranges(
+    outline: Sequence[OutlineEntry], page_count: int, urls: IiifUrls, language: str | None
+) -> list[dict[str, Any]]:
     """The outline as nested ranges: each holds the canvases from its page up to its first
     subsection (or to the next section at its level), then its subsections."""
     roots: list[_Node] = []
@@ -116,7 +128,7 @@ def ranges(outline: Sequence[OutlineEntry], page_count: int, urls: IiifUrls,
 
     def end_of(index: int) -> int:
         level = outline[index].level
-        for later in outline[index + 1:]:
+        for later in outline[index + 1 :]:
             if later.level <= level:
                 return later.page
         return page_count + 1
@@ -131,14 +143,19 @@ def ranges(outline: Sequence[OutlineEntry], page_count: int, urls: IiifUrls,
         items.extend(build(child) for child in node.children)
         if not items:
             items.append({"id": urls.canvas(start), "type": "Canvas"})
-        return {"id": f"{urls.base}/range/{node.index + 1}", "type": "Range",
-                "label": _label(node.entry.title, language), "items": items}
+        return {
+            "id": f"{urls.base}/range/{node.index + 1}",
+            "type": "Range",
+            "label": _label(node.entry.title, language),
+            "items": items,
+        }
 
     return [build(root) for root in roots]
 
 
-def manifest(book: Book, pages: Sequence[PageEntry], urls: IiifUrls, manifest_id: str
-             ) -> dict[str, Any]:
+def manifest(
+    book: Book, pages: Sequence[PageEntry], urls: IiifUrls, manifest_id: str
+) -> dict[str, Any]:
     document: dict[str, Any] = {
         "@context": CONTEXT,
         "id": manifest_id,
@@ -148,10 +165,14 @@ def manifest(book: Book, pages: Sequence[PageEntry], urls: IiifUrls, manifest_id
         "behavior": ["paged"],
         "viewingDirection": "left-to-right",
         "items": [_canvas(book, page, urls) for page in pages],
-        "rendering": [{
-            "id": urls.model, "type": "Model", "label": {"en": ["3D book (glTF binary)"]},
-            "format": "model/gltf-binary",
-        }],
+        "rendering": [
+            {
+                "id": urls.model,
+                "type": "Model",
+                "label": {"en": ["3D book (glTF binary)"]},
+                "format": "model/gltf-binary",
+            }
+        ],
     }
     if pages:
         document["thumbnail"] = _canvas(book, pages[0], urls)["thumbnail"]

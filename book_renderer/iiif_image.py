@@ -34,13 +34,13 @@ EXTRA_FORMATS = ("png",)
 MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 
 
-class IiifBadRequest(BookError):
+class IiifBadRequestError(BookError):
     """The request is not valid Image API syntax, or asks for pixels outside the image."""
 
     code = "iiif_bad_request"
 
 
-class IiifNotImplemented(BookError):
+class IiifNotImplementedError(BookError):
     """A valid Image API request for a feature this service does not offer."""
 
     code = "iiif_not_implemented"
@@ -67,7 +67,9 @@ class ImageRequest:
     def canonical(self) -> str:
         x, y, w, h = self.region
         rotation = ("!" if self.mirror else "") + str(self.rotation)
-        return f"{x},{y},{w},{h}/{self.size[0]},{self.size[1]}/{rotation}/{self.quality}.{self.format}"
+        return (
+            f"{x},{y},{w},{h}/{self.size[0]},{self.size[1]}/{rotation}/{self.quality}.{self.format}"
+        )
 
 
 def info(service_id: str, width: int, height: int, sizes: list[tuple[int, int]]) -> dict[str, Any]:
@@ -100,22 +102,25 @@ _SIZE_PCT = re.compile(rf"pct:({_NUM})")
 _ROTATION = re.compile(rf"(!?)({_NUM})")
 
 
-def parse(region: str, size: str, rotation: str, quality_format: str, width: int,
-          height: int) -> ImageRequest:
+def parse(
+    region: str, size: str, rotation: str, quality_format: str, width: int, height: int
+) -> ImageRequest:
     reg = _region(region, width, height)
     out = _size(size, reg[2], reg[3])
     turn, mirror = _rotation(rotation)
     quality, _, fmt = quality_format.rpartition(".")
     if not quality or not fmt:
-        raise IiifBadRequest("quality and format must read like default.jpg")
+        raise IiifBadRequestError("quality and format must read like default.jpg")
     if quality not in ("default", "color", "gray", "bitonal"):
-        raise IiifBadRequest(f"unknown quality {quality!r}")
+        raise IiifBadRequestError(f"unknown quality {quality!r}")
     if quality == "bitonal":
-        raise IiifNotImplemented("the bitonal quality is not offered; use default, color or gray")
+        raise IiifNotImplementedError(
+            "the bitonal quality is not offered; use default, color or gray"
+        )
     if fmt not in MEDIA_TYPES:
         if fmt in ("tif", "gif", "pdf", "jp2", "webp"):
-            raise IiifNotImplemented(f"the {fmt} format is not offered; use jpg or png")
-        raise IiifBadRequest(f"unknown format {fmt!r}")
+            raise IiifNotImplementedError(f"the {fmt} format is not offered; use jpg or png")
+        raise IiifBadRequestError(f"unknown format {fmt!r}")
     return ImageRequest(reg, out, turn, mirror, Quality(quality), fmt)
 
 
@@ -132,17 +137,17 @@ def _region(value: str, width: int, height: int) -> tuple[int, int, int, int]:
         x, y = round(px * width / 100), round(py * height / 100)
         w, h = round(pw * width / 100), round(ph * height / 100)
     else:
-        raise IiifBadRequest(f"region {value!r} is not full, square, x,y,w,h or pct:x,y,w,h")
+        raise IiifBadRequestError(f"region {value!r} is not full, square, x,y,w,h or pct:x,y,w,h")
     if w <= 0 or h <= 0:
-        raise IiifBadRequest("the region must have a width and a height above zero")
+        raise IiifBadRequestError("the region must have a width and a height above zero")
     if x >= width or y >= height:
-        raise IiifBadRequest("the region lies entirely outside the image")
+        raise IiifBadRequestError("the region lies entirely outside the image")
     return x, y, min(w, width - x), min(h, height - y)
 
 
 def _size(value: str, rw: int, rh: int) -> tuple[int, int]:
     if value.startswith("^"):
-        raise IiifNotImplemented("upscaling (^) is not offered")
+        raise IiifNotImplementedError("upscaling (^) is not offered")
     if value == "max":
         return rw, rh
     if match := _SIZE_W.fullmatch(value):
@@ -154,7 +159,7 @@ def _size(value: str, rw: int, rh: int) -> tuple[int, int]:
     elif match := _SIZE_PCT.fullmatch(value):
         pct = float(match.group(1))
         if not 0 < pct <= 100:
-            raise IiifBadRequest("pct: sizes run above 0 up to 100 (no upscaling)")
+            raise IiifBadRequestError("pct: sizes run above 0 up to 100 (no upscaling)")
         out = (max(1, round(rw * pct / 100)), max(1, round(rh * pct / 100)))
     elif match := _SIZE_WH.fullmatch(value):
         confined, w, h = match.group(1) == "!", int(match.group(2)), int(match.group(3))
@@ -164,23 +169,25 @@ def _size(value: str, rw: int, rh: int) -> tuple[int, int]:
         else:
             out = (w, h)
     else:
-        raise IiifBadRequest(f"size {value!r} is not max, w,, ,h, pct:n, w,h or !w,h")
+        raise IiifBadRequestError(f"size {value!r} is not max, w,, ,h, pct:n, w,h or !w,h")
     if out[0] <= 0 or out[1] <= 0:
-        raise IiifBadRequest("the size must be above zero")
+        raise IiifBadRequestError("the size must be above zero")
     if out[0] > rw or out[1] > rh:
-        raise IiifBadRequest("the size is larger than the region; upscaling (^) is not offered")
+        raise IiifBadRequestError(
+            "the size is larger than the region; upscaling (^) is not offered"
+        )
     return out
 
 
 def _rotation(value: str) -> tuple[int, bool]:
     match = _ROTATION.fullmatch(value)
     if match is None:
-        raise IiifBadRequest(f"rotation {value!r} is not a number of degrees")
+        raise IiifBadRequestError(f"rotation {value!r} is not a number of degrees")
     degrees = float(match.group(2))
     if not 0 <= degrees <= 360:
-        raise IiifBadRequest("rotation runs from 0 to 360 degrees")
+        raise IiifBadRequestError("rotation runs from 0 to 360 degrees")
     if degrees % 90:
-        raise IiifNotImplemented("only rotations by multiples of 90 degrees are offered")
+        raise IiifNotImplementedError("only rotations by multiples of 90 degrees are offered")
     return int(degrees) % 360, match.group(1) == "!"
 
 
@@ -205,9 +212,14 @@ def pick_source(request: ImageRequest, full_width: int, sources: list[Source]) -
 
 def passthrough(request: ImageRequest, full: tuple[int, int], source: Source) -> bool:
     """The stored file is the answer: whole page, its exact size, no turn, as JPEG."""
-    return (request.region == (0, 0, *full) and request.size == (source.width, source.height)
-            and request.rotation == 0 and not request.mirror
-            and request.quality is not Quality.gray and request.format == "jpg")
+    return (
+        request.region == (0, 0, *full)
+        and request.size == (source.width, source.height)
+        and request.rotation == 0
+        and not request.mirror
+        and request.quality is not Quality.gray
+        and request.format == "jpg"
+    )
 
 
 class DecodedCache:
@@ -232,15 +244,15 @@ class DecodedCache:
         return image
 
 
-def render(request: ImageRequest, full: tuple[int, int], source: Source,
-           cache: DecodedCache) -> bytes:
+def render(
+    request: ImageRequest, full: tuple[int, int], source: Source, cache: DecodedCache
+) -> bytes:
     """Crop, scale, turn and encode, from `source` (any of the page's renderings)."""
     image = cache.get(source)
     sx, sy = source.width / full[0], source.height / full[1]
     x, y, w, h = request.region
     box = (x * sx, y * sy, (x + w) * sx, (y + h) * sy)
-    out = image.resize(request.size, Image.Resampling.LANCZOS, box=box,
-                       reducing_gap=3.0)
+    out = image.resize(request.size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
     if request.mirror:
         out = out.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     if request.rotation:

@@ -16,11 +16,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 
-from book_renderer.errors import BookError, PoolClosed
+from book_renderer.errors import BookError, PoolClosedError
 from book_renderer.pool import Priority, RenderPool
 from book_renderer.records import Book, BookStatus, ImageRef, PageJob, PageResult
 from book_renderer.repository import BookRepository
 from book_renderer.sizes import INGEST_SIZES, PageSize
+from book_renderer.task_names import RENDER_PAGE
 
 log = logging.getLogger("readingroom.books")
 
@@ -33,10 +34,16 @@ def page_key(book_id: str, number: int) -> tuple[str, str, int]:
 
 
 class IngestJob:
-    def __init__(self, book: Book, *, repo: BookRepository, pool: RenderPool,
-                 make_job: Callable[[Book, int, tuple[PageSize, ...], bool], PageJob],
-                 finish: Callable[[Book], Future[ImageRef]],
-                 purge: Callable[[Book, BookError], None]) -> None:
+    def __init__(
+        self,
+        book: Book,
+        *,
+        repo: BookRepository,
+        pool: RenderPool,
+        make_job: Callable[[Book, int, tuple[PageSize, ...], bool], PageJob],
+        finish: Callable[[Book], Future[ImageRef]],
+        purge: Callable[[Book, BookError], None],
+    ) -> None:
         self.book = book
         self.done: Future[Book] = Future()
         self._repo = repo
@@ -48,8 +55,7 @@ class IngestJob:
         self._lock = threading.Lock()
         self._recent: dict[tuple[int, PageSize], ImageRef] = {}
         self.completed = book.pages_done
-        self._thread = threading.Thread(target=self._run, name=f"ingest-{book.id[:8]}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"ingest-{book.id[:8]}", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -80,8 +86,11 @@ class IngestJob:
                 continue
             priority = Priority.first_pages if number <= FIRST_PAGES else Priority.ingest
             future = self._pool.submit(
-                _render_page(), self._make_job(book, number, INGEST_SIZES, True),
-                priority=priority, key=page_key(book.id, number))
+                RENDER_PAGE,
+                self._make_job(book, number, INGEST_SIZES, True),
+                priority=priority,
+                key=page_key(book.id, number),
+            )
             future.add_done_callback(self._remember)
             futures[future] = number
         return futures
@@ -94,13 +103,14 @@ class IngestJob:
         last_flush = time.monotonic()
         try:
             while pending:
-                finished, pending = wait(pending, timeout=_FLUSH_SECONDS,
-                                         return_when=FIRST_COMPLETED)
+                finished, pending = wait(
+                    pending, timeout=_FLUSH_SECONDS, return_when=FIRST_COMPLETED
+                )
                 if self._stop.is_set():
-                    raise PoolClosed("the library is closing")
+                    raise PoolClosedError("the library is closing")
                 for future in finished:
                     if future.cancelled():
-                        raise PoolClosed("the render pool is shutting down")
+                        raise PoolClosedError("the render pool is shutting down")
                     error = future.exception()
                     if error is not None:
                         raise error
@@ -111,10 +121,14 @@ class IngestJob:
             self._finish(self.book).result()
             self._repo.set_status(self.book.seq, BookStatus.ready)
             ready = self._repo.find(self.book.id)
-            log.info("book %s ready: %d pages in %.2f s", self.book.id, self.book.page_count,
-                     time.perf_counter() - started)
+            log.info(
+                "book %s ready: %d pages in %.2f s",
+                self.book.id,
+                self.book.page_count,
+                time.perf_counter() - started,
+            )
             self.done.set_result(ready or self.book)
-        except PoolClosed as exc:
+        except PoolClosedError as exc:
             self._settle(pending, batch)
             self.done.set_exception(exc)  # stays `rendering`; resumed on the next start
         except BookError as exc:
@@ -146,9 +160,3 @@ class IngestJob:
             for result in batch:
                 for size in result.images:
                     self._recent.pop((result.number, size), None)
-
-
-def _render_page() -> Callable[..., PageResult]:
-    from book_renderer.tasks import render_page
-
-    return render_page

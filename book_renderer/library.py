@@ -11,24 +11,31 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from assets.store import AssetStore
-from book_renderer.document import DocumentInfo
-from book_renderer.errors import BookError, BookFailed, BookNotFound, PageNotFound
+from book_renderer.errors import BookError, BookFailedError, BookNotFoundError, PageNotFoundError
 from book_renderer.formats import sniff
 from book_renderer.futures import resolved, then
 from book_renderer.ingest import IngestJob, page_key
 from book_renderer.limits import RenderLimits
 from book_renderer.model import PAPER_MM, BookModelSpec
 from book_renderer.pool import Priority, RenderPool
-from book_renderer.records import Book, BookStatus, ImageRef, PageEntry, PageJob, PageResult
-from book_renderer.repository import BookExists, BookRepository
+from book_renderer.records import (
+    Book,
+    BookStatus,
+    DocumentInfo,
+    ImageRef,
+    PageEntry,
+    PageJob,
+    PageResult,
+)
+from book_renderer.repository import BookExistsError, BookRepository
 from book_renderer.search import SearchResult, search_book
 from book_renderer.sizes import INGEST_SIZES, PageSize
+from book_renderer.task_names import BUILD_MODEL, PROBE_DOCUMENT, RENDER_PAGE
 from book_renderer.text import Word
 
 log = logging.getLogger("readingroom.books")
@@ -49,16 +56,16 @@ class Ingest:
     done: Future[Book]  # every page's thumb and medium, the text and the model; or the error
 
 
-def _task(name: str) -> Callable[..., object]:
-    from book_renderer import tasks
-
-    fn: Callable[..., object] = getattr(tasks, name)
-    return fn
-
-
 class BookLibrary:
-    def __init__(self, repo: BookRepository, store: AssetStore, pool: RenderPool,
-                 limits: RenderLimits, *, paper_mm: float = PAPER_MM) -> None:
+    def __init__(
+        self,
+        repo: BookRepository,
+        store: AssetStore,
+        pool: RenderPool,
+        limits: RenderLimits,
+        *,
+        paper_mm: float = PAPER_MM,
+    ) -> None:
         self._repo = repo
         self._store = store
         self._pool = pool
@@ -78,7 +85,7 @@ class BookLibrary:
             if self._store.exists(book.sha256):
                 self._start_job(book)
             else:
-                self._fail(book, BookFailed("the source file is missing from the asset store"))
+                self._fail(book, BookFailedError("the source file is missing from the asset store"))
 
     def close(self) -> None:
         with self._lock:
@@ -114,21 +121,24 @@ class BookLibrary:
             if existing is not None and existing.status is not BookStatus.failed:
                 return Ingest(existing, False, self._done_future(existing))
             info: DocumentInfo = self._pool.submit(
-                _task("probe_document"), staged, found.format,
-                PurePosixPath(filename).stem, self._limits,
-                priority=Priority.first_pages).result()
+                PROBE_DOCUMENT,
+                staged,
+                found.format,
+                PurePosixPath(filename).stem,
+                self._limits,
+                priority=Priority.first_pages,
+            ).result()
             if existing is not None:
                 self._repo.purge(existing.seq)
             self._store.adopt(staged, sha256)
             try:
                 book = self._repo.insert(book_id, sha256, filename, size, info)
-            except BookExists:
+            except BookExistsError:
                 again = self._repo.find(book_id)
                 assert again is not None
                 return Ingest(again, False, self._done_future(again))
             job = self._start_job(book)
-            log.info("book %s accepted: %s, %d pages", book.id, found.format.value,
-                     book.page_count)
+            log.info("book %s accepted: %s, %d pages", book.id, found.format.value, book.page_count)
             return Ingest(book, True, job.done)
         finally:
             staged.unlink(missing_ok=True)
@@ -138,14 +148,28 @@ class BookLibrary:
             job = self._jobs.get(book.id)
         return job.done if job is not None else resolved(book)
 
-    def _page_job(self, book: Book, number: int, sizes: tuple[PageSize, ...],
-                  words: bool) -> PageJob:
-        return PageJob(self._store.path_for(book.sha256), book.format, number, sizes, words,
-                       self._limits, self._store.root)
+    def _page_job(
+        self, book: Book, number: int, sizes: tuple[PageSize, ...], words: bool
+    ) -> PageJob:
+        return PageJob(
+            self._store.path_for(book.sha256),
+            book.format,
+            number,
+            sizes,
+            words,
+            self._limits,
+            self._store.root,
+        )
 
     def _start_job(self, book: Book) -> IngestJob:
-        job = IngestJob(book, repo=self._repo, pool=self._pool, make_job=self._page_job,
-                        finish=self._model_future, purge=self._fail)
+        job = IngestJob(
+            book,
+            repo=self._repo,
+            pool=self._pool,
+            make_job=self._page_job,
+            finish=self._model_future,
+            purge=self._fail,
+        )
         with self._lock:
             self._jobs[book.id] = job
         job.done.add_done_callback(lambda _: self._forget_job(book.id, job))
@@ -167,13 +191,13 @@ class BookLibrary:
     def get(self, book_id: str) -> Book:
         book = self._repo.find(book_id)
         if book is None:
-            raise BookNotFound(f"no book {book_id!r}")
+            raise BookNotFoundError(f"no book {book_id!r}")
         return book
 
     def readable(self, book_id: str) -> Book:
         book = self.get(book_id)
         if book.status is BookStatus.failed:
-            raise BookFailed(f"the book was refused: {book.error_message}")
+            raise BookFailedError(f"the book was refused: {book.error_message}")
         return book
 
     def list_books(self, limit: int, offset: int) -> list[Book]:
@@ -191,12 +215,14 @@ class BookLibrary:
 
     def pages(self, book: Book) -> list[PageEntry]:
         images = self._repo.images(book.seq)
-        return [PageEntry(n, box, images.get(n, {}))
-                for n, box in enumerate(self._repo.pages(book.seq), start=1)]
+        return [
+            PageEntry(n, box, images.get(n, {}))
+            for n, box in enumerate(self._repo.pages(book.seq), start=1)
+        ]
 
     def _check_page(self, book: Book, number: int) -> None:
         if not 1 <= number <= book.page_count:
-            raise PageNotFound(f"the book has pages 1 to {book.page_count}, not {number}")
+            raise PageNotFoundError(f"the book has pages 1 to {book.page_count}, not {number}")
 
     def page_image(self, book_id: str, number: int, size: PageSize) -> Future[ImageRef]:
         """A page image now if it exists, else rendered at once, ahead of everything queued."""
@@ -218,21 +244,28 @@ class BookLibrary:
             self._warm(book, number)
         return then(future, lambda result: _image_of(result, size))
 
-    def _ingest_page_now(self, book: Book, number: int, job: IngestJob | None
-                         ) -> Future[PageResult]:
+    def _ingest_page_now(
+        self, book: Book, number: int, job: IngestJob | None
+    ) -> Future[PageResult]:
         """The page's ingest task, at the front of the queue (the same task as the ingest's
         own when it is still queued, so the page is rendered once)."""
         future: Future[PageResult] = self._pool.submit(
-            _task("render_page"), self._page_job(book, number, INGEST_SIZES, True),
-            priority=Priority.urgent, key=page_key(book.id, number))
+            RENDER_PAGE,
+            self._page_job(book, number, INGEST_SIZES, True),
+            priority=Priority.urgent,
+            key=page_key(book.id, number),
+        )
         if job is None:
             future.add_done_callback(lambda f: self._keep_pages(book, f))
         return future
 
     def _render_full(self, book: Book, number: int, priority: Priority) -> Future[PageResult]:
         future: Future[PageResult] = self._pool.submit(
-            _task("render_page"), self._page_job(book, number, (PageSize.full,), False),
-            priority=priority, key=("full", book.id, number))
+            RENDER_PAGE,
+            self._page_job(book, number, (PageSize.full,), False),
+            priority=priority,
+            key=("full", book.id, number),
+        )
         future.add_done_callback(lambda f: self._keep_image(book, f, PageSize.full))
         return future
 
@@ -302,8 +335,9 @@ class BookLibrary:
             self._models[book.id] = result
         first = self._repo.page(book.seq, 1)
         assert first is not None
-        spec = BookModelSpec(book.title, book.page_count, first.width_mm, first.height_mm,
-                             self._paper_mm)
+        spec = BookModelSpec(
+            book.title, book.page_count, first.width_mm, first.height_mm, self._paper_mm
+        )
 
         def built(future: Future[ImageRef]) -> None:
             with self._lock:
@@ -324,9 +358,14 @@ class BookLibrary:
                 result.set_exception(error)
                 return
             path = self._store.path_for(cover.result().digest)
-            self._pool.submit(_task("build_model"), spec, path, self._store.root,
-                              priority=Priority.urgent, key=("model", book.id)
-                              ).add_done_callback(built)
+            self._pool.submit(
+                BUILD_MODEL,
+                spec,
+                path,
+                self._store.root,
+                priority=Priority.urgent,
+                key=("model", book.id),
+            ).add_done_callback(built)
 
         self.page_image(book.id, 1, PageSize.medium).add_done_callback(with_cover)
         return result
@@ -338,8 +377,12 @@ class BookLibrary:
         with self._lock:
             job = self._jobs.pop(book_id, None)
             self._warming.discard(book_id)
-        self._pool.cancel([*(page_key(book_id, n) for n in range(1, book.page_count + 1)),
-                           *(("full", book_id, n) for n in range(1, book.page_count + 1))])
+        self._pool.cancel(
+            [
+                *(page_key(book_id, n) for n in range(1, book.page_count + 1)),
+                *(("full", book_id, n) for n in range(1, book.page_count + 1)),
+            ]
+        )
         if job is not None:
             job.stop()
         for digest in self._repo.purge(book.seq):

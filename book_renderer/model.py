@@ -84,7 +84,8 @@ def merge(material: str, surfaces: list[Surface]) -> Surface:
         np.concatenate([s.normals for s in surfaces]),
         np.concatenate([s.indices + offset for s, offset in zip(surfaces, offsets, strict=True)]),
         np.concatenate([u for u in uvs if u is not None])
-        if all(u is not None for u in uvs) else None,
+        if all(u is not None for u in uvs)
+        else None,
     )
 
 
@@ -96,25 +97,50 @@ def book_nodes(dims: Dimensions) -> list[NodeSpec]:
     stack_top = 2 * b + half_block
     cloth_sides = ("+x", "-x", "+y", "+z", "-z")
     cover = [
-        merge("cloth", [
-            box_faces((-(w + o), b, board_z[0]), (0.0, 2 * b, board_z[1]), cloth_sides, "cloth"),
-            box_faces((0.0, b, board_z[0]), (w + o, 2 * b, board_z[1]),
-                      ("+x", "-x", "+y", "-y", "+z", "-z"), "cloth"),
-        ]),
-        box_faces((-(w + o), b, board_z[0]), (0.0, 2 * b, board_z[1]), ("-y",), "cover",
-                  uv_flip=(True, False), with_uvs=True),
+        merge(
+            "cloth",
+            [
+                box_faces(
+                    (-(w + o), b, board_z[0]), (0.0, 2 * b, board_z[1]), cloth_sides, "cloth"
+                ),
+                box_faces(
+                    (0.0, b, board_z[0]),
+                    (w + o, 2 * b, board_z[1]),
+                    ("+x", "-x", "+y", "-y", "+z", "-z"),
+                    "cloth",
+                ),
+            ],
+        ),
+        box_faces(
+            (-(w + o), b, board_z[0]),
+            (0.0, 2 * b, board_z[1]),
+            ("-y",),
+            "cover",
+            uv_flip=(True, False),
+            with_uvs=True,
+        ),
     ]
     spine = [
         box_faces((-s2, 0.0, board_z[0]), (s2, b, board_z[1]), cloth_sides, "cloth"),
-        rotate_uvs(box_faces((-s2, 0.0, board_z[0]), (s2, b, board_z[1]), ("-y",),
-                             "spine_title", uv_flip=(False, False), with_uvs=True)),
+        rotate_uvs(
+            box_faces(
+                (-s2, 0.0, board_z[0]),
+                (s2, b, board_z[1]),
+                ("-y",),
+                "spine_title",
+                uv_flip=(False, False),
+                with_uvs=True,
+            )
+        ),
     ]
     edges = ("+x", "-x", "-y", "+z", "-z")
 
     def stack(x0: float, x1: float, top: str) -> list[Surface]:
         lo, hi = (x0, 2 * b, -h / 2), (x1, stack_top, h / 2)
-        return [box_faces(lo, hi, edges, "page_edge"),
-                box_faces(lo, hi, ("+y",), top, with_uvs=True)]
+        return [
+            box_faces(lo, hi, edges, "page_edge"),
+            box_faces(lo, hi, ("+y",), top, with_uvs=True),
+        ]
 
     columns, rows = PAGE_GRID
     page = page_grid(w, h, stack_top + _LIFT_MM / 1000.0, columns, rows, "page_turn")
@@ -127,8 +153,9 @@ def book_nodes(dims: Dimensions) -> list[NodeSpec]:
     ]
 
 
-def build_glb(spec: BookModelSpec, *, cover_jpeg: bytes, spine_jpeg: bytes,
-              paper_jpeg: bytes) -> bytes:
+def build_glb(
+    spec: BookModelSpec, *, cover_jpeg: bytes, spine_jpeg: bytes, paper_jpeg: bytes
+) -> bytes:
     dims = dimensions(spec)
     extras = {
         "title": spec.title,
@@ -140,6 +167,10 @@ def build_glb(spec: BookModelSpec, *, cover_jpeg: bytes, spine_jpeg: bytes,
         "board_thickness_m": dims.board,
         "page_grid": list(PAGE_GRID),
     }
-    return write_glb(book_nodes(dims), MATERIALS,
-                     {"cover": cover_jpeg, "spine": spine_jpeg, "paper": paper_jpeg},
-                     root="book", extras=extras)
+    return write_glb(
+        book_nodes(dims),
+        MATERIALS,
+        {"cover": cover_jpeg, "spine": spine_jpeg, "paper": paper_jpeg},
+        root="book",
+        extras=extras,
+    )

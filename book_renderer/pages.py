@@ -9,7 +9,7 @@ import numpy as np
 import pymupdf
 import simplejpeg
 
-from book_renderer.errors import PixelLimitExceeded
+from book_renderer.errors import PixelLimitError
 from book_renderer.limits import RenderLimits
 from book_renderer.sizes import JPEG_QUALITY, PageSize
 
@@ -26,7 +26,7 @@ def rasterise(page: pymupdf.Page, long_side: int, limits: RenderLimits) -> pymup
     scale = long_side / max(rect.width, rect.height)
     width, height = rect.width * scale, rect.height * scale
     if width * height > limits.max_page_pixels:
-        raise PixelLimitExceeded(
+        raise PixelLimitError(
             f"page {page.number + 1} would render to {width:,.0f} x {height:,.0f} pixels; "
             f"the limit is {limits.max_page_pixels:,}"
         )
@@ -42,8 +42,7 @@ def encode_jpeg(pix: pymupdf.Pixmap, quality: int = JPEG_QUALITY) -> RenderedIma
     pixels = rows[:, : width * 3].reshape(height, width, 3)
     if not pixels.flags.c_contiguous:
         pixels = np.ascontiguousarray(pixels)
-    data = simplejpeg.encode_jpeg(pixels, quality=quality, colorspace="RGB",
-                                  colorsubsampling="420")
+    data = simplejpeg.encode_jpeg(pixels, quality=quality, colorspace="RGB", colorsubsampling="420")
     return RenderedImage(bytes(data), width, height)
 
 

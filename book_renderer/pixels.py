@@ -7,26 +7,26 @@ from __future__ import annotations
 import warnings
 import zipfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import pymupdf
 from PIL import Image, UnidentifiedImageError
 
-from book_renderer.errors import CorruptDocument, PixelLimitExceeded
+from book_renderer.errors import CorruptDocumentError, PixelLimitError
 from book_renderer.limits import RenderLimits
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".jxr", ".webp")
 _MAX_FRAMES = 10_000
 
 
-def _refuse(where: str, width: int, height: int, limits: RenderLimits) -> PixelLimitExceeded:
-    return PixelLimitExceeded(
+def _refuse(where: str, width: int, height: int, limits: RenderLimits) -> PixelLimitError:
+    return PixelLimitError(
         f"{where} is {width:,} x {height:,} pixels ({width * height:,}); the limit is "
         f"{limits.max_page_pixels:,} pixels"
     )
 
 
-def _check_stream(handle: BinaryIO, where: str, limits: RenderLimits) -> None:
+def _check_stream(handle: IO[bytes], where: str, limits: RenderLimits) -> None:
     """Header only: Pillow reads sizes without decoding pixels."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -40,11 +40,11 @@ def _check_stream(handle: BinaryIO, where: str, limits: RenderLimits) -> None:
                     if width * height > limits.max_page_pixels:
                         raise _refuse(where, width, height, limits)
         except Image.DecompressionBombError:
-            raise PixelLimitExceeded(
+            raise PixelLimitError(
                 f"{where} declares more than {limits.max_page_pixels:,} pixels"
             ) from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-            raise CorruptDocument(f"{where} is damaged or not a readable image") from None
+            raise CorruptDocumentError(f"{where} is damaged or not a readable image") from None
 
 
 def check_image_file(path: Path, limits: RenderLimits) -> None:
@@ -56,13 +56,16 @@ def check_zip_images(path: Path, limits: RenderLimits) -> None:
     """Every image in a comic-book archive, by its header."""
     try:
         with zipfile.ZipFile(path) as archive:
-            images = [info for info in archive.infolist()
-                      if info.filename.lower().endswith(_IMAGE_SUFFIXES)]
+            images = [
+                info
+                for info in archive.infolist()
+                if info.filename.lower().endswith(_IMAGE_SUFFIXES)
+            ]
             for number, info in enumerate(images, start=1):
                 with archive.open(info) as handle:
                     _check_stream(handle, f"image {number} of the archive", limits)
     except (zipfile.BadZipFile, EOFError) as exc:
-        raise CorruptDocument(f"the archive is damaged or truncated ({exc})") from None
+        raise CorruptDocumentError(f"the archive is damaged or truncated ({exc})") from None
 
 
 def check_page_images(page: pymupdf.Page, number: int, limits: RenderLimits) -> None:

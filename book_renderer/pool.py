@@ -18,19 +18,24 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import IntEnum
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from book_renderer.errors import PoolClosed, RenderFailed, RenderTimeout, WorkerCrashed
+from book_renderer.errors import (
+    PoolClosedError,
+    RenderFailedError,
+    RenderTimeoutError,
+    WorkerCrashedError,
+)
 
 log = logging.getLogger("readingroom.render")
 
-T = TypeVar("T")
 _PRELOAD = ["book_renderer.worker_main", "book_renderer.tasks"]
 _POLL_SECONDS = 0.25
 _CRASH_RETRIES = 1
@@ -47,7 +52,7 @@ class Priority(IntEnum):
 
 @dataclass(eq=False)
 class _Task:
-    fn: Callable[..., Any]
+    fn: str
     args: tuple[Any, ...]
     future: Future[Any]
     priority: int
@@ -92,10 +97,10 @@ class RenderPool:
         self.size = workers
         self.task_timeout = task_timeout
         self._memory_limit = memory_limit_bytes
+        self._ctx: ForkServerContext | SpawnContext
         if start_method == "forkserver":
-            forkserver = multiprocessing.get_context("forkserver")
-            forkserver.set_forkserver_preload(_PRELOAD)
-            self._ctx: multiprocessing.context.BaseContext = forkserver
+            self._ctx = multiprocessing.get_context("forkserver")
+            self._ctx.set_forkserver_preload(_PRELOAD)
         else:
             self._ctx = multiprocessing.get_context("spawn")
         self._lock = threading.Condition()
@@ -112,8 +117,9 @@ class RenderPool:
     def start(self) -> None:
         """Start the slot threads; each starts its worker process without blocking the caller."""
         for slot in range(self.size):
-            thread = threading.Thread(target=self._run_slot, args=(slot,),
-                                      name=f"render-slot-{slot}", daemon=True)
+            thread = threading.Thread(
+                target=self._run_slot, args=(slot,), name=f"render-slot-{slot}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
 
@@ -128,7 +134,7 @@ class RenderPool:
             self._by_key.clear()
             self._lock.notify_all()
         for task in queued:
-            _fail(task.future, PoolClosed("the render pool is shutting down"))
+            _fail(task.future, PoolClosedError("the render pool is shutting down"))
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -144,33 +150,38 @@ class RenderPool:
 
     def submit(
         self,
-        fn: Callable[..., T],
+        fn: str,
         *args: Any,
         priority: int = Priority.ingest,
         key: Hashable | None = None,
         timeout: float | None = None,
-    ) -> Future[T]:
-        """Queue `fn(context, *args)` for a worker. `fn` must be importable by name."""
+    ) -> Future[Any]:
+        """Queue `module:function` to run as `function(context, *args)` in a worker."""
         with self._lock:
             if self._closed:
-                future: Future[T] = Future()
-                future.set_exception(PoolClosed("the render pool is shutting down"))
+                future: Future[Any] = Future()
+                future.set_exception(PoolClosedError("the render pool is shutting down"))
                 return future
             if key is not None and (existing := self._by_key.get(key)) is not None:
                 if priority < existing.priority and not existing.started:
                     existing.priority = priority
                     heapq.heappush(self._heap, (priority, existing.seq, existing))
                     self._lock.notify()
-                shared: Future[T] = existing.future
-                return shared
-            task = _Task(fn, args, Future(), int(priority), next(self._seq), key,
-                         timeout if timeout is not None else self.task_timeout)
+                return existing.future
+            task = _Task(
+                fn,
+                args,
+                Future(),
+                int(priority),
+                next(self._seq),
+                key,
+                timeout if timeout is not None else self.task_timeout,
+            )
             if key is not None:
                 self._by_key[key] = task
             heapq.heappush(self._heap, (task.priority, task.seq, task))
             self._lock.notify()
-            result: Future[T] = task.future
-            return result
+            return task.future
 
     def pending(self, key: Hashable) -> Future[Any] | None:
         with self._lock:
@@ -192,9 +203,14 @@ class RenderPool:
     def stats(self) -> PoolStats:
         with self._lock:
             live = {task.seq for _, _, task in self._heap if not task.started}
-            return PoolStats(self._stats.completed, self._stats.timeouts, self._stats.crashes,
-                             self._stats.replaced, len(live),
-                             [w.pid for w in self._workers.values()])
+            return PoolStats(
+                self._stats.completed,
+                self._stats.timeouts,
+                self._stats.crashes,
+                self._stats.replaced,
+                len(live),
+                [w.pid for w in self._workers.values()],
+            )
 
     # the slot threads --------------------------------------------------------------------
 
@@ -224,8 +240,12 @@ class RenderPool:
         from book_renderer.worker_main import serve
 
         parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(target=serve, args=(child, self._memory_limit),
-                                    name=f"readingroom-render-{slot}", daemon=True)
+        process = self._ctx.Process(
+            target=serve,
+            args=(child, self._memory_limit),
+            name=f"readingroom-render-{slot}",
+            daemon=True,
+        )
         process.start()
         child.close()
         worker = _Worker(process, parent)
@@ -263,7 +283,7 @@ class RenderPool:
                 if worker is None:
                     worker = self._try_spawn(slot)
                 if worker is None:
-                    _fail(task.future, RenderFailed("no render worker could be started"))
+                    _fail(task.future, RenderFailedError("no render worker could be started"))
                     self._finish(task)
                     time.sleep(_POLL_SECONDS)
                     continue
@@ -280,7 +300,8 @@ class RenderPool:
         try:
             worker.conn.send((task.fn, task.args))
         except (BrokenPipeError, ConnectionResetError, EOFError):
-            return self._crashed(slot, worker, task)
+            self._crashed(slot, worker, task)
+            return None
         except Exception as exc:
             _fail(task.future, exc)
             self._finish(task)
@@ -292,19 +313,24 @@ class RenderPool:
                 self._retire(slot, worker, "task timed out")
                 with self._lock:
                     self._stats.timeouts += 1
-                _fail(task.future, RenderTimeout(
-                    f"rendering took longer than {task.timeout:g} s, the limit per task"))
+                _fail(
+                    task.future,
+                    RenderTimeoutError(
+                        f"rendering took longer than {task.timeout:g} s, the limit per task"
+                    ),
+                )
                 self._finish(task)
                 return None
             if self._closed:
                 self._retire(slot, worker, "close")
-                _fail(task.future, PoolClosed("the render pool is shutting down"))
+                _fail(task.future, PoolClosedError("the render pool is shutting down"))
                 return None
             if worker.conn.poll(min(remaining, _POLL_SECONDS)):
                 try:
                     status, value = worker.conn.recv()
                 except (EOFError, OSError):
-                    return self._crashed(slot, worker, task)
+                    self._crashed(slot, worker, task)
+                    return None
                 break
         if status == "ok":
             _succeed(task.future, value)
@@ -324,10 +350,13 @@ class RenderPool:
                 heapq.heappush(self._heap, (task.priority, task.seq, task))
                 self._lock.notify()
         if not retry:
-            _fail(task.future, WorkerCrashed(
-                "the renderer stopped while reading this document (its worker was replaced)"))
+            _fail(
+                task.future,
+                WorkerCrashedError(
+                    "the renderer stopped while reading this document (its worker was replaced)"
+                ),
+            )
             self._finish(task)
-        return None
 
 
 def default_workers(configured: int) -> int:

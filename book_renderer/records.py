@@ -6,11 +6,51 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from book_renderer.document import OutlineEntry, PageBox
 from book_renderer.formats import Format
 from book_renderer.limits import RenderLimits
 from book_renderer.sizes import PageSize
 from book_renderer.text import Word
+
+MM_PER_PT = 25.4 / 72.0
+
+
+@dataclass(frozen=True, slots=True)
+class PageBox:
+    """A page's size in PDF points (1/72 inch), after rotation."""
+
+    width_pt: float
+    height_pt: float
+
+    @property
+    def width_mm(self) -> float:
+        return self.width_pt * MM_PER_PT
+
+    @property
+    def height_mm(self) -> float:
+        return self.height_pt * MM_PER_PT
+
+
+@dataclass(frozen=True, slots=True)
+class OutlineEntry:
+    """One table-of-contents line: depth from 1, title, and the page it points at (from 1)."""
+
+    level: int
+    title: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    format: Format
+    title: str
+    authors: tuple[str, ...]
+    language: str | None
+    pages: tuple[PageBox, ...]
+    outline: tuple[OutlineEntry, ...]
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
 
 
 class BookStatus(StrEnum):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from book_renderer.errors import InvalidQuery
+from book_renderer.errors import InvalidQueryError
 from book_renderer.repository import BookRepository
 from book_renderer.text import assemble, boxes_for, fold, query_pattern
 
@@ -42,9 +42,9 @@ class SearchResult:
 def clean_query(query: str) -> str:
     cleaned = " ".join(query.split())
     if not cleaned:
-        raise InvalidQuery("the search query is empty")
+        raise InvalidQueryError("the search query is empty")
     if len(cleaned) > MAX_QUERY_CHARS:
-        raise InvalidQuery(f"the search query is longer than {MAX_QUERY_CHARS} characters")
+        raise InvalidQueryError(f"the search query is longer than {MAX_QUERY_CHARS} characters")
     return cleaned
 
 
@@ -75,11 +75,10 @@ def search_book(repo: BookRepository, seq: int, query: str, limit: int) -> Searc
         if text != body:  # the stored text predates the words (should not happen): no boxes
             spans, words = [], []
         matches = [
-            SearchMatch(body[m.start():m.end()], boxes_for(words, spans, m.start(), m.end()))
+            SearchMatch(body[m.start() : m.end()], boxes_for(words, spans, m.start(), m.end()))
             for m in found[:_MAX_MATCHES_PER_PAGE]
         ]
-        hits.append(SearchHit(number, _snippet(body, found[0].start(), found[0].end()),
-                              matches))
+        hits.append(SearchHit(number, _snippet(body, found[0].start(), found[0].end()), matches))
     return SearchResult(cleaned, total, hits)
 
 

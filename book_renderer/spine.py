@@ -25,8 +25,10 @@ def spine_texture(title: str, length_mm: float, width_mm: float) -> bytes:
     margin = min(width_pt * 0.12, 6.0)
     box = pymupdf.Rect(width_pt, margin, length_pt - width_pt, width_pt - margin)
     size = max(4.0, width_pt * 0.55)
-    css = (f"* {{font-family: serif; color: {_INK}; font-size: {size:.1f}px; "
-           "text-align: center; margin: 0; padding: 0; line-height: 1;}")
+    css = (
+        f"* {{font-family: serif; color: {_INK}; font-size: {size:.1f}px; "
+        "text-align: center; margin: 0; padding: 0; line-height: 1;}"
+    )
     body = f"<p>{html.escape(' '.join(title.split()) or 'Untitled')}</p>"
     # Power-of-two sides keep mipmapping simple on every GPU.
     short = SPINE_LONG_SIDE_PX * width_pt / length_pt
@@ -36,7 +38,8 @@ def spine_texture(title: str, length_mm: float, width_mm: float) -> bytes:
     try:
         # Lay out once, find where the ink landed, and lay out again centred on the spine.
         first = _draw(doc, length_pt, width_pt, box, body, css).get_pixmap(
-            matrix=matrix, colorspace=pymupdf.csRGB, alpha=False)
+            matrix=matrix, colorspace=pymupdf.csRGB, alpha=False
+        )
         rows = np.frombuffer(first.samples_mv, np.uint8).reshape(first.height, first.stride)
         pixels = rows[:, : first.width * 3].reshape(first.height, first.width, 3)
         inked = np.flatnonzero((pixels != pixels[0, 0]).any(axis=(1, 2)))
@@ -44,15 +47,23 @@ def spine_texture(title: str, length_mm: float, width_mm: float) -> bytes:
         if inked.size:
             ink_mid = (inked[0] + inked[-1] + 1) / 2 / matrix.d
             shift = width_pt / 2 - ink_mid
-        page = _draw(doc, length_pt, width_pt, box + (0, shift, 0, shift), body, css)
+        page = _draw(
+            doc,
+            length_pt,
+            width_pt,
+            pymupdf.Rect(box.x0, box.y0 + shift, box.x1, box.y1 + shift),
+            body,
+            css,
+        )
         pix = page.get_pixmap(matrix=matrix, colorspace=pymupdf.csRGB, alpha=False)
         return encode_jpeg(pix, quality=90).data
     finally:
         doc.close()
 
 
-def _draw(doc: pymupdf.Document, length_pt: float, width_pt: float, box: pymupdf.Rect,
-          body: str, css: str) -> pymupdf.Page:
+def _draw(
+    doc: pymupdf.Document, length_pt: float, width_pt: float, box: pymupdf.Rect, body: str, css: str
+) -> pymupdf.Page:
     page = doc.new_page(width=length_pt, height=width_pt)
     page.draw_rect(page.rect, color=None, fill=CLOTH_RGB)
     page.insert_htmlbox(box, body, css=css)

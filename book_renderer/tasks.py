@@ -7,22 +7,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from assets.store import AssetStore
-from book_renderer.document import DocumentInfo, open_document, probe
-from book_renderer.errors import CorruptDocument, PageNotFound
+from book_renderer.document import open_document, probe
+from book_renderer.errors import CorruptDocumentError, PageNotFoundError
 from book_renderer.formats import Format
 from book_renderer.limits import RenderLimits
 from book_renderer.model import BookModelSpec, build_glb, dimensions
 from book_renderer.pages import encode_jpeg, rasterise
 from book_renderer.pixels import check_page_images
-from book_renderer.records import ImageRef, PageJob, PageResult
+from book_renderer.records import DocumentInfo, ImageRef, PageJob, PageResult
 from book_renderer.sizes import PageSize
 from book_renderer.spine import paper_texture, spine_texture
-from book_renderer.worker_context import WorkerContext
 from book_renderer.words import page_words
+from book_renderer.worker_context import WorkerContext
 
 
-def probe_document(_: WorkerContext, path: Path, fmt: Format, fallback_title: str,
-                   limits: RenderLimits) -> DocumentInfo:
+def probe_document(
+    _: WorkerContext, path: Path, fmt: Format, fallback_title: str, limits: RenderLimits
+) -> DocumentInfo:
     """Open, check and describe a document. Not cached: the file is still in staging."""
     doc = open_document(path, fmt)
     try:
@@ -34,7 +35,7 @@ def probe_document(_: WorkerContext, path: Path, fmt: Format, fallback_title: st
 def render_page(context: WorkerContext, job: PageJob) -> PageResult:
     doc = context.document(job.path, job.format)
     if not 1 <= job.number <= doc.page_count:
-        raise PageNotFound(f"the book has no page {job.number}")
+        raise PageNotFoundError(f"the book has no page {job.number}")
     try:
         page = doc.load_page(job.number - 1)
         if doc.is_pdf:
@@ -47,24 +48,26 @@ def render_page(context: WorkerContext, job: PageJob) -> PageResult:
             images[size] = ImageRef(ref.digest, encoded.width, encoded.height, ref.size)
         words = page_words(page) if job.words else None
     except (RuntimeError, ValueError) as exc:
-        raise CorruptDocument(
+        raise CorruptDocumentError(
             f"page {job.number} could not be rendered: the document is damaged "
-            f"({type(exc).__name__})") from None
+            f"({type(exc).__name__})"
+        ) from None
     return PageResult(job.number, images, words)
 
 
-def build_model(_: WorkerContext, spec: BookModelSpec, cover: Path | None,
-                asset_root: Path) -> ImageRef:
+def build_model(
+    _: WorkerContext, spec: BookModelSpec, cover: Path | None, asset_root: Path
+) -> ImageRef:
     """The book's GLB, with page 1 (the `medium` image at `cover`) on the front board."""
     dims = dimensions(spec)
     paper = paper_texture()
     glb = build_glb(
         spec,
         cover_jpeg=cover.read_bytes() if cover is not None else paper_texture(64),
-        spine_jpeg=spine_texture(spec.title, (dims.page_height + 2 * dims.overhang) * 1000,
-                                 dims.spine_width * 1000),
+        spine_jpeg=spine_texture(
+            spec.title, (dims.page_height + 2 * dims.overhang) * 1000, dims.spine_width * 1000
+        ),
         paper_jpeg=paper,
     )
     ref = AssetStore(asset_root).put_bytes(glb)
     return ImageRef(ref.digest, 0, 0, ref.size)
-

@@ -26,6 +26,11 @@ class Word(NamedTuple):
     line: int
 
 
+def _word(text: str, box: tuple[float, float, float, float], line: int) -> Word:
+    x0, y0, x1, y1 = (round(v, _DIGITS) for v in box)
+    return Word(text, x0, y0, x1, y1, line)
+
+
 def is_wide(char: str) -> bool:
     """CJK ideographs, kana, hangul and full-width punctuation: written without spaces."""
     return unicodedata.east_asian_width(char) in ("W", "F")
@@ -59,14 +64,17 @@ def split_wide(word: Word) -> list[Word]:
         else:
             span = word.x1 - word.x0
             box = (word.x0 + start * span, word.y0, word.x0 + end * span, word.y1)
-        out.append(Word(piece, *(round(v, _DIGITS) for v in box), word.line))
+        out.append(_word(piece, box, word.line))
         start = end
     return out
 
 
 def normalise_words(
     raw: Iterable[tuple[float, float, float, float, str, int, int, int]],
-    x0: float, y0: float, width: float, height: float,
+    x0: float,
+    y0: float,
+    width: float,
+    height: float,
 ) -> list[Word]:
     """PyMuPDF `get_text("words")` tuples in page points -> Words in 0..1, wide runs split."""
     words: list[Word] = []
@@ -81,7 +89,7 @@ def normalise_words(
             min(max((wx1 - x0) / width, 0.0), 1.0),
             min(max((wy1 - y0) / height, 0.0), 1.0),
         )
-        word = Word(text, *(round(v, _DIGITS) for v in box), line_id)
+        word = _word(text, box, line_id)
         words.extend(split_wide(word))
     return words
 
@@ -91,8 +99,10 @@ def dumps(words: Sequence[Word]) -> str:
 
 
 def loads(data: str) -> list[Word]:
-    return [Word(str(t), float(a), float(b), float(c), float(d), int(n))
-            for t, a, b, c, d, n in json.loads(data)]
+    return [
+        Word(str(t), float(a), float(b), float(c), float(d), int(n))
+        for t, a, b, c, d, n in json.loads(data)
+    ]
 
 
 def assemble(words: Sequence[Word]) -> tuple[str, list[tuple[int, int]]]:
@@ -135,8 +145,9 @@ def _all_wide(query: str) -> bool:
     return all(is_wide(char) for char in query if not char.isspace())
 
 
-def boxes_for(words: Sequence[Word], spans: Sequence[tuple[int, int]], start: int,
-              end: int) -> list[tuple[float, float, float, float]]:
+def boxes_for(
+    words: Sequence[Word], spans: Sequence[tuple[int, int]], start: int, end: int
+) -> list[tuple[float, float, float, float]]:
     """Boxes covering text[start:end]: whole words, or the characters' share of a word."""
     boxes = []
     for word, (w_start, w_end) in zip(words, spans, strict=True):
@@ -150,6 +161,12 @@ def boxes_for(words: Sequence[Word], spans: Sequence[tuple[int, int]], start: in
         total = float(sum(weights))
         a, b = sum(weights[:lo]) / total, sum(weights[:hi]) / total
         span = word.x1 - word.x0
-        boxes.append((round(word.x0 + a * span, _DIGITS), word.y0,
-                      round(word.x0 + b * span, _DIGITS), word.y1))
+        boxes.append(
+            (
+                round(word.x0 + a * span, _DIGITS),
+                word.y0,
+                round(word.x0 + b * span, _DIGITS),
+                word.y1,
+            )
+        )
     return boxes

@@ -4,14 +4,15 @@ ahead of time, so a replacement worker starts in milliseconds."""
 
 from __future__ import annotations
 
+import importlib
 import pickle
 import resource
 import signal
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from book_renderer.errors import BookError, RenderFailed, RenderMemoryExceeded
-from book_renderer.worker_context import WorkerContext
+from book_renderer.errors import BookError, RenderFailedError, RenderMemoryError
 
 
 def _limit_memory(limit_bytes: int | None) -> None:
@@ -23,29 +24,42 @@ def _as_error(exc: BaseException) -> BookError:
     if isinstance(exc, BookError):
         return exc
     if isinstance(exc, MemoryError) or "malloc" in str(exc) or "out of memory" in str(exc):
-        return RenderMemoryExceeded("the document needs more memory than a render worker may use")
+        return RenderMemoryError("the document needs more memory than a render worker may use")
     # The type only: messages from parsers can quote document content.
-    return RenderFailed(f"the renderer failed ({type(exc).__name__})")
+    return RenderFailedError(f"the renderer failed ({type(exc).__name__})")
+
+
+def _resolve(name: str, known: dict[str, Callable[..., Any]]) -> Callable[..., Any]:
+    """`module:function` -> the function, imported once per worker."""
+    if name not in known:
+        module, _, function = name.partition(":")
+        known[name] = getattr(importlib.import_module(module), function)
+    return known[name]
 
 
 def serve(conn: Connection, memory_limit_bytes: int | None) -> None:
+    from book_renderer.worker_context import WorkerContext  # PyMuPDF: in workers only
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory_limit_bytes)
     context = WorkerContext()
+    known: dict[str, Callable[..., Any]] = {}
     try:
         while True:
             try:
-                task, args = conn.recv()
+                name, args = conn.recv()
             except (EOFError, OSError):
                 return
             reply: tuple[str, Any]
             try:
-                reply = ("ok", task(context, *args))
+                reply = ("ok", _resolve(name, known)(context, *args))
             except Exception as exc:
                 reply = ("error", _as_error(exc))
             try:
                 conn.send(reply)
             except (pickle.PicklingError, TypeError, AttributeError):
-                conn.send(("error", RenderFailed("the renderer produced an unsendable result")))
+                conn.send(
+                    ("error", RenderFailedError("the renderer produced an unsendable result"))
+                )
     finally:
         context.close()

@@ -44,5 +44,5 @@ async def file_response(delivery: Delivery, path: Path) -> Response:
 
 def bytes_response(delivery: Delivery, data: bytes) -> Response:
     """For content made per request (an IIIF crop): the same rules over bytes in memory."""
-    body = data[delivery.start: delivery.end + 1] if delivery.length else b""
+    body = data[delivery.start : delivery.end + 1] if delivery.length else b""
     return Response(body, status_code=delivery.status, headers=delivery.headers)

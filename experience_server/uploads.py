@@ -5,6 +5,7 @@ name is returned as sent and judged by the caller."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import uuid
@@ -16,7 +17,7 @@ from urllib.parse import unquote
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from book_renderer.errors import EmptyUpload, UploadTooLarge
+from book_renderer.errors import EmptyUploadError, UploadTooLargeError
 from experience_server.errors import ApiError
 
 FIELD = "file"
@@ -89,7 +90,9 @@ class _Receiver:
         chunk = data[start:end]
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            raise UploadTooLarge(f"the file is larger than the limit of {self.max_bytes:,} bytes")
+            raise UploadTooLargeError(
+                f"the file is larger than the limit of {self.max_bytes:,} bytes"
+            )
         self.hasher.update(chunk)
         self.writing.write(chunk)
 
@@ -107,46 +110,62 @@ class _Receiver:
             self.path.unlink(missing_ok=True)
 
 
-async def receive_upload(content_type: str | None, content_length: str | None,
-                         body: AsyncIterator[bytes], staging: Path,
-                         max_bytes: int) -> ReceivedUpload:
+async def receive_upload(
+    content_type: str | None,
+    content_length: str | None,
+    body: AsyncIterator[bytes],
+    staging: Path,
+    max_bytes: int,
+) -> ReceivedUpload:
     media, options = parse_options_header((content_type or "").encode("latin-1", "replace"))
     boundary = options.get(b"boundary")
     if media != b"multipart/form-data" or not boundary:
-        raise ApiError(415, "unsupported_media_type",
-                       f"send multipart/form-data with the document in a field named {FIELD!r}")
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"send multipart/form-data with the document in a field named {FIELD!r}",
+        )
     if content_length and content_length.isdigit() and int(content_length) > max_bytes + _OVERHEAD:
-        raise UploadTooLarge(f"the file is larger than the limit of {max_bytes:,} bytes")
-    staging.mkdir(parents=True, exist_ok=True)
+        raise UploadTooLargeError(f"the file is larger than the limit of {max_bytes:,} bytes")
+    await asyncio.to_thread(staging.mkdir, parents=True, exist_ok=True)
     receiver = _Receiver(staging, max_bytes)
-    parser = MultipartParser(boundary, callbacks={  # type: ignore[arg-type]
-        "on_part_begin": receiver.on_part_begin,
-        "on_header_field": receiver.on_header_field,
-        "on_header_value": receiver.on_header_value,
-        "on_header_end": receiver.on_header_end,
-        "on_headers_finished": receiver.on_headers_finished,
-        "on_part_data": receiver.on_part_data,
-        "on_part_end": receiver.on_part_end,
-    })
+    parser = MultipartParser(
+        boundary,
+        callbacks={
+            "on_part_begin": receiver.on_part_begin,
+            "on_header_field": receiver.on_header_field,
+            "on_header_value": receiver.on_header_value,
+            "on_header_end": receiver.on_header_end,
+            "on_headers_finished": receiver.on_headers_finished,
+            "on_part_data": receiver.on_part_data,
+            "on_part_end": receiver.on_part_end,
+        },
+    )
     received = 0
     try:
         async for chunk in body:
             received += len(chunk)
             if received > max_bytes + _OVERHEAD:
-                raise UploadTooLarge(f"the file is larger than the limit of {max_bytes:,} bytes")
+                raise UploadTooLargeError(
+                    f"the file is larger than the limit of {max_bytes:,} bytes"
+                )
             parser.write(chunk)
         parser.finalize()
         if receiver.path is None or not receiver.done:
-            raise ApiError(422, "invalid_request",
-                           f"the upload needs a multipart field named {FIELD!r} holding a file")
+            raise ApiError(
+                422,
+                "invalid_request",
+                f"the upload needs a multipart field named {FIELD!r} holding a file",
+            )
         if receiver.size == 0:
-            raise EmptyUpload("the file is empty (0 bytes)")
+            raise EmptyUploadError("the file is empty (0 bytes)")
     except BaseException as exc:
         receiver.discard()
-        if isinstance(exc, (ApiError, UploadTooLarge, EmptyUpload)):
+        if isinstance(exc, (ApiError, UploadTooLargeError, EmptyUploadError)):
             raise
         if isinstance(exc, Exception) and type(exc).__module__.startswith("python_multipart"):
             raise ApiError(400, "bad_request", "the multipart body is malformed") from None
         raise
-    return ReceivedUpload(receiver.path, receiver.filename or "", receiver.hasher.hexdigest(),
-                          receiver.size)
+    return ReceivedUpload(
+        receiver.path, receiver.filename or "", receiver.hasher.hexdigest(), receiver.size
+    )

@@ -5,33 +5,33 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from book_renderer import errors as e
-from book_renderer.iiif_image import IiifBadRequest, IiifNotImplemented
+from book_renderer.iiif_image import IiifBadRequestError, IiifNotImplementedError
 from experience_server.errors import register_domain_error
 
 STATUS: dict[type[e.BookError], int] = {
     e.BookError: 422,
-    e.InvalidFileName: 400,
-    e.EmptyUpload: 400,
-    e.UploadTooLarge: 413,
-    e.UnsupportedFormat: 415,
-    e.FormatMismatch: 415,
-    e.CorruptDocument: 422,
-    e.EncryptedDocument: 422,
-    e.EmptyDocument: 422,
-    e.TooManyPages: 422,
-    e.PageTooLarge: 422,
-    e.PixelLimitExceeded: 422,
-    e.RenderTimeout: 422,
-    e.WorkerCrashed: 422,
-    e.RenderMemoryExceeded: 422,
-    e.RenderFailed: 422,
-    e.PoolClosed: 503,
-    e.BookNotFound: 404,
-    e.PageNotFound: 404,
-    e.BookFailed: 409,
-    e.InvalidQuery: 400,
-    IiifBadRequest: 400,
-    IiifNotImplemented: 501,
+    e.InvalidFileNameError: 400,
+    e.EmptyUploadError: 400,
+    e.UploadTooLargeError: 413,
+    e.UnsupportedFormatError: 415,
+    e.FormatMismatchError: 415,
+    e.CorruptDocumentError: 422,
+    e.EncryptedDocumentError: 422,
+    e.EmptyDocumentError: 422,
+    e.TooManyPagesError: 422,
+    e.PageTooLargeError: 422,
+    e.PixelLimitError: 422,
+    e.RenderTimeoutError: 422,
+    e.WorkerCrashedError: 422,
+    e.RenderMemoryError: 422,
+    e.RenderFailedError: 422,
+    e.PoolClosedError: 503,
+    e.BookNotFoundError: 404,
+    e.PageNotFoundError: 404,
+    e.BookFailedError: 409,
+    e.InvalidQueryError: 400,
+    IiifBadRequestError: 400,
+    IiifNotImplementedError: 501,
 }
 
 

@@ -7,9 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from book_renderer.document import MM_PER_PT
 from book_renderer.iiif import page_sizes
-from book_renderer.records import Book, PageEntry
+from book_renderer.records import MM_PER_PT, Book, PageEntry
 from book_renderer.search import SearchResult
 from book_renderer.sizes import PageSize
 from book_renderer.text import Word
@@ -75,8 +74,10 @@ class BookSummary(BaseModel):
 
 
 class BookManifest(BookSummary):
-    text_layer: bool = Field(description="False when no page has extractable text (scans, "
-                                         "text drawn as curves): search finds nothing.")
+    text_layer: bool = Field(
+        description="False when no page has extractable text (scans, "
+        "text drawn as curves): search finds nothing."
+    )
     outline: list[OutlineOut]
     pages: list[PageOut]
     search: str
@@ -95,8 +96,9 @@ class BookList(BaseModel):
 
 class WordOut(BaseModel):
     text: str
-    box: tuple[float, float, float, float] = Field(description="x0, y0, x1, y1 in 0..1 of the "
-                                                   "page, origin top left.")
+    box: tuple[float, float, float, float] = Field(
+        description="x0, y0, x1, y1 in 0..1 of the page, origin top left."
+    )
     line: int
 
 
@@ -120,21 +122,32 @@ class HitOut(BaseModel):
 class SearchOut(BaseModel):
     query: str
     total: int = Field(description="Pages that match.")
-    complete: bool = Field(description="False while the book is still rendering: pages not "
-                                       "read yet are not searched.")
+    complete: bool = Field(
+        description="False while the book is still rendering: pages not read yet are not searched."
+    )
     hits: list[HitOut]
 
 
 def summary_fields(book: Book, urls: BookUrls) -> dict[str, object]:
-    error = ErrorOut(code=book.error_code or "book_failed", message=book.error_message or "") \
-        if book.status.value == "failed" else None
+    error = (
+        ErrorOut(code=book.error_code or "book_failed", message=book.error_message or "")
+        if book.status.value == "failed"
+        else None
+    )
     return {
-        "id": book.id, "title": book.title, "authors": list(book.authors),
-        "language": book.language, "format": book.format.value,
-        "page_count": book.page_count, "status": book.status.value,
-        "pages_ready": book.pages_done, "error": error,
+        "id": book.id,
+        "title": book.title,
+        "authors": list(book.authors),
+        "language": book.language,
+        "format": book.format.value,
+        "page_count": book.page_count,
+        "status": book.status.value,
+        "pages_ready": book.pages_done,
+        "error": error,
         "created_at": datetime.fromtimestamp(book.created_at, UTC),
-        "url": urls.api, "cover": urls.page(1, PageSize.thumb), "model": urls.model,
+        "url": urls.api,
+        "cover": urls.page(1, PageSize.thumb),
+        "model": urls.model,
         "iiif_manifest": urls.manifest,
     }
 
@@ -156,22 +169,38 @@ def page_out(page: PageEntry, urls: BookUrls) -> PageOut:
 
 def manifest(book: Book, pages: list[PageEntry], base: str) -> BookManifest:
     urls = BookUrls(base, book.id)
-    return BookManifest.model_validate({
-        **summary_fields(book, urls),
-        "text_layer": book.has_text,
-        "outline": [OutlineOut(level=e.level, title=e.title, page=e.page) for e in book.outline],
-        "pages": [page_out(page, urls) for page in pages],
-        "search": f"{urls.api}/search?q=",
-    })
+    return BookManifest.model_validate(
+        {
+            **summary_fields(book, urls),
+            "text_layer": book.has_text,
+            "outline": [
+                OutlineOut(level=e.level, title=e.title, page=e.page) for e in book.outline
+            ],
+            "pages": [page_out(page, urls) for page in pages],
+            "search": f"{urls.api}/search?q=",
+        }
+    )
 
 
 def page_text(book_id: str, number: int, words: list[Word]) -> PageText:
-    return PageText(book=book_id, page=number, words=[
-        WordOut(text=w.text, box=(w.x0, w.y0, w.x1, w.y1), line=w.line) for w in words])
+    return PageText(
+        book=book_id,
+        page=number,
+        words=[WordOut(text=w.text, box=(w.x0, w.y0, w.x1, w.y1), line=w.line) for w in words],
+    )
 
 
 def search_out(result: SearchResult, complete: bool) -> SearchOut:
-    return SearchOut(query=result.query, total=result.total_pages, complete=complete, hits=[
-        HitOut(page=hit.page, snippet=hit.snippet,
-               matches=[MatchOut(text=m.text, boxes=m.boxes) for m in hit.matches])
-        for hit in result.hits])
+    return SearchOut(
+        query=result.query,
+        total=result.total_pages,
+        complete=complete,
+        hits=[
+            HitOut(
+                page=hit.page,
+                snippet=hit.snippet,
+                matches=[MatchOut(text=m.text, boxes=m.boxes) for m in hit.matches],
+            )
+            for hit in result.hits
+        ],
+    )

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from assets.store import AssetStore
 from book_renderer import iiif, iiif_image
-from book_renderer.errors import PageNotFound
+from book_renderer.errors import PageNotFoundError
 from book_renderer.futures import then
 from book_renderer.library import BookLibrary
 from book_renderer.limits import RenderLimits
@@ -59,8 +59,9 @@ def limits_from(settings: Settings) -> RenderLimits:
 
 
 @contextmanager
-def open_library(settings: Settings, store: AssetStore, workers: int | None = None
-                 ) -> Iterator[BookLibrary]:
+def open_library(
+    settings: Settings, store: AssetStore, workers: int | None = None
+) -> Iterator[BookLibrary]:
     """A library with its own render pool, open for the duration (server lifespan or CLI)."""
     pool = RenderPool(
         default_workers(workers if workers is not None else settings.render_workers),
@@ -93,19 +94,24 @@ class BooksService:
 
     # changes -------------------------------------------------------------------------------
 
-    async def upload(self, principal: Principal, upload: ReceivedUpload, *, wait: bool,
-                     base: str) -> tuple[models.UploadOut, Book]:
+    async def upload(
+        self, principal: Principal, upload: ReceivedUpload, *, wait: bool, base: str
+    ) -> tuple[models.UploadOut, Book]:
         try:
             self._access.check(principal, BookAction.upload, None)
         except BaseException:
             upload.path.unlink(missing_ok=True)
             raise
-        ingest = await asyncio.to_thread(self.library.ingest, upload.path, upload.filename,
-                                         upload.sha256, upload.size)
+        ingest = await asyncio.to_thread(
+            self.library.ingest, upload.path, upload.filename, upload.sha256, upload.size
+        )
         book = await _wait(ingest.done) if wait else ingest.book
         return models.UploadOut.model_validate(
-            {**models.summary_fields(book, models.BookUrls(base, book.id)),
-             "created": ingest.created}), book
+            {
+                **models.summary_fields(book, models.BookUrls(base, book.id)),
+                "created": ingest.created,
+            }
+        ), book
 
     async def delete(self, principal: Principal, book_id: str) -> None:
         book = await asyncio.to_thread(self.library.get, book_id)
@@ -114,8 +120,9 @@ class BooksService:
 
     # reading -----------------------------------------------------------------------------
 
-    async def list(self, principal: Principal, limit: int, offset: int, base: str
-                   ) -> models.BookList:
+    async def list(
+        self, principal: Principal, limit: int, offset: int, base: str
+    ) -> models.BookList:
         books = await asyncio.to_thread(self.library.list_books, limit, offset)
         total = await asyncio.to_thread(self.library.count)
         visible = []
@@ -124,27 +131,27 @@ class BooksService:
             visible.append(models.summary(book, base))
         return models.BookList(items=visible, total=total, limit=limit, offset=offset)
 
-    async def manifest(self, principal: Principal, book_id: str, base: str
-                       ) -> models.BookManifest:
+    async def manifest(self, principal: Principal, book_id: str, base: str) -> models.BookManifest:
         book = await asyncio.to_thread(self.library.get, book_id)
         self._access.check(principal, BookAction.read, book)
         pages = await asyncio.to_thread(self.library.pages, book)
         return models.manifest(book, pages, base)
 
-    async def page_image(self, principal: Principal, book_id: str, number: int,
-                         size: PageSize) -> StoredFile:
+    async def page_image(
+        self, principal: Principal, book_id: str, number: int, size: PageSize
+    ) -> StoredFile:
         await self._readable(principal, book_id)
         ref = await _wait(self.library.page_image(book_id, number, size))
         return StoredFile(ref, self._store.path_for(ref.digest))
 
-    async def page_text(self, principal: Principal, book_id: str, number: int
-                        ) -> models.PageText:
+    async def page_text(self, principal: Principal, book_id: str, number: int) -> models.PageText:
         await self._readable(principal, book_id)
         words = await _wait(self.library.page_words(book_id, number))
         return models.page_text(book_id, number, words)
 
-    async def search(self, principal: Principal, book_id: str, query: str, limit: int
-                     ) -> models.SearchOut:
+    async def search(
+        self, principal: Principal, book_id: str, query: str, limit: int
+    ) -> models.SearchOut:
         book = await self._readable(principal, book_id)
         result = await asyncio.to_thread(self.library.search, book_id, query, limit)
         return models.search_out(result, book.status is BookStatus.ready)
@@ -156,31 +163,41 @@ class BooksService:
 
     # IIIF --------------------------------------------------------------------------------
 
-    async def iiif_manifest(self, principal: Principal, book_id: str, base: str
-                            ) -> dict[str, Any]:
+    async def iiif_manifest(self, principal: Principal, book_id: str, base: str) -> dict[str, Any]:
         book = await self._readable(principal, book_id)
         pages = await asyncio.to_thread(self.library.pages, book)
         urls = iiif.IiifUrls(f"{base}/iiif/{book.id}", models.BookUrls(base, book.id).model)
         return iiif.manifest(book, pages, urls, f"{urls.base}/manifest.json")
 
-    async def _page_sizes(self, principal: Principal, book_id: str, number: int
-                          ) -> dict[PageSize, tuple[int, int]]:
+    async def _page_sizes(
+        self, principal: Principal, book_id: str, number: int
+    ) -> dict[PageSize, tuple[int, int]]:
         book = await self._readable(principal, book_id)
         pages = await asyncio.to_thread(self.library.pages, book)
         if not 1 <= number <= len(pages):
-            raise PageNotFound(f"the book has pages 1 to {len(pages)}, not {number}")
+            raise PageNotFoundError(f"the book has pages 1 to {len(pages)}, not {number}")
         return iiif.page_sizes(pages[number - 1])
 
-    async def iiif_info(self, principal: Principal, book_id: str, number: int, base: str
-                        ) -> dict[str, Any]:
+    async def iiif_info(
+        self, principal: Principal, book_id: str, number: int, base: str
+    ) -> dict[str, Any]:
         sizes = await self._page_sizes(principal, book_id, number)
         width, height = sizes[PageSize.full]
-        return iiif_image.info(f"{base}/iiif/{book_id}/{number}", width, height,
-                               list(sizes.values()))
+        return iiif_image.info(
+            f"{base}/iiif/{book_id}/{number}", width, height, list(sizes.values())
+        )
 
-    async def iiif_image(self, principal: Principal, book_id: str, number: int, region: str,
-                         size: str, rotation: str, quality_format: str,
-                         if_none_match: str | None = None) -> IiifImage:
+    async def iiif_image(
+        self,
+        principal: Principal,
+        book_id: str,
+        number: int,
+        region: str,
+        size: str,
+        rotation: str,
+        quality_format: str,
+        if_none_match: str | None = None,
+    ) -> IiifImage:
         """The image for one Image API request; with `if_none_match` naming its ETag, no
         pixels are made (the answer will be 304)."""
         sizes = await self._page_sizes(principal, book_id, number)
@@ -193,8 +210,9 @@ class BooksService:
         page_size = {c.width: s for c, s in zip(candidates, PageSize, strict=True)}
         chosen = page_size.get(wanted.width, PageSize.full)
         ref = await _wait(self.library.page_image(book_id, number, chosen))
-        source = iiif_image.Source(self._store.path_for(ref.digest), ref.digest, ref.width,
-                                   ref.height)
+        source = iiif_image.Source(
+            self._store.path_for(ref.digest), ref.digest, ref.width, ref.height
+        )
         if iiif_image.passthrough(request, full, source):
             return IiifImage("image/jpeg", f'"{ref.digest}"', stored=StoredFile(ref, source.path))
         etag = '"' + hashlib.sha256(f"{ref.digest}/{request.canonical}".encode()).hexdigest() + '"'

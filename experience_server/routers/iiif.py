@@ -23,7 +23,7 @@ from experience_server.routers.books import BOOK_ID, BaseUrl, BooksDep
 
 router = APIRouter(prefix="/iiif", tags=["iiif"])
 
-TOKEN_COOKIE = "readingroom_token"
+TOKEN_COOKIE = "readingroom_token"  # noqa: S105 (a cookie name, not a secret)
 BookId = Annotated[str, Path(pattern=BOOK_ID)]
 PageNumber = Annotated[int, Path(ge=1, le=1_000_000)]
 _CORS = {"Access-Control-Allow-Origin": "*"}
@@ -51,8 +51,9 @@ def _json(request: Request, document: dict[str, Any], ld_type: str) -> Response:
 
 
 @router.get("/{book_id}/manifest.json", response_class=Response)
-async def manifest(request: Request, book_id: BookId, principal: IiifPrincipal,
-                   books: BooksDep, base: BaseUrl) -> Response:
+async def manifest(
+    request: Request, book_id: BookId, principal: IiifPrincipal, books: BooksDep, base: BaseUrl
+) -> Response:
     """IIIF Presentation 3 manifest: paged, one canvas per page, outline as ranges."""
     return _json(request, await books.iiif_manifest(principal, book_id, base), _PRESENTATION)
 
@@ -64,8 +65,14 @@ async def service_base(request: Request, book_id: BookId, number: PageNumber) ->
 
 
 @router.get("/{book_id}/{number}/info.json", response_class=Response)
-async def image_info(request: Request, book_id: BookId, number: PageNumber,
-                     principal: IiifPrincipal, books: BooksDep, base: BaseUrl) -> Response:
+async def image_info(
+    request: Request,
+    book_id: BookId,
+    number: PageNumber,
+    principal: IiifPrincipal,
+    books: BooksDep,
+    base: BaseUrl,
+) -> Response:
     """Image API 3 info.json of one page (level 1, plus pct: sizes and regions)."""
     document = await books.iiif_info(principal, book_id, number, base)
     response = _json(request, document, _IMAGE)
@@ -73,28 +80,51 @@ async def image_info(request: Request, book_id: BookId, number: PageNumber,
     return response
 
 
-@router.get("/{book_id}/{number}/{region}/{size}/{rotation}/{quality_format}",
-            response_class=Response,
-            responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
-async def image(request: Request, book_id: BookId, number: PageNumber, region: str, size: str,
-                rotation: str, quality_format: str, principal: IiifPrincipal,
-                books: BooksDep) -> Response:
+@router.get(
+    "/{book_id}/{number}/{region}/{size}/{rotation}/{quality_format}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}},
+)
+async def image(
+    request: Request,
+    book_id: BookId,
+    number: PageNumber,
+    region: str,
+    size: str,
+    rotation: str,
+    quality_format: str,
+    principal: IiifPrincipal,
+    books: BooksDep,
+) -> Response:
     """An Image API 3 image request: region/size/rotation/quality.format."""
     if_none_match = request.headers.get("if-none-match")
-    answer = await books.iiif_image(principal, book_id, number, region, size, rotation,
-                                    quality_format, if_none_match)
-    headers = {"range_header": request.headers.get("range"),
-               "if_range": request.headers.get("if-range")}
+    answer = await books.iiif_image(
+        principal, book_id, number, region, size, rotation, quality_format, if_none_match
+    )
+    range_header, if_range = request.headers.get("range"), request.headers.get("if-range")
     if answer.stored is not None:
-        delivery = plan(digest=answer.stored.ref.digest, size=answer.stored.ref.bytes,
-                        media_type=answer.media_type, method=request.method,
-                        if_none_match=if_none_match, **headers)
+        delivery = plan(
+            digest=answer.stored.ref.digest,
+            size=answer.stored.ref.bytes,
+            media_type=answer.media_type,
+            method=request.method,
+            if_none_match=if_none_match,
+            range_header=range_header,
+            if_range=if_range,
+        )
         response = await file_response(delivery, answer.stored.path)
     else:
         data = answer.data or b""
-        delivery = plan(digest="", size=len(data), media_type=answer.media_type,
-                        method=request.method, if_none_match=if_none_match,
-                        etag=answer.etag, **headers)
+        delivery = plan(
+            digest="",
+            size=len(data),
+            media_type=answer.media_type,
+            method=request.method,
+            if_none_match=if_none_match,
+            etag=answer.etag,
+            range_header=range_header,
+            if_range=if_range,
+        )
         response = bytes_response(delivery, data)
     response.headers.update({**_CORS, "Link": _LEVEL1})
     return response
