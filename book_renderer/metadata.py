@@ -9,6 +9,8 @@ from collections.abc import Iterable
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|；|、|\band\b|&)\s*")
 _MIN_TITLE = 2
 _MAX_TITLE = 300
+_MAX_TITLE_LINES = 3
+_STANDS_OUT = 1.2
 
 
 def split_authors(value: str) -> tuple[str, ...]:
@@ -18,14 +20,24 @@ def split_authors(value: str) -> tuple[str, ...]:
 
 
 def title_from_spans(spans: Iterable[tuple[float, str, int]]) -> str:
-    """The lines set in the largest type on a page, joined: `(size, text, line id)` spans."""
+    """The first lines set in the largest type on a page, when that type stands out from the
+    body text: `(size, text, line id)` spans. A page all in one size has no title to find."""
     items = [(size, text, line) for size, text, line in spans if text.strip()]
     if not items:
         return ""
     largest = max(size for size, _, _ in items)
+    weights = sorted((size, len(text)) for size, text, _ in items)
+    half, seen, median = sum(n for _, n in weights) / 2, 0, weights[-1][0]
+    for size, count in weights:
+        seen += count
+        if seen >= half:
+            median = size
+            break
+    if len(items) > 1 and largest < median * _STANDS_OUT:
+        return ""
     lines: dict[int, list[str]] = {}
     for size, text, line in items:
-        if size >= largest * 0.95:
+        if size >= largest * 0.95 and (line in lines or len(lines) < _MAX_TITLE_LINES):
             lines.setdefault(line, []).append(text)
     title = " ".join(" ".join("".join(parts).split()) for parts in lines.values())
     return title[:_MAX_TITLE] if len(title) >= _MIN_TITLE else ""
