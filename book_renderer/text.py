@@ -24,11 +24,14 @@ class Word(NamedTuple):
     x1: float
     y1: float
     line: int
+    joined: bool = False  # a piece of the word before it (no space between the two)
 
 
-def _word(text: str, box: tuple[float, float, float, float], line: int) -> Word:
+def _word(
+    text: str, box: tuple[float, float, float, float], line: int, joined: bool = False
+) -> Word:
     x0, y0, x1, y1 = (round(v, _DIGITS) for v in box)
-    return Word(text, x0, y0, x1, y1, line)
+    return Word(text, x0, y0, x1, y1, line, joined)
 
 
 def is_wide(char: str) -> bool:
@@ -64,7 +67,7 @@ def split_wide(word: Word) -> list[Word]:
         else:
             span = word.x1 - word.x0
             box = (word.x0 + start * span, word.y0, word.x0 + end * span, word.y1)
-        out.append(_word(piece, box, word.line))
+        out.append(_word(piece, box, word.line, joined=bool(out)))
         start = end
     return out
 
@@ -95,13 +98,22 @@ def normalise_words(
 
 
 def dumps(words: Sequence[Word]) -> str:
-    return json.dumps([list(word) for word in words], ensure_ascii=False, separators=(",", ":"))
+    rows = [list(word) if word.joined else list(word)[:6] for word in words]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
 def loads(data: str) -> list[Word]:
     return [
-        Word(str(t), float(a), float(b), float(c), float(d), int(n))
-        for t, a, b, c, d, n in json.loads(data)
+        Word(
+            str(row[0]),
+            float(row[1]),
+            float(row[2]),
+            float(row[3]),
+            float(row[4]),
+            int(row[5]),
+            bool(row[6]) if len(row) > 6 else False,
+        )
+        for row in json.loads(data)
     ]
 
 
@@ -115,7 +127,7 @@ def assemble(words: Sequence[Word]) -> tuple[str, list[tuple[int, int]]]:
     previous: Word | None = None
     for word in words:
         if previous is not None:
-            if is_wide(previous.text[-1]) and is_wide(word.text[0]):
+            if word.joined or (is_wide(previous.text[-1]) and is_wide(word.text[0])):
                 separator = ""
             elif word.line != previous.line:
                 separator = "\n"

@@ -156,10 +156,12 @@ def many_pages_pdf(count: int) -> bytes:
     return out.getvalue()
 
 
-def slow_pdf(rectangles: int = 1_000_000) -> bytes:
-    """One page drawing hundreds of thousands of tiny filled rectangles: slow to rasterise,
-    a stand-in for a document built to hang a renderer."""
+def slow_pdf(rectangles: int = 1_000_000, leading_pages: int = 0) -> bytes:
+    """A page drawing a million tiny filled rectangles (slow to rasterise: a stand-in for a
+    document built to hang a renderer), after `leading_pages` ordinary ones."""
     doc = pymupdf.open()
+    for number in range(leading_pages):
+        doc.new_page(width=420, height=595).insert_text((40, 60), f"Page {number + 1}")
     page = doc.new_page(width=420, height=595)
     block = b"".join(b"%d %d 0.5 0.5 re f\n" % (i % 400, i // 4) for i in range(1000))
     ops = block * (rectangles // 1000)
@@ -191,7 +193,7 @@ def cbz_bomb() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("001.png", png_page())
-        archive.writestr("002.png", pixel_bomb_png(20_000))
+        archive.writestr("002.png", pixel_bomb_png(6_000))
     return buffer.getvalue()
 
 
