@@ -206,6 +206,10 @@ class BookLibrary:
     def count(self) -> int:
         return self._repo.count()
 
+    def worker_pids(self) -> list[int]:
+        """Process ids of the render workers (for operators and tests)."""
+        return self._pool.stats().pids
+
     def progress(self, book_id: str) -> tuple[int, int]:
         """Pages with thumb and medium made so far, and the page count."""
         with self._lock:
