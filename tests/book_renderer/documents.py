@@ -24,14 +24,18 @@ def text_pdf(
     toc: bool = True,
     marker: str = "",
 ) -> bytes:
-    """A small book: a heading and Latin + Chinese lines on every page, an outline."""
+    """A small book: a heading and Latin + Chinese lines on every page, an outline. The CJK
+    lines are set once and the page copied (setting CJK text costs ~25 ms a page)."""
     doc = pymupdf.open()
+    template = doc.new_page(width=size[0], height=size[1])
+    template.insert_text((40, 130), CHINESE, fontname="china-s", fontsize=10)
+    template.insert_text((40, 160), JAPANESE, fontname="japan", fontsize=10)
+    for _ in range(pages - 1):
+        doc.fullcopy_page(0)
     for number in range(1, pages + 1):
-        page = doc.new_page(width=size[0], height=size[1])
+        page = doc[number - 1]
         page.insert_text((40, 60), f"Chapter {number}", fontsize=20)
         page.insert_text((40, 100), f"The quick brown fox, page {number}. {marker}", fontsize=10)
-        page.insert_text((40, 130), CHINESE, fontname="china-s", fontsize=10)
-        page.insert_text((40, 160), JAPANESE, fontname="japan", fontsize=10)
     metadata = {}
     if title:
         metadata["title"] = title

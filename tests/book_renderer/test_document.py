@@ -20,8 +20,9 @@ from book_renderer.records import DocumentInfo
 from tests.book_renderer import documents
 
 
-def _probe(tmp_path: Path, data: bytes, name: str, limits: RenderLimits | None = None
-           ) -> DocumentInfo:
+def _probe(
+    tmp_path: Path, data: bytes, name: str, limits: RenderLimits | None = None
+) -> DocumentInfo:
     path = tmp_path / "doc"
     path.write_bytes(data)
     fmt = sniff(path, name).format
@@ -40,7 +41,10 @@ def test_pdf_metadata_sizes_and_outline(tmp_path: Path) -> None:
     assert info.pages[0].width_mm == pytest.approx(148.2, abs=0.1)
     assert info.pages[0].height_mm == pytest.approx(209.9, abs=0.1)
     assert [(e.level, e.title, e.page) for e in info.outline] == [
-        (1, "Opening", 1), (2, "First steps", 2), (1, "Closing", 6)]
+        (1, "Opening", 1),
+        (2, "First steps", 2),
+        (1, "Closing", 6),
+    ]
 
 
 def test_a_pdf_without_a_title_takes_the_heading_of_its_first_page(tmp_path: Path) -> None:

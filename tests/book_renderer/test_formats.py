@@ -42,7 +42,9 @@ def test_formats_are_told_by_their_content(
 
 
 def test_a_name_that_disagrees_with_the_content_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(FormatMismatchError, match="named as a PDF document but its content is a PNG"):
+    with pytest.raises(
+        FormatMismatchError, match="named as a PDF document but its content is a PNG"
+    ):
         sniff(_write(tmp_path, documents.png_page()), "report.pdf")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from book_renderer.formats import Format
@@ -48,7 +50,11 @@ def test_requests_parse_into_pixels(
 def test_rotation_quality_and_format() -> None:
     request = parse("full", "max", "!90", "gray.png", W, H)
     assert (request.rotation, request.mirror, request.quality, request.format) == (
-        90, True, Quality.gray, "png")
+        90,
+        True,
+        Quality.gray,
+        "png",
+    )
 
 
 @pytest.mark.parametrize(
@@ -78,7 +84,10 @@ def test_info_json_declares_level1_sizes_and_tiles() -> None:
     document = info("https://lib.example/iiif/b/1", W, H, [(181, 256), (724, 1024), (W, H)])
     assert document["@context"] == "http://iiif.io/api/image/3/context.json"
     assert (document["type"], document["protocol"], document["profile"]) == (
-        "ImageService3", "http://iiif.io/api/image", "level1")
+        "ImageService3",
+        "http://iiif.io/api/image",
+        "level1",
+    )
     assert document["sizes"][0] == {"width": 181, "height": 256}
     assert document["tiles"] == [{"width": 512, "height": 512, "scaleFactors": [1, 2, 4, 8]}]
     assert "sizeByPct" in document["extraFeatures"]
@@ -86,10 +95,25 @@ def test_info_json_declares_level1_sizes_and_tiles() -> None:
 
 def _book(outline: tuple[OutlineEntry, ...], pages: int) -> Book:
     return Book(
-        id="a" * 24, seq=1, sha256="a" * 64, format=Format.pdf, filename="b.pdf", bytes=1,
-        title="读书之乐", authors=("李白",), language="zh", page_count=pages, outline=outline,
-        has_text=True, status=BookStatus.ready, pages_done=pages, error_code=None,
-        error_message=None, model_digest=None, created_at=0.0, updated_at=0.0,
+        id="a" * 24,
+        seq=1,
+        sha256="a" * 64,
+        format=Format.pdf,
+        filename="b.pdf",
+        bytes=1,
+        title="读书之乐",
+        authors=("李白",),
+        language="zh",
+        page_count=pages,
+        outline=outline,
+        has_text=True,
+        status=BookStatus.ready,
+        pages_done=pages,
+        error_code=None,
+        error_message=None,
+        model_digest=None,
+        created_at=0.0,
+        updated_at=0.0,
     )
 
 
@@ -107,26 +131,32 @@ def test_manifest_is_paged_with_a_canvas_and_image_service_per_page() -> None:
     canvas = document["items"][0]
     assert (canvas["width"], canvas["height"]) == (1446, 2048)
     annotation = canvas["items"][0]["items"][0]
-    assert annotation["motivation"] == "painting" and annotation["target"] == canvas["id"]
+    assert annotation["motivation"] == "painting"
+    assert annotation["target"] == canvas["id"]
     body = annotation["body"]
-    assert body["service"] == [{"id": URLS.base + "/1", "type": "ImageService3",
-                                "profile": "level1"}]
+    assert body["service"] == [
+        {"id": URLS.base + "/1", "type": "ImageService3", "profile": "level1"}
+    ]
     assert (body["width"], body["height"]) == (canvas["width"], canvas["height"])
     assert [r["label"] for r in document["structures"]] == [{"zh": ["One"]}, {"zh": ["Two"]}]
 
 
 def test_outline_becomes_nested_ranges_covering_their_pages() -> None:
-    outline = (OutlineEntry(1, "Part", 1), OutlineEntry(2, "Ch 1", 2), OutlineEntry(2, "Ch 2", 4),
-               OutlineEntry(1, "End", 6))
+    outline = (
+        OutlineEntry(1, "Part", 1),
+        OutlineEntry(2, "Ch 1", 2),
+        OutlineEntry(2, "Ch 2", 4),
+        OutlineEntry(1, "End", 6),
+    )
     built = ranges(outline, 7, URLS, None)
     part, end = built
 
-    def canvases(item: dict[str, object]) -> list[str]:
-        return [str(i["id"]).rsplit("/", 1)[1] for i in item["items"]  # type: ignore[attr-defined]
-                if i["type"] == "Canvas"]  # type: ignore[index]
+    def canvases(item: dict[str, Any]) -> list[str]:
+        return [str(i["id"]).rsplit("/", 1)[1] for i in item["items"] if i["type"] == "Canvas"]
 
     assert canvases(part) == ["1"]
     chapter_1, chapter_2 = [i for i in part["items"] if i["type"] == "Range"]
-    assert canvases(chapter_1) == ["2", "3"] and canvases(chapter_2) == ["4", "5"]
+    assert canvases(chapter_1) == ["2", "3"]
+    assert canvases(chapter_2) == ["4", "5"]
     assert canvases(end) == ["6", "7"]
     assert end["label"] == {"none": ["End"]}

@@ -77,16 +77,20 @@ def shelf(tmp_path: Path) -> Iterator[Shelf]:
 def test_ingest_makes_thumb_and_medium_text_and_model(shelf: Shelf) -> None:
     data = documents.text_pdf(6)
     ingest = shelf.ingest(data, "book.pdf")
-    assert ingest.created and ingest.book.status is BookStatus.rendering
+    assert ingest.created
+    assert ingest.book.status is BookStatus.rendering
     book = ingest.done.result(timeout=60)
-    assert book.status is BookStatus.ready and book.pages_done == 6 and book.has_text
+    assert book.status is BookStatus.ready
+    assert book.pages_done == 6
+    assert book.has_text
     assert book.id == hashlib.sha256(data).hexdigest()[:24]
     pages = shelf.library.pages(book)
     assert {size for page in pages for size in page.images} == {PageSize.thumb, PageSize.medium}
     medium = pages[0].images[PageSize.medium]
     assert max(medium.width, medium.height) == 1024
     assert max(pages[0].images[PageSize.thumb].width, pages[0].images[PageSize.thumb].height) == 256
-    assert book.model_digest is not None and shelf.store.exists(book.model_digest)
+    assert book.model_digest is not None
+    assert shelf.store.exists(book.model_digest)
     assert not list(shelf.store.staging.iterdir())
 
 
@@ -124,14 +128,22 @@ def test_text_layer_and_search_find_chinese_and_japanese_substrings(shelf: Shelf
     words = shelf.library.page_words(book.id, 2).result(timeout=30)
     assert any(w.text == "读" for w in words)
     assert all(0 <= v <= 1 for w in words for v in (w.x0, w.y0, w.x1, w.y1))
-    for query, pages in [("图书馆", 4), ("读书", 4), ("书", 4), ("本を読", 4), ("QUICK brown", 4),
-                         ("page 3", 1), ("nowhere", 0)]:
+    for query, pages in [
+        ("图书馆", 4),
+        ("读书", 4),
+        ("书", 4),
+        ("本を読", 4),
+        ("QUICK brown", 4),
+        ("page 3", 1),
+        ("nowhere", 0),
+    ]:
         result = shelf.library.search(book.id, query, 20)
         assert result.total_pages == pages, query
     hit = shelf.library.search(book.id, "读书", 20).hits[0]
     assert "读书" in hit.snippet
     (match,) = hit.matches
-    assert match.text == "读书" and len(match.boxes) == 2
+    assert match.text == "读书"
+    assert len(match.boxes) == 2
     line = next(w for w in words if w.text == "读")
     assert match.boxes[0][1] == pytest.approx(line.y0)
     with pytest.raises(InvalidQueryError):
@@ -140,7 +152,8 @@ def test_text_layer_and_search_find_chinese_and_japanese_substrings(shelf: Shelf
 
 def test_epub_becomes_a_searchable_book(shelf: Shelf) -> None:
     book = shelf.ingest(documents.epub(), "joy.epub").done.result(timeout=60)
-    assert book.title == "读书之乐 The Joy of Reading" and book.language == "zh-CN"
+    assert book.title == "读书之乐 The Joy of Reading"
+    assert book.language == "zh-CN"
     assert shelf.library.search(book.id, "第2章", 20).total_pages >= 1
 
 
@@ -160,7 +173,8 @@ def test_a_book_refused_while_rendering_keeps_only_its_error(tmp_path: Path) -> 
             ingest.done.result(timeout=60)
         assert set(slow_shelf.stored_files()) == before  # nothing of it stayed
         refused = slow_shelf.library.get(ingest.book.id)
-        assert refused.status is BookStatus.failed and refused.error_code == "render_timeout"
+        assert refused.status is BookStatus.failed
+        assert refused.error_code == "render_timeout"
         with pytest.raises(BookFailedError):
             slow_shelf.library.page_image(ingest.book.id, 1, PageSize.thumb)
         assert slow_shelf.library.count() == 1

@@ -27,10 +27,12 @@ def _glb(title: str = "读书之乐 The Joy of Reading", pages: int = 320) -> by
     cover = Image.new("RGB", (724, 1024), (30, 60, 120))
     buffer = io.BytesIO()
     cover.save(buffer, "JPEG")
-    spine = spine_texture(title, (dims.page_height + 2 * dims.overhang) * 1000,
-                          dims.spine_width * 1000)
-    return build_glb(spec, cover_jpeg=buffer.getvalue(), spine_jpeg=spine,
-                     paper_jpeg=paper_texture())
+    spine = spine_texture(
+        title, (dims.page_height + 2 * dims.overhang) * 1000, dims.spine_width * 1000
+    )
+    return build_glb(
+        spec, cover_jpeg=buffer.getvalue(), spine_jpeg=spine, paper_jpeg=paper_texture()
+    )
 
 
 def _accessor(gltf: pygltflib.GLTF2, index: int) -> np.ndarray[Any, Any]:
@@ -61,10 +63,19 @@ def test_parts_are_named_for_clients() -> None:
     (root,) = [gltf.nodes[i] for i in gltf.scenes[gltf.scene].nodes]
     assert root.name == "book"
     assert [gltf.nodes[i].name for i in root.children] == [
-        "cover", "spine", "left_stack", "right_stack", "page"]
-    assert gltf.extensionsUsed == ["KHR_materials_unlit"] and not gltf.extensionsRequired
-    assert all(view.target in (34962, 34963) for view in gltf.bufferViews
-               if view not in [gltf.bufferViews[i.bufferView] for i in gltf.images])
+        "cover",
+        "spine",
+        "left_stack",
+        "right_stack",
+        "page",
+    ]
+    assert gltf.extensionsUsed == ["KHR_materials_unlit"]
+    assert not gltf.extensionsRequired
+    assert all(
+        view.target in (34962, 34963)
+        for view in gltf.bufferViews
+        if view not in [gltf.bufferViews[i.bufferView] for i in gltf.images]
+    )
 
 
 def test_page_faces_are_unlit_and_the_page_mesh_is_a_24_by_16_grid() -> None:
@@ -79,7 +90,8 @@ def test_page_faces_are_unlit_and_the_page_mesh_is_a_24_by_16_grid() -> None:
     uvs = _accessor(gltf, primitive.attributes.TEXCOORD_0)
     assert len(uvs) == (columns + 1) * (rows + 1)
     assert len(_accessor(gltf, primitive.indices)) == columns * rows * 6
-    assert uvs.min() == 0.0 and uvs.max() == 1.0
+    assert uvs.min() == 0.0
+    assert uvs.max() == 1.0
     positions = _accessor(gltf, primitive.attributes.POSITION)
     assert positions[:, 0].max() == pytest.approx(0.148, abs=1e-4)  # page width, hinge at 0
     assert np.ptp(positions[:, 2]) == pytest.approx(0.210, abs=1e-4)
@@ -127,7 +139,12 @@ def test_panda3d_gltf_loads_it(tmp_path: Path) -> None:
         "root = NodePath(gltf.load_model(sys.argv[1]))\n"
         "print(sorted({n.get_name() for n in root.find_all_matches('**')}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
-                          text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     for name in ("cover", "spine", "left_stack", "right_stack", "page"):
         assert repr(name) in done.stdout

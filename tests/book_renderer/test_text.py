@@ -39,7 +39,9 @@ def test_assembled_text_joins_cjk_without_spaces_even_across_lines() -> None:
     assert text == "图书馆里\nHello world"
     start = text.index("书馆")
     boxes = boxes_for(words, spans, start, start + 2)
-    assert len(boxes) == 2 and boxes[0][1] == 0.1 and boxes[1][1] == 0.14
+    assert len(boxes) == 2
+    assert boxes[0][1] == 0.1
+    assert boxes[1][1] == 0.14
 
 
 def test_partial_words_get_their_share_of_the_box() -> None:
