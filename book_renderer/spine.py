@@ -65,7 +65,8 @@ def _draw(
     doc: pymupdf.Document, length_pt: float, width_pt: float, box: pymupdf.Rect, body: str, css: str
 ) -> pymupdf.Page:
     page = doc.new_page(width=length_pt, height=width_pt)
-    page.draw_rect(page.rect + (-2, -2, 2, 2), color=None, fill=CLOTH_RGB)
+    bleed = pymupdf.Rect(-2, -2, length_pt + 2, width_pt + 2)  # no blended edge rows
+    page.draw_rect(bleed, color=None, fill=CLOTH_RGB)
     page.insert_htmlbox(box, body, css=css)
     return page
 

@@ -58,7 +58,8 @@ def split_wide(word: Word) -> list[Word]:
     weights = [sum(_weights(piece)) for piece in pieces]
     total = float(sum(weights))
     vertical = (word.y1 - word.y0) > 1.5 * (word.x1 - word.x0) and len(pieces) > 1
-    out, start = [], 0.0
+    out: list[Word] = []
+    start = 0.0
     for piece, weight in zip(pieces, weights, strict=True):
         end = start + weight / total
         if vertical:
