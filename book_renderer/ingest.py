@@ -38,6 +38,7 @@ class IngestJob:
         self,
         book: Book,
         *,
+        first: Future[PageResult] | None = None,
         repo: BookRepository,
         pool: RenderPool,
         make_job: Callable[[Book, int, tuple[PageSize, ...], bool], PageJob],
@@ -45,6 +46,7 @@ class IngestJob:
         purge: Callable[[Book, BookError], None],
     ) -> None:
         self.book = book
+        self._first = first
         self.done: Future[Book] = Future()
         self._repo = repo
         self._pool = pool
@@ -85,12 +87,15 @@ class IngestJob:
             if number in have:
                 continue
             priority = Priority.first_pages if number <= FIRST_PAGES else Priority.ingest
-            future = self._pool.submit(
-                RENDER_PAGE,
-                self._make_job(book, number, INGEST_SIZES, True),
-                priority=priority,
-                key=page_key(book.id, number),
-            )
+            if number == 1 and self._first is not None:
+                future = self._first  # started while the document was being probed
+            else:
+                future = self._pool.submit(
+                    RENDER_PAGE,
+                    self._make_job(book, number, INGEST_SIZES, True),
+                    priority=priority,
+                    key=page_key(book.id, number),
+                )
             future.add_done_callback(self._remember)
             futures[future] = number
         return futures

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -120,9 +120,21 @@ class BookLibrary:
             existing = self._repo.find(book_id)
             if existing is not None and existing.status is not BookStatus.failed:
                 return Ingest(existing, False, self._done_future(existing))
+            source = self._store.adopt(staged, sha256).path
+        finally:
+            staged.unlink(missing_ok=True)
+        # The source now sits at its final, content-addressed path, so page 1 can render on
+        # one worker while the probe checks the whole document on another.
+        first: Future[PageResult] = self._pool.submit(
+            RENDER_PAGE,
+            PageJob(source, found.format, 1, INGEST_SIZES, True, self._limits, self._store.root),
+            priority=Priority.first_pages,
+            key=page_key(book_id, 1),
+        )
+        try:
             info: DocumentInfo = self._pool.submit(
                 PROBE_DOCUMENT,
-                staged,
+                source,
                 found.format,
                 PurePosixPath(filename).stem,
                 self._limits,
@@ -130,18 +142,27 @@ class BookLibrary:
             ).result()
             if existing is not None:
                 self._repo.purge(existing.seq)
-            self._store.adopt(staged, sha256)
-            try:
-                book = self._repo.insert(book_id, sha256, filename, size, info)
-            except BookExistsError:
-                again = self._repo.find(book_id)
-                assert again is not None
-                return Ingest(again, False, self._done_future(again))
-            job = self._start_job(book)
-            log.info("book %s accepted: %s, %d pages", book.id, found.format.value, book.page_count)
-            return Ingest(book, True, job.done)
-        finally:
-            staged.unlink(missing_ok=True)
+            book = self._repo.insert(book_id, sha256, filename, size, info)
+        except BookExistsError:
+            again = self._repo.find(book_id)
+            assert again is not None
+            return Ingest(again, False, self._done_future(again))
+        except BaseException:
+            self._abandon(book_id, sha256, first)
+            raise
+        job = self._start_job(book, first)
+        log.info("book %s accepted: %s, %d pages", book.id, found.format.value, book.page_count)
+        return Ingest(book, True, job.done)
+
+    def _abandon(self, book_id: str, sha256: str, first: Future[PageResult]) -> None:
+        """Undo a refused ingest: drop (or wait out) the early page 1, then remove it and the
+        source unless another book uses them."""
+        self._pool.cancel([page_key(book_id, 1)])
+        wait([first], timeout=self._pool.task_timeout + 5.0)
+        if first.done() and not first.cancelled() and first.exception() is None:
+            for ref in first.result().images.values():
+                self._discard(ref.digest)
+        self._discard(sha256)
 
     def _done_future(self, book: Book) -> Future[Book]:
         with self._lock:
@@ -161,9 +182,10 @@ class BookLibrary:
             self._store.root,
         )
 
-    def _start_job(self, book: Book) -> IngestJob:
+    def _start_job(self, book: Book, first: Future[PageResult] | None = None) -> IngestJob:
         job = IngestJob(
             book,
+            first=first,
             repo=self._repo,
             pool=self._pool,
             make_job=self._page_job,
