@@ -238,12 +238,12 @@ def _wait_ready(client: httpx.Client, url: str, timeout: float = 300) -> float:
     return time.perf_counter() - started
 
 
-def serving(
-    server: Server, books: list[bytes], rng: random.Random
-) -> tuple[list[float], list[float], list[float], list[float]]:
-    """Per 1,000-page upload: POST start -> first medium page, POST answered -> page, the
-    ingest to ready, and cold `full` pages."""
-    first_page, after_answer, ingest, cold = [], [], [], []
+def uploads(
+    server: Server, books: list[bytes]
+) -> tuple[list[float], list[float], list[float], list[str]]:
+    """Per 1,000-page upload to an idle server: POST start -> first medium page, POST
+    answered -> that page, and POST start -> every page's thumb, medium and text done."""
+    first_page, after_answer, ingest, ids = [], [], [], []
     with httpx.Client(base_url=server.url, headers=server.headers, timeout=120) as client:
         for data in books:
             started = time.perf_counter()
@@ -256,14 +256,23 @@ def serving(
             first_page.append(done - started)
             after_answer.append(done - answered)
             ingest.append(_wait_ready(client, book["url"]) + (done - started))
-            first = rng.randint(600, book["page_count"])
-            for number in [first, *rng.sample(range(1, first - 200), 4)]:
-                t0 = time.perf_counter()
-                full = client.get(f"/api/v1/books/{book['id']}/pages/{number}.jpg?size=full")
-                cold.append(time.perf_counter() - t0)
+            ids.append(book["id"])
+    return first_page, after_answer, ingest, ids
+
+
+def cold_pages(server: Server, ids: list[str], rng: random.Random) -> list[float]:
+    """`full` pages never rendered: the first request of each book starts the background
+    warming from that page on, so the next picks lie behind it."""
+    cold = []
+    with httpx.Client(base_url=server.url, headers=server.headers, timeout=120) as client:
+        for book_id in ids:
+            first = rng.randint(700, 1000)
+            for number in [first, *rng.sample(range(1, first - 300), 4)]:
+                started = time.perf_counter()
+                full = client.get(f"/api/v1/books/{book_id}/pages/{number}.jpg?size=full")
+                cold.append(time.perf_counter() - started)
                 assert full.status_code == 200
-            time.sleep(0.5)
-    return first_page, after_answer, ingest, cold
+    return cold
 
 
 def full_render_memory(server: Server, pdf: bytes, pages: int) -> tuple[PeakMemory, float]:
@@ -394,7 +403,8 @@ def main() -> None:
 
         server = Server(work / "server", cores)
         try:
-            first_page, after_answer, ingest, cold = serving(server, long_books, rng)
+            first_page, after_answer, ingest, ids = uploads(server, long_books)
+            cold = cold_pages(server, ids, rng)
             full_peak, full_seconds = full_render_memory(server, heavy, args.pages)
             bomb_peak = refusing_bombs(
                 server, [("bomb.pdf", pixel_bomb_pdf), ("bomb.png", pixel_bomb_png)]
@@ -427,7 +437,10 @@ def main() -> None:
         f"{_ms(first_page)} | - | target p50 <= 300 ms |"
     )
     print(f"| ... of which after the POST was answered | {_ms(after_answer)} | - | - |")
-    print(f"| cold full page (not rendered yet) | {_ms(cold)} | - | target p50 <= 150 ms |")
+    print(
+        f"| cold full page (not rendered yet, background warming running) | {_ms(cold)} | - "
+        "| target p50 <= 150 ms |"
+    )
     print(
         f"| peak memory, server + workers, rendering {args.pages} pages at full via HTTP "
         f"({full_seconds:.1f} s) | RSS {full_peak.rss / 2**20:.0f} MiB, "
