@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from assets.store import AssetStore
 from book_renderer.errors import BookError, BookFailedError, BookNotFoundError, PageNotFoundError
-from book_renderer.formats import sniff
+from book_renderer.formats import Format, sniff
 from book_renderer.futures import resolved, then
 from book_renderer.ingest import IngestJob, page_key
 from book_renderer.limits import RenderLimits
@@ -123,14 +123,19 @@ class BookLibrary:
             source = self._store.adopt(staged, sha256).path
         finally:
             staged.unlink(missing_ok=True)
-        # The source now sits at its final, content-addressed path, so page 1 can render on
-        # one worker while the probe checks the whole document on another.
-        first: Future[PageResult] = self._pool.submit(
-            RENDER_PAGE,
-            PageJob(source, found.format, 1, INGEST_SIZES, True, self._limits, self._store.root),
-            priority=Priority.first_pages,
-            key=page_key(book_id, 1),
-        )
+        # The source now sits at its final, content-addressed path, so page 1 of a PDF can
+        # render on one worker while the probe checks the whole document on another (the
+        # render task checks that page's images itself; other formats wait for the probe).
+        first: Future[PageResult] | None = None
+        if found.format is Format.pdf:
+            first = self._pool.submit(
+                RENDER_PAGE,
+                PageJob(
+                    source, found.format, 1, INGEST_SIZES, True, self._limits, self._store.root
+                ),
+                priority=Priority.first_pages,
+                key=page_key(book_id, 1),
+            )
         try:
             info: DocumentInfo = self._pool.submit(
                 PROBE_DOCUMENT,
@@ -154,14 +159,15 @@ class BookLibrary:
         log.info("book %s accepted: %s, %d pages", book.id, found.format.value, book.page_count)
         return Ingest(book, True, job.done)
 
-    def _abandon(self, book_id: str, sha256: str, first: Future[PageResult]) -> None:
+    def _abandon(self, book_id: str, sha256: str, first: Future[PageResult] | None) -> None:
         """Undo a refused ingest: drop (or wait out) the early page 1, then remove it and the
         source unless another book uses them."""
-        self._pool.cancel([page_key(book_id, 1)])
-        wait([first], timeout=self._pool.task_timeout + 5.0)
-        if first.done() and not first.cancelled() and first.exception() is None:
-            for ref in first.result().images.values():
-                self._discard(ref.digest)
+        if first is not None:
+            self._pool.cancel([page_key(book_id, 1)])
+            wait([first], timeout=self._pool.task_timeout + 5.0)
+            if first.done() and not first.cancelled() and first.exception() is None:
+                for ref in first.result().images.values():
+                    self._discard(ref.digest)
         self._discard(sha256)
 
     def _done_future(self, book: Book) -> Future[Book]:
@@ -336,7 +342,7 @@ class BookLibrary:
             return resolved(words)
         with self._lock:
             job = self._jobs.get(book.id)
-        return then(self._ingest_page_now(book, number, job), lambda r: r.words or [])
+        return then(self._ingest_page_now(book, number, job), lambda r: r.words)
 
     def search(self, book_id: str, query: str, limit: int) -> SearchResult:
         book = self.readable(book_id)

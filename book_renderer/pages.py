@@ -21,7 +21,14 @@ class RenderedImage:
     height: int
 
 
-def rasterise(page: pymupdf.Page, long_side: int, limits: RenderLimits) -> pymupdf.Pixmap:
+def rasterise(
+    page: pymupdf.Page,
+    long_side: int,
+    limits: RenderLimits,
+    display_list: pymupdf.DisplayList | None = None,
+) -> pymupdf.Pixmap:
+    """The page at `long_side` pixels; from `display_list` when several sizes are made, so
+    the page's content is interpreted once."""
     rect = page.rect
     scale = long_side / max(rect.width, rect.height)
     width, height = rect.width * scale, rect.height * scale
@@ -30,7 +37,8 @@ def rasterise(page: pymupdf.Page, long_side: int, limits: RenderLimits) -> pymup
             f"page {page.number + 1} would render to {width:,.0f} x {height:,.0f} pixels; "
             f"the limit is {limits.max_page_pixels:,}"
         )
-    return page.get_pixmap(
+    source = display_list if display_list is not None else page
+    return source.get_pixmap(
         matrix=pymupdf.Matrix(scale, scale), colorspace=pymupdf.csRGB, alpha=False
     )
 

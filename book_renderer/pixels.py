@@ -71,7 +71,7 @@ def check_zip_images(path: Path, limits: RenderLimits) -> None:
 def check_page_images(page: pymupdf.Page, number: int, limits: RenderLimits) -> None:
     """PDF image XObjects on a page, by the Width and Height their dictionaries declare."""
     try:
-        images = page.get_images(full=False)
+        images = page.get_images(full=True)  # with images inside form XObjects
     except (RuntimeError, ValueError):
         return
     for image in images:

@@ -9,7 +9,7 @@ from pathlib import Path
 from book_renderer.formats import Format
 from book_renderer.limits import RenderLimits
 from book_renderer.sizes import PageSize
-from book_renderer.text import Word
+from book_renderer.text import Word, loads
 
 MM_PER_PT = 25.4 / 72.0
 
@@ -107,9 +107,17 @@ class PageJob:
 
 @dataclass(frozen=True, slots=True)
 class PageResult:
+    """What a worker sends back: image hashes, and the text layer already serialised with
+    the page's searchable text (that work stays in the worker, off the serving process)."""
+
     number: int
     images: dict[PageSize, ImageRef]
-    words: list[Word] | None
+    words_json: str | None = None
+    text: str | None = None
+
+    @property
+    def words(self) -> list[Word]:
+        return loads(self.words_json) if self.words_json else []
 
 
 @dataclass(frozen=True, slots=True)

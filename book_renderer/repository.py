@@ -26,7 +26,7 @@ from book_renderer.records import (
     PageResult,
 )
 from book_renderer.sizes import PageSize
-from book_renderer.text import Word, assemble, dumps, fold, loads
+from book_renderer.text import Word, fold, loads
 
 SCHEMA_VERSION = 1
 # A page's text row is `book.seq << PAGE_BITS | page`, so one book's pages are a rowid range
@@ -351,16 +351,12 @@ class BookRepository:
                     for size, ref in r.images.items()
                 ],
             )
-            with_words = [r for r in results if r.words is not None]
+            with_words = [r for r in results if r.words_json is not None]
             conn.executemany(
                 "UPDATE book_pages SET words = ? WHERE book_seq = ? AND n = ?",
-                [(dumps(r.words or []), seq, r.number) for r in with_words],
+                [(r.words_json, seq, r.number) for r in with_words],
             )
-            texts = [
-                (text_rowid(seq, r.number), assemble(r.words or [])[0])
-                for r in with_words
-                if r.words
-            ]
+            texts = [(text_rowid(seq, r.number), r.text) for r in with_words if r.text]
             conn.executemany("DELETE FROM book_text WHERE rowid = ?", [(t[0],) for t in texts])
             conn.executemany("INSERT INTO book_text (rowid, body) VALUES (?, ?)", texts)
             done = int(

@@ -13,10 +13,11 @@ from book_renderer.formats import Format
 from book_renderer.limits import RenderLimits
 from book_renderer.model import BookModelSpec, build_glb, dimensions
 from book_renderer.pages import encode_jpeg, rasterise
-from book_renderer.pixels import check_page_images
+from book_renderer.pixels import check_image_file, check_page_images
 from book_renderer.records import DocumentInfo, ImageRef, PageJob, PageResult
 from book_renderer.sizes import PageSize
 from book_renderer.spine import paper_texture, spine_texture
+from book_renderer.text import assemble, dumps
 from book_renderer.words import page_words
 from book_renderer.worker_context import WorkerContext
 
@@ -40,19 +41,24 @@ def render_page(context: WorkerContext, job: PageJob) -> PageResult:
         page = doc.load_page(job.number - 1)
         if doc.is_pdf:
             check_page_images(page, job.number, job.limits)
+        elif job.format.is_image:
+            check_image_file(job.path, job.limits)
         store = AssetStore(job.asset_root)
         images: dict[PageSize, ImageRef] = {}
+        display_list = page.get_displaylist() if len(job.sizes) > 1 else None
         for size in sorted(job.sizes, key=lambda s: s.long_side, reverse=True):
-            encoded = encode_jpeg(rasterise(page, size.long_side, job.limits))
+            encoded = encode_jpeg(rasterise(page, size.long_side, job.limits, display_list))
             ref = store.put_bytes(encoded.data)
             images[size] = ImageRef(ref.digest, encoded.width, encoded.height, ref.size)
         words = page_words(page) if job.words else None
+        words_json = dumps(words) if words is not None else None
+        text = assemble(words)[0] if words else None
     except (RuntimeError, ValueError) as exc:
         raise CorruptDocumentError(
             f"page {job.number} could not be rendered: the document is damaged "
             f"({type(exc).__name__})"
         ) from None
-    return PageResult(job.number, images, words)
+    return PageResult(job.number, images, words_json, text)
 
 
 def build_model(

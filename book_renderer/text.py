@@ -47,7 +47,7 @@ def split_wide(word: Word) -> list[Word]:
     """`Python编程` -> `Python`, `编`, `程`, each with its share of the box (a wide character
     takes twice a narrow one's advance; vertical runs are split top to bottom)."""
     text = word.text
-    if not any(is_wide(char) for char in text) or len(text) == 1:
+    if text.isascii() or len(text) == 1 or not any(is_wide(char) for char in text):
         return [word]
     pieces: list[str] = []
     for char in text:
@@ -83,18 +83,23 @@ def normalise_words(
     """PyMuPDF `get_text("words")` tuples in page points -> Words in 0..1, wide runs split."""
     words: list[Word] = []
     line_ids: dict[tuple[int, int], int] = {}
+    sx, sy = 1.0 / width, 1.0 / height
     for wx0, wy0, wx1, wy1, text, block, line, _ in raw:
         if not text.strip():
             continue
         line_id = line_ids.setdefault((block, line), len(line_ids))
-        box = (
-            min(max((wx0 - x0) / width, 0.0), 1.0),
-            min(max((wy0 - y0) / height, 0.0), 1.0),
-            min(max((wx1 - x0) / width, 0.0), 1.0),
-            min(max((wy1 - y0) / height, 0.0), 1.0),
+        word = Word(
+            text,
+            round(min(max((wx0 - x0) * sx, 0.0), 1.0), _DIGITS),
+            round(min(max((wy0 - y0) * sy, 0.0), 1.0), _DIGITS),
+            round(min(max((wx1 - x0) * sx, 0.0), 1.0), _DIGITS),
+            round(min(max((wy1 - y0) * sy, 0.0), 1.0), _DIGITS),
+            line_id,
         )
-        word = _word(text, box, line_id)
-        words.extend(split_wide(word))
+        if text.isascii():
+            words.append(word)
+        else:
+            words.extend(split_wide(word))
     return words
 
 

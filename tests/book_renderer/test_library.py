@@ -220,9 +220,13 @@ def _glb_nodes(glb: bytes) -> list[Any]:
     return list(pygltflib.GLTF2.load_from_bytes(glb).nodes)
 
 
-def test_model_nodes(shelf: Shelf) -> None:
+def test_model_is_built_with_the_cover_and_validates(
+    shelf: Shelf, gltf_validate: Callable[[bytes], dict[str, Any]]
+) -> None:
     book = shelf.ingest(documents.text_pdf(3), "b.pdf").done.result(timeout=60)
     ref = shelf.library.model(book.id).result(timeout=30)
     glb = shelf.store.get(ref.digest).path.read_bytes()
+    issues = gltf_validate(glb)["issues"]
+    assert (issues["numErrors"], issues["numWarnings"]) == (0, 0), issues["messages"]
     names = {node.name for node in _glb_nodes(glb)}
     assert {"cover", "spine", "left_stack", "right_stack", "page", "book"} <= names
