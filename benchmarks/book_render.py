@@ -188,7 +188,16 @@ class Server:
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start")
             time.sleep(0.1)
-        time.sleep(1.0)  # let the render workers come up
+        while len(self.workers()) < workers:  # a running server: its workers are up
+            if time.monotonic() > deadline:
+                raise RuntimeError("render workers did not start")
+            time.sleep(0.1)
+
+    def workers(self) -> list[psutil.Process]:
+        """Render workers: the children of the server's forkserver."""
+        children = psutil.Process(self.process.pid).children()
+        forkservers = [p for p in children if "forkserver" in " ".join(p.cmdline())]
+        return [worker for server in forkservers for worker in server.children()]
 
     def processes(self) -> list[psutil.Process]:
         root = psutil.Process(self.process.pid)
