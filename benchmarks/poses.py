@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import psutil  # type: ignore[import-untyped]
+import psutil
 from numpy.typing import NDArray
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed

@@ -17,14 +17,17 @@ from starlette.types import Receive, Scope, Send
 from catalog_adapter.location import RecordNotFoundError
 from catalog_adapter.rfid_intake import RfidReadsRefusedError
 from experience_server import __version__
+from experience_server.books.errors import register_book_errors
 from experience_server.errors import install_error_handlers, register_domain_error
 from experience_server.limits import BodyLimitMiddleware
 from experience_server.observability import Metrics, RequestLogMiddleware
 from experience_server.routers import (
     analytics,
+    books,
     catalog,
     health,
     identity,
+    iiif,
     location,
     poses,
     privacy,
@@ -59,8 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_domain_error(app, RfidReadsRefusedError, 422, "rfid_reads_refused")
     register_domain_error(app, RecordNotFoundError, 404, "record_not_found")
     catalog.register_errors(app)
+    register_book_errors(app)
     app.include_router(health.router)
     app.include_router(identity.router)
+    app.include_router(books.router)
+    app.include_router(iiif.router)
     app.include_router(location.router)
     app.include_router(catalog.router)
     app.include_router(analytics.router)

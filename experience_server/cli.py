@@ -99,6 +99,34 @@ def demo(
 
 
 @app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Documents, or directories to walk.")],
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="Render worker processes (default: one per core).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add documents as books: page images, text layer, search index and 3D model."""
+    from experience_server.books.batch import ingest_paths
+
+    configure_logging("warning")
+    reports = ingest_paths(Settings(), paths, jobs, show_progress=not as_json)
+    for report in reports:
+        if as_json:
+            typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        elif report.error_code:
+            typer.echo(f"refused  {report.path}: {report.error_message}", err=True)
+        else:
+            again = "" if report.created else " (already in the library)"
+            typer.echo(
+                f"{report.status:<8} {report.path} -> {report.id}, "
+                f"{report.pages} pages: {report.title}{again}"
+            )
+    if any(report.error_code for report in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
 def token(
     user: Annotated[str, typer.Option(help="User id (the token subject).")],
     role: Annotated[str, typer.Option(help="guest, reader, teacher, librarian or admin.")],

@@ -23,6 +23,8 @@ from experience_server.auth.embedded import EmbeddedIssuer, load_or_create_secre
 from experience_server.auth.oidc import OidcVerifier
 from experience_server.auth.roles import Role
 from experience_server.auth.verifier import TokenVerifier
+from experience_server.books.access import RoleBookAccess
+from experience_server.books.service import BooksService, open_library
 from experience_server.database import Database
 from experience_server.location_wiring import open_location
 from experience_server.observability import Metrics
@@ -47,6 +49,7 @@ class Services:
     library: Library
     privacy: PersonalDataRegistry
     poses: PoseHub
+    books: BooksService
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
@@ -149,6 +152,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             )
         )
         stack.push_async_callback(poses.aclose)
+        book_library = stack.enter_context(open_library(settings, assets))
         services = Services(
             settings=settings,
             database=database,
@@ -164,8 +168,10 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             library=library,
             privacy=privacy,
             poses=poses,
+            books=BooksService(book_library, assets, RoleBookAccess()),
         )
         services.counters["assets"] = assets.count
+        services.counters["books"] = book_library.count
         services.counters["copies_on_rfid_shelves"] = location.ledger.count
         services.counters["catalog_records"] = library.store.count
         services.counters["loans"] = library.circulation.count

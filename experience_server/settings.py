@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     max_page_pixels: int = Field(default=2048 * 2048 * 4, gt=0)
     render_timeout_seconds: float = Field(default=30.0, gt=0)
     render_workers: int = Field(default=0, ge=0)
+    render_memory_bytes: int = Field(default=1024**3, ge=0)
 
     rfid_readers: Path | None = None
     rfid_debounce_seconds: float = Field(default=10.0, ge=0)
