@@ -137,7 +137,7 @@ class Blackboard(_Strict):
 
 
 class Light(_Strict):
-    kind: Literal["point", "spot"] = "point"
+    kind: Literal["point"] = "point"
     position: tuple[Metres, Metres, Metres] = Field(description="[x, y, z] metres.")
     intensity: float = Field(default=60.0, gt=0.0, le=10_000.0, description="Candela.")
     color: HexColor = "#fff4e5"
