@@ -3,6 +3,7 @@ so the books of a whole room draw with one material per page."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -93,7 +94,7 @@ def build_atlas(
         background = binding_color(placement)
         box = (int(corner[i, 0]), int(corner[i, 1]), int(strips[i, 0]), int(strips[i, 1]))
         typesetter.letter(
-            pages[p], draws[p], box, placement, background, ink_for(background), MASTER_PX_PER_MM
+            draws[p], box, placement, background, ink_for(background), MASTER_PX_PER_MM
         )
     page_h = np.asarray(heights, dtype=np.float64)[page_of]
     rects = np.empty((len(placements), 4))
@@ -111,3 +112,11 @@ def scaled(page: Image.Image, scale: float) -> Image.Image:
         return page
     factor = round(1 / scale)
     return page.reduce(factor)
+
+
+def encode_jpeg(image: Image.Image, quality: int) -> bytes:
+    """JPEG straight from Pillow's buffer (libjpeg-turbo); converting a 4096 px page to
+    numpy first would cost as much as the encoding."""
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=False, progressive=False)
+    return out.getvalue()

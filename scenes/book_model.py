@@ -5,9 +5,9 @@ kiosks when the book_renderer's own model of it is not available."""
 from __future__ import annotations
 
 import numpy as np
-import simplejpeg
 from PIL import Image, ImageDraw
 
+from scenes.atlas import encode_jpeg
 from scenes.geometry import (
     FACE_BACK,
     FACE_BOTTOM,
@@ -84,14 +84,12 @@ def closed_book_glb(placement: BookPlacement, typesetter: SpineTypesetter | None
     page = Image.new("RGB", TEXTURE, _PAPER)
     page.paste(_cover(placement, (cover_w, cover_h), background, typesetter), (0, 0))
     strip = (tw // 2, 0, round(height * ppm), max(4, round(thickness * ppm)))
-    typesetter.letter(
-        page, ImageDraw.Draw(page), strip, placement, background, ink_for(background), ppm
-    )
+    typesetter.letter(ImageDraw.Draw(page), strip, placement, background, ink_for(background), ppm)
     cover_patch = (tw // 2 + 8, th - 40)
     ImageDraw.Draw(page).rectangle(
         (cover_patch[0], cover_patch[1], cover_patch[0] + 31, cover_patch[1] + 31), fill=background
     )
-    data = simplejpeg.encode_jpeg(np.asarray(page), quality=90, colorspace="RGB")
+    data = encode_jpeg(page, 90)
     texture = Texture("book", data, "image/jpeg", tw, th)
 
     faces = (FACE_FRONT, FACE_TOP, FACE_LEFT, FACE_RIGHT, FACE_BACK, FACE_BOTTOM)

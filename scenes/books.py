@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-import simplejpeg
 
-from scenes.atlas import Atlas, scaled
+from scenes.atlas import Atlas, encode_jpeg, scaled
 from scenes.geometry import (
     FACE_BACK,
     FACE_BOTTOM,
@@ -51,12 +50,7 @@ class TextureCache:
         texture = self._items.get(key)
         if texture is None:
             image = scaled(atlas.pages[page], profile.atlas_scale)
-            data = simplejpeg.encode_jpeg(
-                np.asarray(image),
-                quality=profile.jpeg_quality,
-                colorspace="RGB",
-                colorsubsampling="420",
-            )
+            data = encode_jpeg(image, profile.jpeg_quality)
             texture = Texture(
                 f"spines-{chunk}-{page}", data, "image/jpeg", image.width, image.height
             )

@@ -71,6 +71,7 @@ class SpineTypesetter:
         self._latin_buffer, self._latin_codepoints = _builtin_font("tibo")
         self._fallback_buffer, _ = _builtin_font("cjk")
         self._fonts: dict[tuple[bool, int], ImageFont.FreeTypeFont] = {}
+        self._turned: dict[tuple[bool, int], ImageFont.TransposedFont] = {}
 
     def font(self, latin: bool, size: float) -> ImageFont.FreeTypeFont:
         key = (latin, _snap(size))
@@ -81,12 +82,21 @@ class SpineTypesetter:
             self._fonts[key] = font
         return font
 
+    def turned(self, latin: bool, size: float) -> ImageFont.TransposedFont:
+        """The font turned a quarter counter-clockwise: upright on the spine once the
+        strip is mapped onto it."""
+        key = (latin, _snap(size))
+        font = self._turned.get(key)
+        if font is None:
+            font = ImageFont.TransposedFont(self.font(latin, size), Image.Transpose.ROTATE_90)
+            self._turned[key] = font
+        return font
+
     def latin_ok(self, text: str) -> bool:
         return all(ord(c) in self._latin_codepoints for c in text)
 
     def letter(
         self,
-        page: Image.Image,
         draw: ImageDraw.ImageDraw,
         box: tuple[int, int, int, int],
         placement: BookPlacement,
@@ -94,7 +104,8 @@ class SpineTypesetter:
         ink: Color,
         px_per_mm: float,
     ) -> None:
-        """Letter one spine into `box` = (left, top, length, thickness) of `page`."""
+        """Letter one spine into `box` = (left, top, length, thickness) of the page `draw`
+        draws on."""
         left, top, length, thick = box
         draw.rectangle((left, top, left + length - 1, top + thick - 1), fill=background)
         rule = max(1, round(0.4 * px_per_mm))
@@ -107,13 +118,11 @@ class SpineTypesetter:
         thickness_mm = thick / px_per_mm
         zone_end = length - round(4 * px_per_mm)
         if thickness_mm >= 9.0 and placement.call_number.strip():
-            zone_end = self._sticker(page, draw, box, placement.call_number, px_per_mm)
+            zone_end = self._sticker(draw, box, placement.call_number, px_per_mm)
         zone_start = round(0.07 * length)
         title = _clean(placement.title) or placement.record_id
         if _is_upright_script(title):
-            self._upright(
-                page, (left + zone_start, top, zone_end - zone_start, thick), title, background, ink
-            )
+            self._upright(draw, (left + zone_start, top, zone_end - zone_start, thick), title, ink)
         else:
             author = placement.authors[0].split(",")[0].strip() if placement.authors else ""
             self._along(
@@ -144,10 +153,11 @@ class SpineTypesetter:
             if author_len > length * 0.35:
                 author_len = 0.0
         room = length - author_len
-        while font.getlength(title) > room and font.size > _SIZES[0] and font.size > size * 0.6:
-            font = self.font(latin, font.size - 1)
-        if font.getlength(title) > room:
-            title = _fit(font, title, room)
+        needed = font.getlength(title)
+        if needed > room:
+            font = self.font(latin, max(font.size * room / needed, size * 0.6))
+            if font.getlength(title) > room:
+                title = _fit(font, title, room)
         middle = top + thick / 2
         draw.text((left, middle), title, font=font, fill=ink, anchor="lm")
         if author_len:
@@ -155,27 +165,22 @@ class SpineTypesetter:
 
     def _upright(
         self,
-        page: Image.Image,
+        draw: ImageDraw.ImageDraw,
         box: tuple[int, int, int, int],
         title: str,
-        background: Color,
         ink: Color,
     ) -> None:
         """CJK lettering: upright characters stacked from head to tail."""
         left, top, length, thick = box
         size = min(thick * 0.7, length / 4)
-        font = self.font(False, size)
-        step = font.size * 1.08
+        font = self.turned(False, size)
+        step = self.font(False, size).size * 1.08
         chars = [c for c in title if not c.isspace()][: max(1, int(length // step))]
-        column = Image.new("RGB", (thick, length), background)
-        pen = ImageDraw.Draw(column)
         for i, char in enumerate(chars):
-            pen.text((thick / 2, step * (i + 0.5)), char, font=font, fill=ink, anchor="mm")
-        page.paste(column.transpose(Image.Transpose.ROTATE_90), (left, top))
+            self._turned_text(draw, font, char, left + step * (i + 0.5), top + thick / 2, ink)
 
     def _sticker(
         self,
-        page: Image.Image,
         draw: ImageDraw.ImageDraw,
         box: tuple[int, int, int, int],
         call_number: str,
@@ -185,26 +190,37 @@ class SpineTypesetter:
         title zone has to end."""
         left, top, length, thick = box
         sticker_len = round(min(32 * px_per_mm, length * 0.2))
-        end = length - round(10 * px_per_mm)
-        start = end - sticker_len
+        start = length - round(10 * px_per_mm) - sticker_len
         across = max(2, round(thick * 0.8))
         inset = (thick - across) // 2
+        draw.rectangle(
+            (left + start, top + inset, left + start + sticker_len - 1, top + inset + across - 1),
+            fill=STICKER_PAPER,
+        )
         lines = call_number_lines(call_number)
-        label = Image.new("RGB", (across, sticker_len), STICKER_PAPER)
         if lines:
             widest = max(len(line) for line in lines)
             size = min(across * 0.92 / max(widest * 0.6, 1), sticker_len / (len(lines) * 1.25))
-            font = (
-                self.font(True, size) if self.latin_ok("".join(lines)) else self.font(False, size)
-            )
-            pen = ImageDraw.Draw(label)
+            font = self.turned(self.latin_ok("".join(lines)), size)
             step = sticker_len / len(lines)
             for i, line in enumerate(lines):
-                pen.text(
-                    (across / 2, step * (i + 0.5)), line, font=font, fill=STICKER_INK, anchor="mm"
+                self._turned_text(
+                    draw, font, line, left + start + step * (i + 0.5), top + thick / 2, STICKER_INK
                 )
-        page.paste(label.transpose(Image.Transpose.ROTATE_90), (left + start, top + inset))
         return start - round(3 * px_per_mm)
+
+    @staticmethod
+    def _turned_text(
+        draw: ImageDraw.ImageDraw,
+        font: ImageFont.TransposedFont,
+        text: str,
+        u: float,
+        v: float,
+        ink: Color,
+    ) -> None:
+        """Text that stands upright on the spine, centred on strip point (u, v)."""
+        x0, y0, x1, y1 = font.getbbox(text)
+        draw.text((u - (x1 - x0) / 2, v - (y1 - y0) / 2), text, font=font, fill=ink)
 
 
 def _fit(font: ImageFont.FreeTypeFont, text: str, room: float) -> str:
