@@ -16,6 +16,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from experience_server.settings import Settings
 from scenes.placement import BookPlacement, RoomBooks, ShelfSelection
 from scenes.template import RoomTemplate, ShelfQuery
 
@@ -208,3 +209,11 @@ def select_room_books(template: RoomTemplate, source: PlacementSource, cap: int)
         )
         remaining -= len(placements)
     return RoomBooks(by_range, cap)
+
+
+def placement_source(settings: Settings) -> PlacementSource:
+    """The source rooms use until the catalog adapter is wired in: the JSON file named by
+    READINGROOM_PLACEMENTS_FILE, or nothing (empty shelves)."""
+    if settings.placements_file is not None:
+        return JsonPlacementSource(settings.placements_file)
+    return NoPlacementSource()

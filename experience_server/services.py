@@ -3,6 +3,8 @@ once per app (never at import time) and handed out through FastAPI dependencies.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -18,7 +20,11 @@ from experience_server.auth.roles import Role
 from experience_server.auth.verifier import TokenVerifier
 from experience_server.database import Database
 from experience_server.observability import Metrics
+from experience_server.placements import placement_source
+from experience_server.rooms.service import RoomService
+from experience_server.rooms.store import RoomStore
 from experience_server.settings import Settings
+from scenes.preview.renderer import PreviewRenderer
 
 
 @dataclass
@@ -31,6 +37,7 @@ class Services:
     http: httpx.AsyncClient
     redis: aioredis.Redis | None
     metrics: Metrics
+    rooms: RoomService
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
@@ -74,6 +81,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
                 settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0
             )
             stack.push_async_callback(redis_client.aclose)
+        rooms = await stack.enter_async_context(open_rooms(settings, assets))
         services = Services(
             settings=settings,
             database=database,
@@ -83,6 +91,34 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             http=http,
             redis=redis_client,
             metrics=metrics,
+            rooms=rooms,
         )
         services.counters["assets"] = assets.count
+        services.counters["rooms"] = rooms.store.count
         yield services
+
+
+@asynccontextmanager
+async def open_rooms(settings: Settings, assets: AssetStore) -> AsyncIterator[RoomService]:
+    """The room store, the placement source and the preview worker (started in the
+    background: /readyz reports it starting, ready, or why previews cannot render)."""
+    store = RoomStore(settings.database_path)
+    store.open()
+    previews = PreviewRenderer(
+        assets.root / "tmp",
+        enabled=settings.previews,
+        display=settings.preview_display,
+        timeout=settings.preview_timeout_seconds,
+    )
+    rooms = RoomService(store, assets, placement_source(settings), previews,
+                        max_books=settings.room_max_books)
+    starting = asyncio.create_task(asyncio.to_thread(previews.start))
+    try:
+        if settings.seed_rooms:
+            await asyncio.to_thread(rooms.seed)
+        yield rooms
+    finally:
+        with contextlib.suppress(Exception):
+            await starting
+        await asyncio.to_thread(previews.close)
+        store.close()

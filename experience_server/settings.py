@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     render_timeout_seconds: float = Field(default=30.0, gt=0)
     render_workers: int = Field(default=0, ge=0)
 
+    room_max_books: int = Field(default=5000, ge=1, le=50_000)
+    placements_file: Path | None = None
+    seed_rooms: bool = True
+    previews: bool = True
+    preview_display: str = Field(default="p3headlessgl", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    preview_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
     rfid_readers: Path | None = None
     sip2_address: str | None = None
     sip2_institution: str = ""

@@ -32,6 +32,11 @@ class InvalidTemplateError(SceneError):
         more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
         super().__init__(f"invalid room template: {where}: {first.msg if first else ''}{more}")
 
+    @property
+    def detail(self) -> list[dict[str, object]]:
+        """Every issue as `{"loc", "msg", "type"}`, the shape request validation uses."""
+        return [issue.as_dict() for issue in self.issues]
+
 
 class PreviewUnavailableError(SceneError):
     """Previews cannot be rendered here (no OpenGL display, or previews are switched off)."""
