@@ -52,14 +52,17 @@ def _vec(value: Any) -> Vec3:
 
 
 def room_camera(template: RoomTemplate) -> Camera:
-    """From the default spawn point, a little above eye height, looking the way a reader
-    arriving there looks, slightly down so shelves and tables both show."""
-    spawn = template.spawn_points[0]
+    """From where a reader arrives (the first spawn point open to anyone), a little above
+    head height, looking the way they look and slightly down, so shelves, tables and the
+    blackboard show together."""
+    spawn = next(
+        (s for s in template.spawn_points if s.role != "presenter"), template.spawn_points[0]
+    )
     x, z = spawn.position
     yaw = math.radians(spawn.facing)
     dx, dz = math.sin(yaw), -math.cos(yaw)
-    eye = min(1.75, template.size.height - 0.3)
-    return Camera((x, eye, z), (x + dx * 4.0, eye - 0.55, z + dz * 4.0), 75.0, 0.05)
+    eye = min(2.2, template.size.height - 0.4)
+    return Camera((x, eye, z), (x + dx * 5.0, 1.0, z + dz * 5.0), 75.0, 0.05)
 
 
 def book_camera() -> Camera:

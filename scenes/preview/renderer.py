@@ -61,6 +61,12 @@ class PreviewRenderer:
     def status(self) -> PreviewStatus:
         return PreviewStatus(self._state == "ready", self._state, self._detail)
 
+    @property
+    def worker_pid(self) -> int | None:
+        """The worker's process id while it runs (for operators and tests)."""
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
     def start(self) -> PreviewStatus:
         """Start the worker and wait for it to report its GL renderer (or why not)."""
         with self._lock:
