@@ -91,7 +91,7 @@ def test_triangle_index_picks_the_spine_inside_its_box(built_rooms: dict[str, Ro
             continue
         primitive = gltf.meshes[node.mesh].primitives[0]
 
-        def read(index: int, dtype: Any, width: int) -> np.ndarray:  # type: ignore[type-arg]
+        def read(index: int, dtype: Any, width: int) -> np.ndarray:
             accessor = gltf.accessors[index]
             view = gltf.bufferViews[accessor.bufferView]
             data = np.frombuffer(
@@ -150,9 +150,10 @@ def test_parts_load_in_order_and_add_up_to_the_scene(built_rooms: dict[str, Room
         assert sum(p.draw_calls for p in result.parts) == result.draw_calls
         assert sum(p.books for p in result.parts) == result.books
 
-        def distances(glb: bytes) -> np.ndarray:  # type: ignore[type-arg]
+        def distances(glb: bytes) -> np.ndarray:
             boxes = np.concatenate([np.array(s["boxes"]).reshape(-1, 6) for s in _slots(glb)])
             centre = (boxes[:, [0, 2]] + boxes[:, [3, 5]]) / 2
-            return np.hypot(*(centre - spawn).T)
+            out: np.ndarray = np.hypot(*(centre - spawn).T)
+            return out
 
         assert distances(result.parts[1].glb).max() <= distances(result.parts[2].glb).min()

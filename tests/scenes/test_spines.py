@@ -13,14 +13,14 @@ INK = (222, 190, 112)
 BACK = (30, 30, 40)
 
 
-def _strip(typesetter: SpineTypesetter, title: str, call_number: str = "") -> np.ndarray:  # type: ignore[type-arg]
+def _strip(typesetter: SpineTypesetter, title: str, call_number: str = "") -> np.ndarray:
     page = Image.new("RGB", (480, 48), (0, 0, 0))
     book = BookPlacement("r", None, title, ("Author",), call_number)
     typesetter.letter(ImageDraw.Draw(page), (0, 0, 480, 48), book, BACK, INK, 2.0)
     return np.asarray(page).astype(int)
 
 
-def _inked(strip: np.ndarray, zone: slice = slice(40, 300)) -> int:  # type: ignore[type-arg]
+def _inked(strip: np.ndarray, zone: slice = slice(40, 300)) -> int:
     region = strip[:, zone]
     return int((np.abs(region - np.array(BACK)).sum(axis=2) > 60).sum())
 
