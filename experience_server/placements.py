@@ -8,6 +8,7 @@ demo library's, or any export) and `InMemoryPlacementSource` a list in memory.""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -28,6 +29,8 @@ class PlacementSource(Protocol):
         """At most `limit` placements in shelf order, and the number that matched."""
         ...
 
+
+log = logging.getLogger("readingroom.placements")
 
 _CALL = re.compile(r"^\s*([A-Za-z]{0,3})\s*(\d+(?:\.\d+)?)?\s*(.*)$")
 _CUTTER = re.compile(r"\.?\s*([A-Za-z])(\d+)")
@@ -66,49 +69,72 @@ def call_number_key(call_number: str) -> CallKey:
 def within_call_range(call_number: str, low: str, high: str) -> bool:
     """Inclusive LC range, bounds compared only as far as they are written: "PN1" to
     "PN9999" holds "PN9999 .A1 2001", and "P1" to "PZ9999" holds all of class P."""
-    key, _ = _parse_call_number(call_number)
-    lo, lo_len = _parse_call_number(low)
-    hi, hi_len = _parse_call_number(high)
-    if not key[0]:
-        return False
-    return key[:lo_len] >= lo[:lo_len] and key[:hi_len] <= hi[:hi_len]
+    return _CallRange(low, high).holds(call_number_key(call_number))
 
 
-def matches(placement: BookPlacement, query: ShelfQuery) -> bool:
-    if query.subjects:
-        wanted = [s.casefold() for s in query.subjects]
-        have = [s.casefold() for s in placement.subjects]
-        if not any(h.startswith(w) for w in wanted for h in have):
+class _CallRange:
+    """A range's bounds parsed once, to test many keys."""
+
+    def __init__(self, low: str, high: str) -> None:
+        self._lo, self._lo_len = _parse_call_number(low)
+        self._hi, self._hi_len = _parse_call_number(high)
+
+    def holds(self, key: CallKey) -> bool:
+        if not key[0]:
             return False
-    if query.call_number_range is not None:
-        low, high = query.call_number_range
-        if not within_call_range(placement.call_number, low, high):
-            return False
-    return True
+        lo, hi = self._lo_len, self._hi_len
+        return key[:lo] >= self._lo[:lo] and key[:hi] <= self._hi[:hi]
 
 
-def _ordered(books: Iterable[BookPlacement], query: ShelfQuery) -> list[BookPlacement]:
-    if query.sort == "title":
-        return sorted(books, key=lambda b: (b.title.casefold(), b.record_id))
-    return sorted(books, key=lambda b: (call_number_key(b.call_number), b.record_id))
+def _subjects_match(wanted: list[str], have: tuple[str, ...]) -> bool:
+    return any(h.casefold().startswith(w) for w in wanted for h in have)
 
 
 class InMemoryPlacementSource:
-    """Placements held in memory (tests, benchmarks, small demos)."""
+    """Placements held in memory (tests, benchmarks, a JSON export). Call-number keys are
+    computed once; answers are remembered, since the books never change underneath."""
+
+    _MEMO = 256
 
     def __init__(self, books: Sequence[BookPlacement]) -> None:
         self._books = tuple(books)
         self._by_id = {b.record_id: b for b in self._books}
+        self._keys = [call_number_key(b.call_number) for b in self._books]
+        self._memo: dict[tuple[str, int], ShelfSelection] = {}
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._books)
 
     def select(self, query: ShelfQuery, limit: int) -> ShelfSelection:
+        memo_key = (query.model_dump_json(), limit)
+        with self._lock:
+            found = self._memo.get(memo_key)
+        if found is None:
+            found = self._select(query, max(limit, 0))
+            with self._lock:
+                if len(self._memo) >= self._MEMO:
+                    self._memo.clear()
+                self._memo[memo_key] = found
+        return found
+
+    def _select(self, query: ShelfQuery, limit: int) -> ShelfSelection:
         if query.records:
-            found = [self._by_id[r] for r in dict.fromkeys(query.records) if r in self._by_id]
-            return ShelfSelection(tuple(found[: max(limit, 0)]), len(found), limit)
-        chosen = _ordered((b for b in self._books if matches(b, query)), query)
-        return ShelfSelection(tuple(chosen[: max(limit, 0)]), len(chosen), limit)
+            hits = [self._by_id[r] for r in dict.fromkeys(query.records) if r in self._by_id]
+            return ShelfSelection(tuple(hits[:limit]), len(hits), limit)
+        indices: Iterable[int] = range(len(self._books))
+        if query.call_number_range is not None:
+            bounds = _CallRange(*query.call_number_range)
+            indices = [i for i in indices if bounds.holds(self._keys[i])]
+        if query.subjects:
+            wanted = [w.casefold() for w in query.subjects]
+            indices = [i for i in indices if _subjects_match(wanted, self._books[i].subjects)]
+        chosen = list(indices)
+        if query.sort == "title":
+            chosen.sort(key=lambda i: (self._books[i].title.casefold(), self._books[i].record_id))
+        else:
+            chosen.sort(key=lambda i: (self._keys[i], self._books[i].record_id))
+        return ShelfSelection(tuple(self._books[i] for i in chosen[:limit]), len(chosen), limit)
 
 
 class PlacementRecord(BaseModel):
@@ -177,12 +203,18 @@ class JsonPlacementSource:
                 return self._source
             stamp = (stat.st_mtime_ns, stat.st_size)
             if stamp != self._stamp:
+                self._stamp = stamp
                 try:
                     data = json.loads(self.path.read_text("utf-8"))
                 except (OSError, ValueError):
-                    data = []
+                    # Half-written or broken: keep the books we had rather than emptying
+                    # every room that reads this file.
+                    log.warning(
+                        "placements file %s is not valid JSON; keeping the last good one", self.path
+                    )
+                    return self._source
                 books, self.skipped = parse_placements(data)
-                self._source, self._stamp = InMemoryPlacementSource(books), stamp
+                self._source = InMemoryPlacementSource(books)
             return self._source
 
     def select(self, query: ShelfQuery, limit: int) -> ShelfSelection:
