@@ -110,7 +110,7 @@ def closed_book_glb(placement: BookPlacement, typesetter: SpineTypesetter | None
     geometry.uvs = uv.reshape(-1, 2).astype(np.float32)
     material = Material("book", (1.0, 1.0, 1.0, 1.0), roughness=0.75, texture=texture)
     node = Node(
-        f"book:{placement.record_id}",
+        "book",
         [(geometry, material)],
         extras={
             "kind": "book",

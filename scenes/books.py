@@ -125,9 +125,9 @@ def chunk_node(
     profile: DeviceProfile,
     textures: TextureCache,
 ) -> Node:
-    """`books:<chunk>` with one child per atlas page: `books:<chunk>:<page>`."""
+    """`books-<chunk>` with one child per atlas page: `books-<chunk>-<page>`."""
     faces = FACE_SETS[profile.book_faces]
-    root = Node(f"books:{chunk}", extras={"kind": "books", "chunk": chunk, "count": len(layout)})
+    root = Node(f"books-{chunk}", extras={"kind": "books", "chunk": chunk, "count": len(layout)})
     for page in range(len(atlas.pages)):
         index = np.flatnonzero(atlas.page_of == page)
         if not len(index):
@@ -146,5 +146,5 @@ def chunk_node(
             "page": page,
             "slots": slot_extras(sub, template, len(faces)),
         }
-        root.children.append(Node(f"books:{chunk}:{page}", [(geometry, material)], extras=extras))
+        root.children.append(Node(f"books-{chunk}-{page}", [(geometry, material)], extras=extras))
     return root

@@ -68,7 +68,8 @@ class SpineTypesetter:
     """Owns the fonts (loaded once per build) and letters spine strips onto atlas pages."""
 
     def __init__(self) -> None:
-        self._latin_buffer, self._latin_codepoints = _builtin_font("tibo")
+        self._latin_buffer, codepoints = _builtin_font("tibo")
+        self._latin_chars = frozenset(chr(c) for c in codepoints)
         self._fallback_buffer, _ = _builtin_font("cjk")
         self._fonts: dict[tuple[bool, int], ImageFont.FreeTypeFont] = {}
         self._turned: dict[tuple[bool, int], ImageFont.TransposedFont] = {}
@@ -93,7 +94,8 @@ class SpineTypesetter:
         return font
 
     def latin_ok(self, text: str) -> bool:
-        return all(ord(c) in self._latin_codepoints for c in text)
+        """Whether the Latin face has every character of `text`."""
+        return self._latin_chars.issuperset(text)
 
     def letter(
         self,
@@ -218,9 +220,14 @@ class SpineTypesetter:
         v: float,
         ink: Color,
     ) -> None:
-        """Text that stands upright on the spine, centred on strip point (u, v)."""
-        x0, y0, x1, y1 = font.getbbox(text)
-        draw.text((u - (x1 - x0) / 2, v - (y1 - y0) / 2), text, font=font, fill=ink)
+        """Text that stands upright on the spine, centred on strip point (u, v). The
+        turned glyph box is (text height x advance); both come from the upright font,
+        which is cheaper than asking the turned one for its box."""
+        upright = font.font
+        assert isinstance(upright, ImageFont.FreeTypeFont)
+        ascent, descent = upright.getmetrics()
+        across = upright.getlength(text)
+        draw.text((u - (ascent + descent) / 2, v - across / 2), text, font=font, fill=ink)
 
 
 def _fit(font: ImageFont.FreeTypeFont, text: str, room: float) -> str:

@@ -56,7 +56,7 @@ def _furniture(
             groups[table.seat_material].append(chair_boxes(seat, profile.furniture_detail))
             seat_nodes.append(
                 Node(
-                    f"seat:{table.id}:{seat.index}",
+                    f"seat-{table.id}-{seat.index}",
                     translation=_point(*seat.position),
                     rotation=yaw_quaternion(YAW_DEGREES[seat.facing]),
                     extras={
@@ -99,7 +99,7 @@ def room_node(
     )
     furniture, seat_nodes = _furniture(template, profile, materials)
     root = Node(
-        f"room:{template.id}",
+        f"room-{template.id}",
         extras={
             "kind": "room",
             "id": template.id,
@@ -124,7 +124,7 @@ def room_node(
         report = by_id.get(shelf.id)
         ranges.children.append(
             Node(
-                f"range:{shelf.id}",
+                f"range-{shelf.id}",
                 translation=_point(shelf.position[0], 0.0, shelf.position[1]),
                 rotation=yaw_quaternion(YAW_DEGREES[shelf.facing]),
                 extras={
@@ -147,7 +147,7 @@ def room_node(
     for spawn in template.spawn_points:
         spawns.children.append(
             Node(
-                f"spawn:{spawn.id}",
+                f"spawn-{spawn.id}",
                 translation=_point(spawn.position[0], 0.0, spawn.position[1]),
                 rotation=yaw_quaternion(spawn.facing),
                 extras={
@@ -166,7 +166,7 @@ def room_node(
         color = tuple(float(v) for v in srgb_to_linear(np.array(rgb) / 255))
         lights.children.append(
             Node(
-                f"light:{i}",
+                f"light-{i}",
                 translation=_point(*light.position),
                 light=PointLight((color[0], color[1], color[2]), light.intensity, light.range),
                 extras={"kind": "light"},

@@ -129,8 +129,8 @@ def test_nodes_name_seats_spawn_points_ranges_and_the_blackboard(
         assert len(seats) == sum(t.seats for t in template.tables)
         spawns = {n["id"] for n in nodes.values() if n.get("kind") == "spawn"}
         assert spawns == {s.id for s in template.spawn_points}
-        assert nodes["spawn:teacher"]["role"] == "presenter"
-        assert nodes["range:class-reserve"]["kind"] == "shelf_range", profile
+        assert nodes["spawn-teacher"]["role"] == "presenter"
+        assert nodes["range-class-reserve"]["kind"] == "shelf_range", profile
     ink = [extras_by_name(r.scene)["blackboard"]["ink_pixels"][0] for r in build.profiles.values()]
     assert (
         max(ink)
