@@ -152,11 +152,13 @@ class PlacementRecord(BaseModel):
     page_width_mm: float | None = Field(default=None, gt=0, le=2000)
     page_height_mm: float | None = Field(default=None, gt=0, le=2000)
     spine_color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    """The demo library's manifest names an e-book by its PDF's digest: the book id."""
 
     def placement(self) -> BookPlacement:
         return BookPlacement(
             record_id=self.record_id,
-            book_id=self.book_id,
+            book_id=self.book_id or self.sha256,
             title=self.title,
             authors=tuple(self.authors),
             call_number=self.call_number,
@@ -169,11 +171,13 @@ class PlacementRecord(BaseModel):
 
 
 def parse_placements(data: object) -> tuple[list[BookPlacement], int]:
-    """Valid placements from a JSON list (or `{"books": [...]}`), and how many records
-    were skipped as invalid."""
-    items = data.get("books") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        return [], 0
+    """Valid placements from a JSON list, or from an object with `books` (and
+    `print_only`, as the demo library's manifest.json has), and how many records were
+    skipped as invalid."""
+    if isinstance(data, dict):
+        items = [*_as_list(data.get("books")), *_as_list(data.get("print_only"))]
+    else:
+        items = _as_list(data)
     out, skipped = [], 0
     for item in items:
         try:
@@ -181,6 +185,10 @@ def parse_placements(data: object) -> tuple[list[BookPlacement], int]:
         except ValidationError:
             skipped += 1
     return out, skipped
+
+
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
 
 
 class JsonPlacementSource:
@@ -245,7 +253,8 @@ def select_room_books(template: RoomTemplate, source: PlacementSource, cap: int)
 
 def placement_source(settings: Settings) -> PlacementSource:
     """The source rooms use until the catalog adapter is wired in: the JSON file named by
-    READINGROOM_PLACEMENTS_FILE, or nothing (empty shelves)."""
+    READINGROOM_PLACEMENTS_FILE, else the demo library's manifest (picked up whenever
+    `readingroom demo` has built it; empty shelves until then)."""
     if settings.placements_file is not None:
         return JsonPlacementSource(settings.placements_file)
-    return NoPlacementSource()
+    return JsonPlacementSource(settings.demo_dir / "manifest.json")

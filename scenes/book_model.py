@@ -66,7 +66,8 @@ def _cover(
         draw.text((w / 2, y), line, font=font, fill=ink, anchor="mt")
         y += size_px * 1.25
     if placement.authors:
-        author = placement.authors[0][:60]
+        surname, _, given = placement.authors[0].partition(",")
+        author = f"{given.strip()} {surname.strip()}".strip()[:60]
         small = typesetter.font(typesetter.latin_ok(author), size_px * 0.6)
         draw.text((w / 2, h * 0.8), author, font=small, fill=ink, anchor="mt")
     return image

@@ -115,3 +115,46 @@ def test_json_source_skips_bad_records_and_reloads_on_change(
     assert "not valid JSON" in caplog.text
     path.unlink()
     assert source.select(query, 10).matched == 0
+
+
+def test_the_demo_library_manifest_is_a_source(tmp_path: Path) -> None:
+    """The demo library's manifest.json: e-books name their book by the PDF's digest."""
+    digest = "ab" * 32
+    path = tmp_path / "manifest.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "books": [
+                    {
+                        "record_id": "1000001",
+                        "title": "Reading Goethe",
+                        "authors": ["Hartmann"],
+                        "call_number": "PT1925 .H37 2018",
+                        "page_count": 46,
+                        "sha256": digest,
+                        "subjects": ["Goethe"],
+                        "zone": "european-literature",
+                        "items": [],
+                    }
+                ],
+                "print_only": [
+                    {
+                        "record_id": "1000027",
+                        "title": "Faust",
+                        "authors": ["Goethe"],
+                        "call_number": "PT2027 .F2 T3 2005",
+                        "page_count": 512,
+                        "items": [],
+                    }
+                ],
+            }
+        )
+    )
+    selection = JsonPlacementSource(path).select(
+        ShelfQuery(call_number_range=("PT1", "PT9999")), 10
+    )
+    assert [(p.record_id, p.book_id) for p in selection.placements] == [
+        ("1000001", digest),
+        ("1000027", None),
+    ]

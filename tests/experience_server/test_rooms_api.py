@@ -273,7 +273,7 @@ def test_editing_a_shelf_query_rebuilds_the_room(make_api: Callable[..., Api]) -
     api = make_api()
     url = f"{ROOMS}/quiet-carrels/manifest"
     first = api.get(url).json()
-    assert first["stats"]["books"] == 0  # no philosophy in the sample
+    assert first["stats"]["books"] == 0  # no class Z in the sample
     template = _template(api, "quiet-carrels")
     template["shelf_ranges"][0]["query"] = {"call_number_range": ["PT1", "PT9999"]}
     assert api.send("PUT", f"{ROOMS}/quiet-carrels", template).status_code == 200
