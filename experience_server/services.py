@@ -4,7 +4,6 @@ once per app (never at import time) and handed out through FastAPI dependencies.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -100,8 +99,8 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
 
 @asynccontextmanager
 async def open_rooms(settings: Settings, assets: AssetStore) -> AsyncIterator[RoomService]:
-    """The room store, the placement source and the preview worker (started in the
-    background: /readyz reports it starting, ready, or why previews cannot render)."""
+    """The room store, the placement source and the preview worker (started on the first
+    preview or readiness check: /readyz then reports it ready, or why it cannot render)."""
     store = RoomStore(settings.database_path)
     store.open()
     previews = PreviewRenderer(
@@ -110,15 +109,13 @@ async def open_rooms(settings: Settings, assets: AssetStore) -> AsyncIterator[Ro
         display=settings.preview_display,
         timeout=settings.preview_timeout_seconds,
     )
-    rooms = RoomService(store, assets, placement_source(settings), previews,
-                        max_books=settings.room_max_books)
-    starting = asyncio.create_task(asyncio.to_thread(previews.start))
+    rooms = RoomService(
+        store, assets, placement_source(settings), previews, max_books=settings.room_max_books
+    )
     try:
         if settings.seed_rooms:
             await asyncio.to_thread(rooms.seed)
         yield rooms
     finally:
-        with contextlib.suppress(Exception):
-            await starting
-        await asyncio.to_thread(previews.close)
+        await rooms.aclose()
         store.close()

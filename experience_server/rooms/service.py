@@ -4,6 +4,7 @@ template or the books its shelves select have changed; render and cache previews
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import threading
 import time
@@ -73,6 +74,7 @@ class RoomService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._build_lock = threading.Lock()
         self._typesetter: SpineTypesetter | None = None
+        self._starting: asyncio.Task[PreviewStatus] | None = None
 
     def seed(self) -> int:
         """Store the shipped templates as rooms on first start."""
@@ -82,6 +84,20 @@ class RoomService:
     @property
     def preview_status(self) -> PreviewStatus:
         return self.previews.status
+
+    def check_previews(self) -> PreviewStatus:
+        """The previews' state for /readyz; the first call starts the worker in the
+        background (so servers and tests that never render never pay for it)."""
+        status = self.previews.status
+        if status.state == "idle" and (self._starting is None or self._starting.done()):
+            self._starting = asyncio.create_task(asyncio.to_thread(self.previews.start))
+        return status
+
+    async def aclose(self) -> None:
+        if self._starting is not None:
+            with contextlib.suppress(Exception):
+                await self._starting
+        await asyncio.to_thread(self.previews.close)
 
     # -- rooms as data -----------------------------------------------------------------
 

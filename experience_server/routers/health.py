@@ -33,7 +33,7 @@ async def _checks(services: Services) -> dict[str, dict[str, Any]]:
         checks["assets"] = {"ok": True}
     except OSError as exc:
         checks["assets"] = {"ok": False, "reason": exc.strerror or type(exc).__name__}
-    previews = services.rooms.preview_status
+    previews = services.rooms.check_previews()
     checks["previews"] = {"ok": previews.ok, "state": previews.state, "detail": previews.detail,
                           "critical": False}
     if not previews.ok:

@@ -21,13 +21,15 @@ from scenes.errors import PreviewFailedError, PreviewUnavailableError
 from scenes.preview.camera import Camera
 
 _PACKAGE_ROOT = Path(scenes.__file__).resolve().parent.parent
+RETRY_AFTER_S = 60.0
+"""After the worker could not start (no GL), wait this long before trying again."""
 
 
 @dataclass(frozen=True, slots=True)
 class PreviewStatus:
     ok: bool
     state: str
-    """off, starting, ready or unavailable."""
+    """off, idle (not started yet), starting, ready or unavailable."""
     detail: str
 
 
@@ -50,12 +52,13 @@ class PreviewRenderer:
         self.size = size
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
-        self._state = "off" if not enabled else "starting"
+        self._state = "off" if not enabled else "idle"
         self._detail = (
             "previews are switched off (READINGROOM_PREVIEWS=false)"
             if not enabled
-            else "the preview worker has not started yet"
+            else "the preview worker starts with the first preview or readiness check"
         )
+        self._failed_at = 0.0
 
     @property
     def status(self) -> PreviewStatus:
@@ -100,13 +103,16 @@ class PreviewRenderer:
         with self._lock:
             self._stop()
             if self.enabled:
-                self._state, self._detail = "starting", "the preview worker was stopped"
+                self._state, self._detail = "idle", "the preview worker was stopped"
 
     def _ensure_started(self) -> subprocess.Popen[str]:
         process = self._process
         if process is not None and process.poll() is None:
             return process
         self._stop()
+        if self._state == "unavailable" and time.monotonic() - self._failed_at < RETRY_AFTER_S:
+            raise PreviewUnavailableError(self._detail)
+        self._state, self._detail = "starting", "the preview worker is starting"
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
@@ -136,10 +142,12 @@ class PreviewRenderer:
             hello = self._read(process, self.timeout)
         except PreviewFailedError as exc:
             self._state, self._detail = "unavailable", f"the preview worker did not start: {exc}"
+            self._failed_at = time.monotonic()
             self._stop()
             raise PreviewUnavailableError(self._detail) from None
         if not hello.get("ok"):
             self._state, self._detail = "unavailable", str(hello.get("error"))
+            self._failed_at = time.monotonic()
             self._stop()
             raise PreviewUnavailableError(self._detail)
         self._state = "ready"
@@ -154,7 +162,10 @@ class PreviewRenderer:
             return self._read(process, self.timeout)
         except (BrokenPipeError, PreviewFailedError) as exc:
             self._stop()
-            self._state, self._detail = "starting", "the preview worker is restarting"
+            self._state, self._detail = (
+                "idle",
+                "the preview worker failed; it restarts with the next preview",
+            )
             raise PreviewFailedError(f"the preview worker failed: {exc}") from None
 
     def _read(self, process: subprocess.Popen[str], timeout: float) -> dict[str, Any]:

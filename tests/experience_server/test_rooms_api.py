@@ -223,6 +223,10 @@ def test_manifest_lists_parts_in_loading_order(make_api: Callable[..., Api]) -> 
         total += asset["books"]
     assert total == 600
     assert manifest["assets"][0]["bytes"] < manifest["scene"]["bytes"] / 10
+    ranged = api.get(manifest["assets"][1]["url"], headers={"Range": "bytes=0-11"})
+    assert ranged.status_code == 206
+    assert ranged.content[:4] == b"glTF"
+    assert len(ranged.content) == 12
 
 
 def test_scene_etag_and_not_modified(make_api: Callable[..., Api]) -> None:
