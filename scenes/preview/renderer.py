@@ -25,6 +25,10 @@ RETRY_AFTER_S = 60.0
 """After the worker could not start (no GL), wait this long before trying again."""
 
 
+class _WorkerGoneError(Exception):
+    """The worker process ended (EOF on its pipe)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PreviewStatus:
     ok: bool
@@ -83,7 +87,6 @@ class PreviewRenderer:
         if not self.enabled:
             raise PreviewUnavailableError(self._detail)
         with self._lock:
-            process = self._ensure_started()
             self.scratch_dir.mkdir(parents=True, exist_ok=True)
             fd, glb_name = tempfile.mkstemp(suffix=".glb", dir=self.scratch_dir)
             out_path = Path(glb_name).with_suffix(".png")
@@ -91,7 +94,15 @@ class PreviewRenderer:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(glb)
                 request = {"glb": glb_name, "out": str(out_path), "camera": camera.as_json()}
-                answer = self._ask(process, request)
+                try:
+                    answer = self._ask(self._ensure_started(), request)
+                except _WorkerGoneError:
+                    # It died between requests (killed, out of memory): once more with a
+                    # fresh one; a GLB that kills the worker twice fails.
+                    try:
+                        answer = self._ask(self._ensure_started(), request)
+                    except _WorkerGoneError as exc:
+                        raise PreviewFailedError(f"the preview worker failed: {exc}") from None
                 if not answer.get("ok"):
                     raise PreviewFailedError(f"the preview did not render: {answer.get('error')}")
                 return out_path.read_bytes()
@@ -140,7 +151,7 @@ class PreviewRenderer:
         self._process = process
         try:
             hello = self._read(process, self.timeout)
-        except PreviewFailedError as exc:
+        except (PreviewFailedError, _WorkerGoneError) as exc:
             self._state, self._detail = "unavailable", f"the preview worker did not start: {exc}"
             self._failed_at = time.monotonic()
             self._stop()
@@ -155,18 +166,20 @@ class PreviewRenderer:
         return process
 
     def _ask(self, process: subprocess.Popen[str], request: dict[str, Any]) -> dict[str, Any]:
+        """One request and its answer; on any failure the worker is stopped (and started
+        afresh by the next request)."""
         assert process.stdin is not None
         try:
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
             return self._read(process, self.timeout)
-        except (BrokenPipeError, PreviewFailedError) as exc:
+        except (BrokenPipeError, _WorkerGoneError, PreviewFailedError) as exc:
             self._stop()
-            self._state, self._detail = (
-                "idle",
-                "the preview worker failed; it restarts with the next preview",
-            )
-            raise PreviewFailedError(f"the preview worker failed: {exc}") from None
+            self._state = "idle"
+            self._detail = "the preview worker failed; it restarts with the next preview"
+            if isinstance(exc, PreviewFailedError):
+                raise PreviewFailedError(f"the preview worker failed: {exc}") from None
+            raise _WorkerGoneError(str(exc) or "the worker's pipe closed") from None
 
     def _read(self, process: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
         assert process.stdout is not None
@@ -179,7 +192,7 @@ class PreviewRenderer:
             if ready:
                 line = process.stdout.readline()
                 if not line:
-                    raise PreviewFailedError(f"the worker exited (code {process.poll()})")
+                    raise _WorkerGoneError(f"the worker exited (code {process.wait(timeout=10)})")
                 answer: dict[str, Any] = json.loads(line)
                 return answer
 
