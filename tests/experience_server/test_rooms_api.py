@@ -361,3 +361,15 @@ def test_previews_switched_off(make_api: Callable[..., Api]) -> None:
     assert "READINGROOM_PREVIEWS" in error["message"]
     previews = api.client.get("/readyz").json()["checks"]["previews"]
     assert previews["state"] == "off"
+
+
+def test_shipped_templates_and_schema_help_librarians_start(make_api: Callable[..., Api]) -> None:
+    api = make_api()
+    shipped = {t["name"]: t for t in api.get("/api/v1/room-templates").json()}
+    assert shipped["classroom"]["kind"] == "classroom"
+    schema = api.client.get("/api/v1/room-templates/schema").json()
+    assert "shelf_ranges" in schema["properties"]
+    assert "size" in schema["required"]
+    template = shipped["quiet-carrels"]["template"]
+    template.update(id="carrels-east", title="Carrels, east wing")
+    assert api.send("POST", ROOMS, template).status_code == 201
