@@ -4,6 +4,7 @@ is done once and shared by all profiles."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class ProfileBuild:
     texture_bytes: int
     """Resident texture memory (RGBA8 with mipmaps) of the whole room."""
     books: int
+    notices: tuple[str, ...] = ()
 
     def within_budget(self) -> bool:
         p = self.profile
@@ -122,6 +124,25 @@ def _part(name: str, roots: list[Node], extras: dict[str, Any], books: int) -> P
     )
 
 
+def _fitting(profile: DeviceProfile, atlases: dict[str, Atlas]) -> tuple[DeviceProfile, str]:
+    """The profile with its spine density halved until the room's atlases fit its texture
+    budget (a 5,000-book room on a headset), and a notice saying so."""
+    if profile.max_texture_bytes is None:
+        return profile, ""
+    master = sum(page.width * page.height for a in atlases.values() for page in a.pages)
+    scale = profile.atlas_scale
+    while scale > 1 / 16 and master * scale * scale * 4 * 4 / 3 > profile.max_texture_bytes:
+        scale /= 2
+    if scale == profile.atlas_scale:
+        return profile, ""
+    fitted = dataclasses.replace(profile, atlas_scale=scale)
+    return fitted, (
+        f"{profile.name}: spines are lettered at {fitted.px_per_mm:g} px per mm instead of "
+        f"{profile.px_per_mm:g} to keep textures within "
+        f"{profile.max_texture_bytes // 2**20} MB"
+    )
+
+
 def _profile_build(
     template: RoomTemplate,
     version: int,
@@ -130,6 +151,7 @@ def _profile_build(
     layout: RoomLayout,
     shared: _Shared,
 ) -> ProfileBuild:
+    profile, notice = _fitting(profile, shared.atlases)
     materials = MaterialBook()
     room = room_node(template, profile, layout.reports, materials)
     roots: dict[str, Node] = {"shell": room}
@@ -164,6 +186,7 @@ def _profile_build(
         whole.triangles,
         whole.texture_bytes,
         len(layout),
+        (notice,) if notice else (),
     )
 
 

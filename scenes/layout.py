@@ -48,16 +48,21 @@ class ShelfReport:
     def notices(self) -> list[str]:
         out = []
         if self.matched > self.selected:
+            cap = f"{self.capped_at:,}" if self.capped_at else "its maximum"
+            shown = (
+                f"only the first {self.selected:,} in shelf order are shown"
+                if self.selected
+                else "none of them are shown"
+            )
             out.append(
                 f"shelf range {self.id!r}: the query matched {self.matched:,} books; a room "
-                f"holds at most {self.capped_at or self.selected:,}, so only the first "
-                f"{self.selected:,} in shelf order are shown"
+                f"holds at most {cap} books, so {shown}"
             )
         if self.overflow:
             out.append(
-                f"shelf range {self.id!r}: {self.overflow:,} of {self.selected:,} selected "
-                f"books do not fit on its shelves (about {self.capacity:,} fit); add bays "
-                f"or shelves, or narrow the query"
+                f"shelf range {self.id!r} holds {self.placed:,} of the {self.selected:,} books "
+                f"selected; {self.overflow:,} do not fit on its shelves: add bays or shelves, "
+                f"or narrow the query"
             )
         return out
 

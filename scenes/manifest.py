@@ -77,5 +77,5 @@ def room_manifest(build: RoomBuild, profile: str, url_for: Callable[[str], str])
             "media_type": GLB,
         },
         "shelves": [report.as_dict() for report in build.reports],
-        "notices": list(build.notices),
+        "notices": [*build.notices, *result.notices],
     }

@@ -111,3 +111,27 @@ def test_empty_shelves_still_make_a_room() -> None:
 
 def test_sample_is_deterministic() -> None:
     assert sample_books(50) == sample_books(50)
+
+
+def test_big_rooms_letter_spines_smaller_to_fit_the_texture_budget() -> None:
+    """A 5,000-book room needs about forty 4096-pixel master pages: a headset keeps 256 MB
+    of textures by halving the spine density again, and the manifest says so."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from scenes.atlas import Atlas
+    from scenes.compose import _fitting
+    from scenes.profiles import PROFILES
+
+    pages = cast(Any, [SimpleNamespace(width=4096, height=4096)] * 40)
+    atlases = {"rest": Atlas(pages, np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros((0, 2)))}
+    fitted, notice = _fitting(PROFILES["headset"], atlases)
+    assert fitted.atlas_scale == 0.25
+    assert 40 * (4096 * fitted.atlas_scale) ** 2 * 4 * 4 / 3 <= 256 * 2**20
+    assert "0.5 px per mm" in notice
+    unchanged, none = _fitting(
+        PROFILES["headset"],
+        {"rest": Atlas(pages[:3], np.zeros(0, np.int64), np.zeros((0, 4)), np.zeros((0, 2)))},
+    )
+    assert unchanged == PROFILES["headset"]
+    assert none == ""
