@@ -3,13 +3,16 @@ device budgets counted from the file, and self-describing through node names and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
+from scenes.book_model import closed_book_glb
 from scenes.compose import RoomBuild
 from scenes.glb_stats import extras_by_name, glb_stats, load
+from scenes.placement import BookPlacement
 from scenes.profiles import PROFILES
 from tests.scenes.support import assert_valid, validate_glbs
 
@@ -157,3 +160,25 @@ def test_parts_load_in_order_and_add_up_to_the_scene(built_rooms: dict[str, Room
             return out
 
         assert distances(result.parts[1].glb).max() <= distances(result.parts[2].glb).min()
+
+
+@pytest.mark.node
+def test_the_closed_book_model_is_valid_and_names_its_record(
+    gltf_validate: Callable[[bytes], dict[str, Any]],
+) -> None:
+    book = BookPlacement(
+        "1000027",
+        None,
+        "浮士德",
+        ("歌德",),
+        "PT2026 .F2 C5 2003",
+        page_count=512,
+        page_width_mm=150,
+        page_height_mm=230,
+    )
+    glb = closed_book_glb(book)
+    assert_valid(gltf_validate(glb))
+    extras = extras_by_name(glb)["book"]
+    assert extras["record_id"] == "1000027"
+    assert extras["size_mm"] == [30.6, 236.0, 155.5]
+    assert glb_stats(glb).draw_calls == 1
