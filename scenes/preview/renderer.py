@@ -63,6 +63,10 @@ class PreviewRenderer:
             else "the preview worker starts with the first preview or readiness check"
         )
         self._failed_at = 0.0
+        self.last_cpu_s = 0.0
+        """CPU time the worker spent on the last render (all its threads)."""
+        self.start_cpu_s = 0.0
+        """CPU time the worker spent starting (Panda3D, the GL context)."""
 
     @property
     def status(self) -> PreviewStatus:
@@ -105,6 +109,7 @@ class PreviewRenderer:
                         raise PreviewFailedError(f"the preview worker failed: {exc}") from None
                 if not answer.get("ok"):
                     raise PreviewFailedError(f"the preview did not render: {answer.get('error')}")
+                self.last_cpu_s = float(answer.get("cpu_ms", 0.0)) / 1000
                 return out_path.read_bytes()
             finally:
                 Path(glb_name).unlink(missing_ok=True)
@@ -162,6 +167,7 @@ class PreviewRenderer:
             self._stop()
             raise PreviewUnavailableError(self._detail)
         self._state = "ready"
+        self.start_cpu_s = float(hello.get("cpu_ms", 0.0)) / 1000
         self._detail = f"rendering with {hello.get('renderer')}"
         return process
 

@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=720)
     args = parser.parse_args(argv)
     stream = _protocol_stream()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         renderer = _Renderer(args.display, args.width, args.height)
     except Exception as exc:
@@ -149,15 +149,21 @@ def main(argv: list[str] | None = None) -> int:
         ok=True,
         renderer=renderer.describe(),
         ms=round((time.perf_counter() - started) * 1000, 1),
+        cpu_ms=round((time.process_time() - cpu) * 1000, 1),
     )
     for line in sys.stdin:
         try:
             request = json.loads(line)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             renderer.render(
                 str(request["glb"]), str(request["out"]), Camera.from_json(request["camera"])
             )
-            _answer(stream, ok=True, ms=round((time.perf_counter() - started) * 1000, 1))
+            _answer(
+                stream,
+                ok=True,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+                cpu_ms=round((time.process_time() - cpu) * 1000, 1),
+            )
         except Exception as exc:
             _answer(stream, ok=False, error=f"{type(exc).__name__}: {exc}")
     return 0
