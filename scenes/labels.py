@@ -20,6 +20,7 @@ Color = tuple[int, int, int]
 
 _SIZES = (5, 6, 7, 8, 9, 10, 11, 12, 14, 16, 18, 20, 23, 26, 30, 34, 40, 48)
 """Font sizes are snapped to these so a few font objects serve every spine."""
+_MAX_STAMPS = 20_000
 STICKER_PAPER: Color = (246, 244, 236)
 STICKER_INK: Color = (20, 20, 20)
 
@@ -73,6 +74,7 @@ class SpineTypesetter:
         self._fallback_buffer, _ = _builtin_font("cjk")
         self._fonts: dict[tuple[bool, int], ImageFont.FreeTypeFont] = {}
         self._turned: dict[tuple[bool, int], ImageFont.TransposedFont] = {}
+        self._stamps: dict[tuple[str, int], Image.Image] = {}
 
     def font(self, latin: bool, size: float) -> ImageFont.FreeTypeFont:
         key = (latin, _snap(size))
@@ -211,8 +213,8 @@ class SpineTypesetter:
                 )
         return start - round(3 * px_per_mm)
 
-    @staticmethod
     def _turned_text(
+        self,
         draw: ImageDraw.ImageDraw,
         font: ImageFont.TransposedFont,
         text: str,
@@ -220,14 +222,22 @@ class SpineTypesetter:
         v: float,
         ink: Color,
     ) -> None:
-        """Text that stands upright on the spine, centred on strip point (u, v). The
-        turned glyph box is (text height x advance); both come from the upright font,
-        which is cheaper than asking the turned one for its box."""
+        """Text that stands upright on the spine, centred on strip point (u, v). Turned
+        runs are rendered once per text and size and stamped from then on: call-number
+        classes, years and CJK characters repeat from book to book."""
         upright = font.font
         assert isinstance(upright, ImageFont.FreeTypeFont)
-        ascent, descent = upright.getmetrics()
-        across = upright.getlength(text)
-        draw.text((u - (ascent + descent) / 2, v - across / 2), text, font=font, fill=ink)
+        key = (text, id(font))  # turned fonts live as long as the typesetter
+        mask = self._stamps.get(key)
+        if mask is None:
+            ascent, descent = upright.getmetrics()
+            across = max(1, round(upright.getlength(text)))
+            mask = Image.new("L", (ascent + descent, across))
+            ImageDraw.Draw(mask).text((0, 0), text, font=font, fill=255)
+            if len(self._stamps) > _MAX_STAMPS:
+                self._stamps.clear()
+            self._stamps[key] = mask
+        draw.bitmap((round(u - mask.width / 2), round(v - mask.height / 2)), mask, fill=ink)
 
 
 def _fit(font: ImageFont.FreeTypeFont, text: str, room: float) -> str:
