@@ -70,7 +70,9 @@ def seats(table: Table) -> list[Seat]:
     return out
 
 
-def table_boxes(table: Table, detail: str) -> tuple[F64, F64]:
+def table_boxes(table: Table) -> tuple[F64, F64]:
+    """A table is a few boxes in every profile: its top, four legs, a modesty panel for
+    desks, privacy panels for carrels."""
     length, depth, height = table.length, table.depth, table.height
     top = 0.035
     leg = 0.05
@@ -90,7 +92,6 @@ def table_boxes(table: Table, detail: str) -> tuple[F64, F64]:
         for sa in (-1, 1):
             centers.append((sa * (length / 2 - 0.0125), height + panel * 0.4, 0.0))
             sizes.append((0.025, panel * 0.8, depth))
-    del detail  # tables look the same everywhere; they are a few boxes each
     return to_world(table.position, table.facing, np.array(centers), np.array(sizes))
 
 

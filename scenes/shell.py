@@ -51,7 +51,7 @@ def _furniture(
     for shelf in template.shelf_ranges:
         groups[shelf.material].append(carcass(shelf, profile.furniture_detail))
     for table in template.tables:
-        groups[table.material].append(table_boxes(table, profile.furniture_detail))
+        groups[table.material].append(table_boxes(table))
         for seat in seats(table):
             groups[table.seat_material].append(chair_boxes(seat, profile.furniture_detail))
             seat_nodes.append(
