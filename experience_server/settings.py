@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     render_workers: int = Field(default=0, ge=0)
     render_memory_bytes: int = Field(default=1024**3, ge=0)
 
+    room_max_books: int = Field(default=5000, ge=1, le=50_000)
+    placements_file: Path | None = None
+    seed_rooms: bool = True
+    previews: bool = True
+    preview_display: str = Field(default="p3headlessgl", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    preview_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
     rfid_readers: Path | None = None
     rfid_debounce_seconds: float = Field(default=10.0, ge=0)
     rfid_departure_seconds: float = Field(default=120.0, gt=0)
