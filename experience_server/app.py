@@ -16,7 +16,7 @@ from catalog_adapter.rfid_intake import RfidReadsRefusedError
 from experience_server import __version__
 from experience_server.errors import install_error_handlers, register_domain_error
 from experience_server.observability import Metrics, RequestLogMiddleware
-from experience_server.routers import health, identity, location
+from experience_server.routers import health, identity, location, poses
 from experience_server.services import open_services
 from experience_server.settings import Settings
 
@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity.router)
     _add_docs(app)
     app.include_router(location.router)
+    # Before any `/ws/rooms/{room}/{layer}` route, which would also match `poses`.
+    app.include_router(poses.router)
     app.add_middleware(RequestLogMiddleware, metrics=metrics)
     _mount_web_client(app)
     return app

@@ -23,6 +23,7 @@ from experience_server.database import Database
 from experience_server.location_wiring import open_location
 from experience_server.observability import Metrics
 from experience_server.settings import Settings
+from sync.poses import PoseConfig, PoseHub
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Services:
     rfid: RfidIntake
     location: LocationService
     item_lookup: ItemLookup
+    poses: PoseHub
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
@@ -83,6 +85,17 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             )
             stack.push_async_callback(redis_client.aclose)
         location = await open_location(settings, stack)
+        poses = PoseHub(
+            PoseConfig(
+                tick_hz=settings.pose_tick_hz,
+                near_m=settings.pose_near_m,
+                far_hz=min(settings.pose_far_hz, settings.pose_tick_hz),
+                max_rate_hz=settings.pose_max_rate_hz,
+                max_room_users=settings.pose_max_room_users,
+                guests_send=settings.pose_guests_send,
+            )
+        )
+        stack.push_async_callback(poses.aclose)
         services = Services(
             settings=settings,
             database=database,
@@ -96,7 +109,12 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             location=location.location,
             # The catalog adapter replaces this with its record -> copies lookup.
             item_lookup=InMemoryItemLookup(),
+            poses=poses,
         )
         services.counters["assets"] = assets.count
         services.counters["copies_on_rfid_shelves"] = location.ledger.count
+        services.counters["pose_rooms"] = lambda: poses.rooms
+        services.counters["pose_connections"] = lambda: poses.stats.connections
+        services.counters["pose_snapshots_skipped"] = lambda: poses.stats.skipped
+        services.counters["pose_late_ticks"] = lambda: poses.stats.late_ticks
         yield services

@@ -57,6 +57,21 @@ class Settings(BaseSettings):
     sip2_cache_seconds: float = Field(default=30.0, ge=0)
     sip2_retry_seconds: float = Field(default=15.0, ge=0)
 
+    pose_tick_hz: float = Field(
+        default=30.0, gt=0, le=120, description="Pose snapshots sent to each client a second."
+    )
+    pose_near_m: float = Field(
+        default=10.0, gt=0, description="Users within this distance on your floor: full rate."
+    )
+    pose_far_hz: float = Field(
+        default=5.0, gt=0, description="Rate of users farther away or on another floor."
+    )
+    pose_max_rate_hz: float = Field(
+        default=120.0, gt=0, description="Pose frames a client may send a second."
+    )
+    pose_max_room_users: int = Field(default=128, ge=1, le=255)
+    pose_guests_send: bool = False
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "readingroom.sqlite3"
