@@ -29,6 +29,10 @@ def run_view(options: ViewOptions, err: TextIO | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug of ours: still one line, and the cause to report
+        print(f"readingroom view: unexpected error ({type(exc).__name__}: {exc})", file=err)
+        log.debug("unexpected error", exc_info=True)
+        return 1
 
 
 def _run(options: ViewOptions, err: TextIO) -> int:
@@ -132,7 +136,7 @@ def capture(desktop: object, viewer: object, options: ViewOptions) -> None:
     while time.monotonic() < deadline:
         desktop.step()
         if viewer.book_error is not None:
-            raise ViewerError(viewer.book_error)
+            raise viewer.book_error
         if options.book is None or (viewer.book is not None and viewer.book.pages_ready()):
             break
         time.sleep(0.005)

@@ -18,6 +18,7 @@ notify-level-egldisplay fatal
 textures-power-2 none
 default-near 0.01
 show-frame-rate-meter false
+print-pipe-types false
 """
 
 

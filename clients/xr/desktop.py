@@ -20,6 +20,7 @@ from clients.xr.viewer import Viewer
 
 WALK_SPEED = 1.6  # m/s
 LOOK_SPEED = 0.25  # degrees per pixel
+READING_PITCH = 36.0  # degrees below the horizon to the open book
 
 
 def open_base(*, offscreen: bool, size: tuple[int, int], title: str) -> object:
@@ -61,14 +62,15 @@ class Desktop:
         self._keys: dict[str, bool] = {}
         self._drag: tuple[float, float] | None = None
         self._last = time.perf_counter()
+        self._book_seen: BookView | None = None
         self.frames = 0
         hud = TextNode("hud")
         hud.setTextColor(1, 1, 1, 1)
         hud.setShadow(0.05, 0.05)
         self._hud_text = hud
-        self._hud = base.aspect2d.attachNewNode(hud)  # type: ignore[attr-defined]
+        self._hud = base.a2dTopLeft.attachNewNode(hud)  # type: ignore[attr-defined]
         self._hud.setScale(0.045)
-        self._hud.setPos(-1.3, 0, 0.92)
+        self._hud.setPos(0.04, 0, -0.07)
         self._hud_shown = ""
         self._bind()
         base.taskMgr.add(self._frame, "readingroom-frame", sort=-10)  # type: ignore[attr-defined]
@@ -150,6 +152,10 @@ class Desktop:
         self._last = now
         self._move(dt)
         self.viewer.update(dt)
+        if self.viewer.book is not self._book_seen:
+            self._book_seen = self.viewer.book
+            if self._book_seen is not None:  # look down at the book, as a reader does
+                self.base.camera.setP(-READING_PITCH)  # type: ignore[attr-defined]
         self._show_hud()
         self.frames += 1
         from direct.task.Task import Task
@@ -167,10 +173,11 @@ class Desktop:
             self._drag = (x, y)
             self.viewer.rig.setH(self.viewer.rig.getH() - dx * LOOK_SPEED)
             camera.setP(max(-80.0, min(80.0, camera.getP() + dy * LOOK_SPEED)))
-        forward = (self._keys.get("w") or self._keys.get("arrow_up")) - (
-            self._keys.get("s") or self._keys.get("arrow_down")
+        keys = self._keys
+        forward = int(keys.get("w", False) or keys.get("arrow_up", False)) - int(
+            keys.get("s", False) or keys.get("arrow_down", False)
         )
-        sideways = bool(self._keys.get("d")) - bool(self._keys.get("a"))
+        sideways = int(keys.get("d", False)) - int(keys.get("a", False))
         if forward or sideways:
             heading = math.radians(self.viewer.rig.getH())
             fx, fy = -math.sin(heading), math.cos(heading)
@@ -196,7 +203,7 @@ class Desktop:
                 parts.append("session " + ", ".join(down))
         if viewer.notice:
             parts.append(viewer.notice)
-        text = "  ·  ".join(parts)
+        text = "   |   ".join(parts)
         if text != self._hud_shown:
             self._hud_shown = text
             self._hud_text.setText(text)

@@ -61,10 +61,12 @@ def _why(exc: Exception) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Spawn:
-    """Where a reader arrives: a floor point (Panda frame) and a heading in degrees."""
+    """Where a reader arrives: a floor point (Panda frame), a heading in degrees, and who
+    the room means it for (`any`, `presenter`, `visitor`)."""
 
     position: tuple[float, float, float]
     heading: float
+    role: str = "any"
     eye_height: float = DEFAULT_EYE_HEIGHT
 
 
@@ -76,16 +78,39 @@ class RoomScene:
     extras: dict[str, Any]
     title: str
 
+    def spawn_for(self, role: str) -> Spawn:
+        """A presenter arrives at the presenter's place if the room has one; everyone else
+        at the first place meant for anyone."""
+        wanted = ("presenter", "any") if role in ("teacher", "librarian", "admin") else ("any",)
+        for kind in wanted:
+            for spawn in self.spawns:
+                if spawn.role == kind:
+                    return spawn
+        return self.spawns[0]
 
-def _spawns(root: NodePath, manifest_spawns: list[SpawnPoint]) -> list[Spawn]:
+
+def _spawns(root: NodePath, gltf: dict[str, Any], manifest_spawns: list[SpawnPoint]) -> list[Spawn]:
+    """Spawn points in the server's order: the manifest's, else the GLB's node order;
+    positions from the scene graph (it knows every parent transform)."""
+    roles: dict[str, str] = {}
+    for node in gltf.get("nodes", []):
+        extras = node.get("extras") if isinstance(node, dict) else None
+        name = node.get("name", "") if isinstance(node, dict) else ""
+        if isinstance(extras, dict) and extras.get("kind") == "spawn" and isinstance(name, str):
+            roles[name] = str(extras.get("role") or "any")
+    ordered = [f"spawn:{p.id}" for p in manifest_spawns if f"spawn:{p.id}" in roles]
+    ordered += [name for name in roles if name not in ordered]
     found = []
-    for node in root.findAllMatches("**/spawn:*"):
-        pos = node.getPos(root)
-        found.append(Spawn((pos.x, pos.y, pos.z), node.getH(root)))
+    for name in ordered:
+        node = root.find(f"**/{name}")
+        if not node.isEmpty():
+            pos = node.getPos(root)
+            found.append(Spawn((pos.x, pos.y, pos.z), node.getH(root), roles[name]))
     if not found:
         for point in manifest_spawns:
             x, y, z = point.position
-            found.append(Spawn((x, -z, y), point.facing_deg, point.eye_height_m))
+            # facing is clockwise from north; Panda's heading turns counter-clockwise.
+            found.append(Spawn((x, -z, y), -point.facing_deg, point.role or "any", point.eye_height_m))
     if not found:
         lo, hi = root.getTightBounds()
         found.append(Spawn(((lo.x + hi.x) / 2, (lo.y + hi.y) / 2, lo.z), 0.0))
@@ -105,7 +130,7 @@ def load_room(
     return RoomScene(
         root=root,
         slots=book_slots(gltf),
-        spawns=_spawns(root, manifest_spawns or []),
+        spawns=_spawns(root, gltf, manifest_spawns or []),
         extras=extras,
         title=title if isinstance(title, str) and title else room_id,
     )

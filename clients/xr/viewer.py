@@ -72,7 +72,7 @@ class Viewer:
         room.root.reparentTo(render)
         light_room(render, room.extras)
         self.rig = render.attachNewNode("rig")
-        spawn = room.spawns[0]
+        spawn = room.spawn_for(me.role)
         self.rig.setPos(*spawn.position)
         self.rig.setH(spawn.heading)
         self.head = head
@@ -84,7 +84,7 @@ class Viewer:
         self.book: BookView | None = None
         self.overlays: PageOverlays | None = None
         self._opening: _Opening | None = None
-        self.book_error: str | None = None
+        self.book_error: ViewerError | None = None
         self.notice = ""
         self.following = True
         self.leading = False
@@ -126,12 +126,14 @@ class Viewer:
             manifest, model, extras = opening.future.result()
             book = BookView(manifest, model, extras, self.textures)
         except ViewerError as exc:
-            self.book_error = str(exc)
+            self.book_error = exc
             self.say(str(exc))
             return
         except Exception as exc:  # the model loaded but is not a book we can show
-            self.book_error = f"book {opening.book_id!r} cannot be shown ({type(exc).__name__}: {exc})"
-            self.say(self.book_error)
+            self.book_error = ViewerError(
+                f"book {opening.book_id!r} cannot be shown ({type(exc).__name__}: {exc})"
+            )
+            self.say(str(self.book_error))
             return
         self.close_book()
         self.book = book

@@ -1,0 +1,151 @@
+"""The viewer off screen (Panda3D on Mesa's llvmpipe) against the stand-in rooms and books:
+the room renders, a click on a spine opens its book with its page images, pages turn, and
+the floor takes the reader where they click. Pixels are read back from the frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from panda3d.core import PNMImage, Point3
+
+from clients.xr.api import ServerApi
+from clients.xr.desktop import Desktop, open_base
+from clients.xr.manifests import Me
+from clients.xr.scene import load_room
+from clients.xr.viewer import Viewer
+from tests.clients.xr_standin import BOOKS, ROOM, TOKEN, StandIn, StandInServer, page_color
+
+SIZE = (480, 270)
+
+
+@dataclass
+class App:
+    base: object
+    viewer: Viewer
+    desktop: Desktop
+    server: StandInServer
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[App]:
+    server = StandInServer(StandIn())
+    server.start()
+    api = ServerApi(server.url, TOKEN, timeout=10)
+    room = load_room(api.room_scene(ROOM, "desktop"), ROOM)
+    base = open_base(offscreen=True, size=SIZE, title="test")
+    viewer = Viewer(base.render, base.camera, api, room, Me(user="u", role="reader"), "medium")  # type: ignore[attr-defined]
+    desktop = Desktop(base, viewer, quit=lambda: None)
+    desktop.step(2)
+    yield App(base, viewer, desktop, server)
+    viewer.close()
+    base.destroy()  # type: ignore[attr-defined]
+    api.close()
+    server.stop()
+
+
+def frame(app: App) -> np.ndarray:
+    """The last rendered frame as (rows top-down, columns, RGB) in 0..255."""
+    image = PNMImage()
+    assert app.base.win.getScreenshot(image)  # type: ignore[attr-defined]
+    w, h = image.getXSize(), image.getYSize()
+    out = np.array([[image.getXel(x, y) for x in range(0, w, 4)] for y in range(0, h, 4)])
+    return (out * 255).round()
+
+
+def pixel(app: App, node: object, point: Point3) -> np.ndarray:
+    """The colour at the screen position of `point` (in `node`'s coordinates)."""
+    base = app.base
+    camera = base.camera  # type: ignore[attr-defined]
+    in_camera = camera.getRelativePoint(node, point)
+    projected = Point3()
+    assert base.camLens.project(in_camera, projected)  # type: ignore[attr-defined]
+    w, h = SIZE
+    x = int((projected.x + 1) / 2 * (w - 1))
+    y = int((1 - projected.y) / 2 * (h - 1))
+    image = PNMImage()
+    assert base.win.getScreenshot(image)  # type: ignore[attr-defined]
+    return np.array(image.getXel(x, y)) * 255
+
+
+def step_until(app: App, done: Callable[[], bool], frames: int = 600) -> None:
+    for _ in range(frames):
+        app.desktop.step()
+        if done():
+            app.desktop.step(2)
+            return
+    raise AssertionError("the viewer did not get there")
+
+
+def screen_of(app: App, point: Point3) -> tuple[float, float]:
+    camera = app.base.camera  # type: ignore[attr-defined]
+    projected = Point3()
+    app.base.camLens.project(camera.getRelativePoint(app.viewer.render, point), projected)  # type: ignore[attr-defined]
+    return projected.x, projected.y
+
+
+def test_the_room_renders(app: App) -> None:
+    pixels = frame(app)
+    colors = {tuple(p) for p in pixels.reshape(-1, 3)}
+    assert len(colors) > 8, "a blank or flat frame"
+    assert pixels.std() > 20
+
+
+def test_a_click_on_a_spine_opens_its_book(app: App) -> None:
+    box = app.viewer.room.slots.boxes[0]
+    center = Point3(*((box[:3] + box[3:]) / 2))
+    app.desktop.click(*screen_of(app, center))
+    step_until(app, lambda: app.viewer.book is not None and app.viewer.book.pages_ready())
+    book = app.viewer.book
+    assert book is not None and book.manifest.id == BOOKS[0]
+    assert book.visible_pages() == (None, 1)
+    right = Point3(book.page_width / 2, 0, book.top)
+    assert np.allclose(pixel(app, book.root, right), page_color(1), atol=12)
+
+
+def test_pages_turn_forward_and_back(app: App) -> None:
+    book = app.viewer.book
+    assert book is not None
+    assert app.viewer.turn(1)
+    app.desktop.step(3)
+    assert book.turning  # the leaf is in the air for a moment
+    step_until(app, book.pages_ready)
+    assert book.visible_pages() == (2, 3)
+    left = Point3(-book.page_width / 2, 0, book.top)
+    right = Point3(book.page_width / 2, 0, book.top)
+    assert np.allclose(pixel(app, book.root, left), page_color(2), atol=12)
+    assert np.allclose(pixel(app, book.root, right), page_color(3), atol=12)
+    # A click on the left page turns back.
+    app.desktop.click(*screen_of(app, app.viewer.render.getRelativePoint(book.root, left)))
+    step_until(app, book.pages_ready)
+    assert book.visible_pages() == (None, 1)
+
+
+def test_turning_stops_at_the_last_page(app: App) -> None:
+    book = app.viewer.book
+    assert book is not None
+    book.go_to(7)
+    step_until(app, book.pages_ready)
+    assert book.visible_pages() == (6, 7)
+    assert not app.viewer.turn(1)
+
+
+def test_a_print_only_book_says_so(app: App) -> None:
+    app.viewer.close_book()
+    app.desktop.step()
+    slot = BOOKS.index(None)
+    box = app.viewer.room.slots.boxes[slot]
+    app.desktop.click(*screen_of(app, Point3(*((box[:3] + box[3:]) / 2))))
+    assert "print only" in app.viewer.notice
+    assert app.viewer.book is None
+
+
+def test_a_click_on_the_floor_walks_there(app: App) -> None:
+    viewer = app.viewer
+    before = viewer.head.getPos(viewer.render)
+    target = Point3(before.x + 0.5, before.y + 1.0, 0.0)
+    app.desktop.click(*screen_of(app, target))
+    after = viewer.head.getPos(viewer.render)
+    assert abs(after.x - target.x) < 0.05 and abs(after.y - target.y) < 0.05
