@@ -136,7 +136,9 @@ def restore(
 @app.command()
 def view(
     url: Annotated[str, typer.Argument(help="The readingroom server, e.g. http://127.0.0.1:8000")],
-    token: Annotated[str, typer.Option(help="Your token (from `readingroom token` or the campus).")],
+    token: Annotated[
+        str, typer.Option(help="Your token (from `readingroom token` or the campus).")
+    ],
     room: Annotated[str | None, typer.Option(help="Room id (default: the first room).")] = None,
     xr: Annotated[bool, typer.Option("--xr", help="Render to a PC VR headset via OpenXR.")] = False,
     offscreen: Annotated[

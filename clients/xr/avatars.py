@@ -27,7 +27,9 @@ def _avatar_node(slot: int, name: str) -> NodePath:
     visor_p, visor_t = box((0, 0.1, 0.02), (0.15, 0.03, 0.07))
     positions = np.concatenate([head_p, visor_p])
     colors = np.concatenate([np.tile(color, (8, 1)), np.tile([0.1, 0.1, 0.12, 1.0], (8, 1))])
-    head = root.attachNewNode(triangles_node("head", positions, colors, np.concatenate([head_t, visor_t + 8])))
+    root.attachNewNode(
+        triangles_node("head", positions, colors, np.concatenate([head_t, visor_t + 8]))
+    )
     label = TextNode("name")
     label.setText(name)
     label.setAlign(TextNode.ACenter)
@@ -40,7 +42,9 @@ def _avatar_node(slot: int, name: str) -> NodePath:
     text.setLightOff()
     hand_p, hand_t = box((0, 0, 0), (0.08, 0.12, 0.04))
     for side in ("left", "right"):
-        node = root.attachNewNode(triangles_node(f"hand:{side}", hand_p, np.tile(color, (8, 1)), hand_t))
+        node = root.attachNewNode(
+            triangles_node(f"hand:{side}", hand_p, np.tile(color, (8, 1)), hand_t)
+        )
         node.hide()
     return root
 

@@ -15,6 +15,7 @@ from panda3d.core import (
     LightAttrib,
     MaterialAttrib,
     NodePath,
+    Point3,
     TexMatrixAttrib,
     Texture,
     TextureAttrib,
@@ -103,9 +104,7 @@ class BookView:
         page.wrtReparentTo(self._pivot)
         self._leaf = page
         self._leaf.hide()
-        self.overlays = {
-            side: self._overlay_node(side) for side in ("left", "right")
-        }
+        self.overlays = {side: self._overlay_node(side) for side in ("left", "right")}
         self.spread = 0
         self._turn: tuple[int, float] | None = None  # (direction, progress 0..1)
         self.version = 0  # +1 whenever the pages shown change
@@ -211,11 +210,30 @@ class BookView:
 
     def pages_ready(self) -> bool:
         """Every page of the current spread is drawn (or failed and shows blank paper)."""
-        return all(
-            self._textures.settled(self.manifest.id, n)
-            for n in self.visible_pages()
-            if n is not None
-        ) and not self.turning
+        return (
+            all(
+                self._textures.settled(self.manifest.id, n)
+                for n in self.visible_pages()
+                if n is not None
+            )
+            and not self.turning
+        )
+
+    def page_hit(self, origin: Point3, direction: Vec3) -> int | None:
+        """+1 when a ray (in the book's parent's coordinates) hits the right page, -1 the
+        left one, None when it misses the open book."""
+        root = self.root
+        o = root.getRelativePoint(root.getParent(), origin)
+        d = root.getRelativeVector(root.getParent(), direction)
+        if abs(d.z) < 1e-6:
+            return None
+        t = (self.top - o.z) / d.z
+        if t <= 0:
+            return None
+        x, y = o.x + t * d.x, o.y + t * d.y
+        if abs(y) > self.page_height / 2 or abs(x) > self.page_width:
+            return None
+        return 1 if x > 0 else -1
 
     def destroy(self) -> None:
         self.root.removeNode()

@@ -47,7 +47,9 @@ def _run(options: ViewOptions, err: TextIO) -> int:
         me = api.me()
         room_id = options.room or first_room(api)
         manifest = room_manifest(api, room_id, options.profile)
-        scene = api.room_scene(room_id, options.profile, manifest.scene.url if manifest.scene else None)
+        scene = api.room_scene(
+            room_id, options.profile, manifest.scene.url if manifest.scene else None
+        )
         room = load_room(scene, room_id, manifest.spawn_points)
         page_size: PageSize = manifest.profile.page_image_size
         live = start_live(api, room_id, me, "xr" if options.xr else "desktop", options)
@@ -85,12 +87,23 @@ def room_manifest(api: ServerApi, room_id: str, profile: str) -> RoomManifest:
         ) from None
 
 
-def start_live(api: ServerApi, room_id: str, me: Me, device: str, options: ViewOptions) -> LiveRoom | None:
+def start_live(
+    api: ServerApi, room_id: str, me: Me, device: str, options: ViewOptions
+) -> LiveRoom | None:
     if not options.live or options.screenshot is not None:
         return None
-    presence = {"user": me.user, "name": me.name or me.user, "role": me.role, "device": device,
-                "book": None, "page": None, "pointer": None}
-    live = LiveRoom(api.ws_base, room_id, api.token, presence, pose_rate_hz=90.0 if options.xr else 30.0)
+    presence = {
+        "user": me.user,
+        "name": me.name or me.user,
+        "role": me.role,
+        "device": device,
+        "book": None,
+        "page": None,
+        "pointer": None,
+    }
+    live = LiveRoom(
+        api.ws_base, room_id, api.token, presence, pose_rate_hz=90.0 if options.xr else 30.0
+    )
     live.start()
     return live
 
@@ -107,7 +120,9 @@ def run_desktop(
     from clients.xr.desktop import Desktop, open_base
     from clients.xr.viewer import Viewer
 
-    base = open_base(offscreen=options.offscreen, size=options.size, title=f"readingroom: {room.title}")
+    base = open_base(
+        offscreen=options.offscreen, size=options.size, title=f"readingroom: {room.title}"
+    )
     viewer = None
     try:
         viewer = Viewer(base.render, base.camera, api, room, me, page_size, live)  # type: ignore[attr-defined]
@@ -141,7 +156,10 @@ def capture(desktop: object, viewer: object, options: ViewOptions) -> None:
             break
         time.sleep(0.005)
     else:
-        log.warning("the book's pages did not arrive within %g s; the screenshot shows what did", options.timeout)
+        log.warning(
+            "the book's pages did not arrive within %g s; the screenshot shows what did",
+            options.timeout,
+        )
     desktop.step(3)
     assert options.screenshot is not None
     desktop.screenshot(options.screenshot)

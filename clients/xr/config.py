@@ -28,8 +28,14 @@ def configure(*, offscreen: bool, size: tuple[int, int], title: str) -> None:
     if offscreen:
         lines += ["window-type offscreen", "load-display p3headlessgl", "sync-video false"]
     else:
-        lines += ["window-type onscreen", "load-display pandagl", "aux-display p3headlessgl",
-                  "sync-video true", "framebuffer-multisample 1", "multisamples 4"]
+        lines += [
+            "window-type onscreen",
+            "load-display pandagl",
+            "aux-display p3headlessgl",
+            "sync-video true",
+            "framebuffer-multisample 1",
+            "multisamples 4",
+        ]
     loadPrcFileData("readingroom-xr", "\n".join(lines))
 
 

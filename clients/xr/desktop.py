@@ -13,9 +13,9 @@ from pathlib import Path
 
 from panda3d.core import Filename, NodePath, PNMImage, Point3, TextNode, Vec3
 
+from clients.xr.book import BookView
 from clients.xr.config import configure, display_available
 from clients.xr.errors import DisplayUnavailableError, ViewerError
-from clients.xr.book import BookView
 from clients.xr.viewer import Viewer
 
 WALK_SPEED = 1.6  # m/s
@@ -124,7 +124,7 @@ class Desktop:
         book = self.viewer.book
         origin, direction = self.mouse_ray(x, y)
         if book is not None:
-            side = _page_side(book, origin, direction)
+            side = book.page_hit(origin, direction)
             if side is not None:
                 self.viewer.turn(side)
                 return
@@ -183,8 +183,11 @@ class Desktop:
             fx, fy = -math.sin(heading), math.cos(heading)
             step = WALK_SPEED * dt
             rig = self.viewer.rig
-            rig.setPos(rig.getX() + (fx * forward + fy * sideways) * step,
-                       rig.getY() + (fy * forward - fx * sideways) * step, rig.getZ())
+            rig.setPos(
+                rig.getX() + (fx * forward + fy * sideways) * step,
+                rig.getY() + (fy * forward - fx * sideways) * step,
+                rig.getZ(),
+            )
 
     def _show_hud(self) -> None:
         viewer = self.viewer
@@ -198,7 +201,9 @@ class Desktop:
             people = len(view.people)
             if people:
                 parts.append(f"{people} other{'s' if people != 1 else ''} here")
-            down = [f"{k}: {s.detail or s.state}" for k, s in view.links.items() if s.state != "synced"]
+            down = [
+                f"{k}: {s.detail or s.state}" for k, s in view.links.items() if s.state != "synced"
+            ]
             if down:
                 parts.append("session " + ", ".join(down))
         if viewer.notice:
@@ -219,19 +224,3 @@ class Desktop:
             raise ViewerError("the frame could not be read back for the screenshot")
         if not image.write(Filename.fromOsSpecific(str(path))):
             raise ViewerError(f"could not write the screenshot to {path}")
-
-
-def _page_side(book: BookView, origin: Point3, direction: Vec3) -> int | None:
-    """+1 when the ray hits the right page of the open book, -1 the left, else None."""
-    root = book.root
-    o = root.getRelativePoint(root.getParent(), origin)
-    d = root.getRelativeVector(root.getParent(), direction)
-    if abs(d.z) < 1e-6:
-        return None
-    t = (book.top - o.z) / d.z
-    if t <= 0:
-        return None
-    x, y = o.x + t * d.x, o.y + t * d.y
-    if abs(y) > book.page_height / 2 or abs(x) > book.page_width:
-        return None
-    return 1 if x > 0 else -1

@@ -36,7 +36,7 @@ class Person:
 class SessionView:
     version: int = 0
     marks: dict[PageKey, PageMarks] = field(default_factory=dict)
-    lead: Lead = Lead()
+    lead: Lead = field(default_factory=Lead)
     people: tuple[Person, ...] = ()
     links: dict[str, LinkStatus] = field(default_factory=dict)
     read_only: dict[str, str] = field(default_factory=dict)
@@ -76,14 +76,12 @@ class LiveRoom:
         self.view = SessionView()
         self.others: Others = NOBODY
         self._net = NetworkThread()
-        self._docs = {layer: Doc() for layer in LAYERS}
+        self._docs: dict[str, Doc[Any]] = {layer: Doc() for layer in LAYERS}
         self._awareness = Awareness(self._docs["shared"])
         self._presence = dict(presence)
         self._presence_sent = 0.0
         self._presence_pending = False
-        urls = layer_urls or {
-            layer: layer_url(ws_base, room, layer, token) for layer in LAYERS
-        }
+        urls = layer_urls or {layer: layer_url(ws_base, room, layer, token) for layer in LAYERS}
         self._clients = {
             layer: YLayerClient(
                 url,
@@ -94,7 +92,10 @@ class LiveRoom:
             )
             for layer, url in urls.items()
         }
-        pose_url = poses_url or f"{ws_base}/ws/rooms/{quote(room, safe='')}/poses?token={quote(token, safe='')}"
+        pose_url = (
+            poses_url
+            or f"{ws_base}/ws/rooms/{quote(room, safe='')}/poses?token={quote(token, safe='')}"
+        )
         self.poses = PoseClient(pose_url, rate_hz=pose_rate_hz, on_others=self._set_others)
         self._marks = MarksReader()
         self._dirty = True

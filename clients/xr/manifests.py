@@ -91,7 +91,9 @@ def parse(model: type[Model], data: Any, what: str) -> Model:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "(top)"
-        raise ManifestError(f"{what} is not what this viewer reads ({where}: {first['msg']})") from None
+        raise ManifestError(
+            f"{what} is not what this viewer reads ({where}: {first['msg']})"
+        ) from None
 
 
 def parse_room_list(data: Any) -> list[RoomSummary]:

@@ -127,14 +127,14 @@ def _stroke(value: dict[str, Any]) -> Stroke | None:
     return Stroke(np.clip(points, 0.0, 1.0), parse_color(value.get("color"), INK), width)
 
 
-def _entries(doc: Doc, name: str) -> list[Any]:
+def _entries(doc: Doc[Any], name: str) -> list[Any]:
     try:
         return [v.to_py() if hasattr(v, "to_py") else v for v in doc.get(name, type=Map).values()]
     except Exception:  # the root exists with another type: nothing of ours there
         return []
 
 
-def _group(docs: Iterable[Doc]) -> dict[PageKey, list[tuple[str, dict[str, Any]]]]:
+def _group(docs: Iterable[Doc[Any]]) -> dict[PageKey, list[tuple[str, dict[str, Any]]]]:
     pages: dict[PageKey, list[tuple[str, dict[str, Any]]]] = {}
     for doc in docs:
         for kind in ("annotations", "strokes"):
@@ -162,7 +162,7 @@ class MarksReader:
     def __init__(self) -> None:
         self._pages: dict[PageKey, tuple[list[tuple[str, dict[str, Any]]], PageMarks]] = {}
 
-    def read(self, docs: Iterable[Doc]) -> dict[PageKey, PageMarks]:
+    def read(self, docs: Iterable[Doc[Any]]) -> dict[PageKey, PageMarks]:
         fresh = {}
         for key, entries in _group(docs).items():
             known = self._pages.get(key)
@@ -172,7 +172,7 @@ class MarksReader:
         return {key: marks for key, (_, marks) in fresh.items()}
 
 
-def read_lead(doc: Doc) -> Lead:
+def read_lead(doc: Doc[Any]) -> Lead:
     try:
         session = doc.get("session", type=Map).to_py() or {}
     except Exception:

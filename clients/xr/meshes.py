@@ -40,16 +40,41 @@ def triangles_node(
     return node
 
 
-def box(center: npt.ArrayLike, size: npt.ArrayLike) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint32]]:
+def box(
+    center: npt.ArrayLike, size: npt.ArrayLike
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint32]]:
     """Corners (8, 3) and triangles (12, 3) of an axis-aligned box, outward-facing."""
     c = np.asarray(center, dtype=np.float32)
     half = np.asarray(size, dtype=np.float32) / 2
     signs = np.array(
-        [[-1, -1, -1], [1, -1, -1], [1, 1, -1], [-1, 1, -1],
-         [-1, -1, 1], [1, -1, 1], [1, 1, 1], [-1, 1, 1]], dtype=np.float32
+        [
+            [-1, -1, -1],
+            [1, -1, -1],
+            [1, 1, -1],
+            [-1, 1, -1],
+            [-1, -1, 1],
+            [1, -1, 1],
+            [1, 1, 1],
+            [-1, 1, 1],
+        ],
+        dtype=np.float32,
     )
     faces = np.array(
-        [[0, 2, 1], [0, 3, 2], [4, 5, 6], [4, 6, 7], [0, 1, 5], [0, 5, 4],
-         [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]], dtype=np.uint32
+        [
+            [0, 2, 1],
+            [0, 3, 2],
+            [4, 5, 6],
+            [4, 6, 7],
+            [0, 1, 5],
+            [0, 5, 4],
+            [1, 2, 6],
+            [1, 6, 5],
+            [2, 3, 7],
+            [2, 7, 6],
+            [3, 0, 4],
+            [3, 4, 7],
+        ],
+        dtype=np.uint32,
     )
-    return c + signs * half, faces
+    corners: npt.NDArray[np.float32] = (c + signs * half).astype(np.float32)
+    return corners, faces

@@ -57,7 +57,9 @@ class NetworkThread:
             return self.cpu_seconds
         return self.submit(_thread_time()).result(timeout=2.0)
 
-    def stop(self, farewell: Callable[[], Awaitable[None]] | None = None, timeout: float = 3.0) -> None:
+    def stop(
+        self, farewell: Callable[[], Awaitable[None]] | None = None, timeout: float = 3.0
+    ) -> None:
         """Say goodbye (bounded by `timeout`), cancel every task and end the thread."""
         if not self._thread.is_alive():
             return

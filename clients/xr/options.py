@@ -31,16 +31,22 @@ class ViewOptions:
 
     def check(self) -> None:
         if not self.token.strip():
-            raise UsageError("--token is empty; get one with `readingroom token --user U --role reader`")
+            raise UsageError(
+                "--token is empty; get one with `readingroom token --user U --role reader`"
+            )
         if self.room is not None and not ROOM_ID.match(self.room):
             raise UsageError(f"{self.room!r} is not a room id (lowercase letters, digits, - and _)")
         if self.xr and (self.offscreen or self.screenshot is not None):
-            raise UsageError("--xr renders to the headset; --offscreen and --screenshot are for desktop mode")
+            raise UsageError(
+                "--xr renders to the headset; --offscreen and --screenshot are for desktop mode"
+            )
         if self.screenshot is not None:
             if self.screenshot.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
                 raise UsageError("--screenshot must name a .png, .jpg or .bmp file")
             if not self.screenshot.parent.resolve().is_dir():
-                raise UsageError(f"cannot write {self.screenshot}: {self.screenshot.parent} is not a directory")
+                raise UsageError(
+                    f"cannot write {self.screenshot}: {self.screenshot.parent} is not a directory"
+                )
         if self.page < 1:
             raise UsageError("--page counts from 1")
         if self.timeout <= 0:

@@ -54,7 +54,9 @@ def ink_geometry(
     scale = np.array([page_width, page_height], dtype=np.float64)
     # A single point becomes a dot: a short segment of its own width.
     points = [
-        s.points if len(s.points) > 1 else np.concatenate([s.points, s.points + [1e-4, 0.0]])
+        s.points
+        if len(s.points) > 1
+        else np.concatenate([s.points, s.points + np.array([1e-4, 0.0], np.float32)])
         for s in strokes
     ]
     lengths = np.array([len(p) for p in points])
@@ -69,10 +71,12 @@ def ink_geometry(
     half = (np.array([s.width for s in strokes]) * page_width / 2)[seg_owner][:, None]
     normal = np.stack([-d[:, 1], d[:, 0]], axis=1) * half
     along = d * half  # extend each end by half a width: round-ish joints without gaps
-    corners2d = np.stack([a - along + normal, a - along - normal, b + along - normal, b + along + normal], 1)
+    corners2d = np.stack(
+        [a - along + normal, a - along - normal, b + along - normal, b + along + normal], 1
+    )
     corners2d = corners2d / scale
     corners = np.concatenate(
-        [corners2d, np.full(corners2d.shape[:2] + (1,), INK_LIFT)], axis=2
+        [corners2d, np.full((*corners2d.shape[:2], 1), INK_LIFT)], axis=2
     ).astype(np.float32)
     colors = np.repeat(np.array([s.color for s in strokes])[seg_owner], 4, axis=0)
     return corners.reshape(-1, 3), colors, _quads(corners)

@@ -50,7 +50,9 @@ def ray_boxes(
     return Hit(int(best), float(t_hit[best]))
 
 
-def ray_floor(origin: npt.ArrayLike, direction: npt.ArrayLike, height: float = 0.0) -> Floats | None:
+def ray_floor(
+    origin: npt.ArrayLike, direction: npt.ArrayLike, height: float = 0.0
+) -> Floats | None:
     """Where a ray (Panda frame, z up) meets the floor plane, if it points down at it."""
     o = np.asarray(origin, dtype=np.float64)
     d = np.asarray(direction, dtype=np.float64)

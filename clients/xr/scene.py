@@ -32,7 +32,9 @@ def read_glb(data: bytes, what: str) -> dict[str, Any]:
         raise SceneLoadError(f"{what} is not a readable GLB ({_why(exc)})") from None
     required = set(gltf.get("extensionsRequired", [])) - SUPPORTED_REQUIRED
     if required:
-        raise SceneLoadError(f"{what} requires glTF extensions the viewer lacks: {sorted(required)}")
+        raise SceneLoadError(
+            f"{what} requires glTF extensions the viewer lacks: {sorted(required)}"
+        )
     return gltf
 
 
@@ -110,7 +112,9 @@ def _spawns(root: NodePath, gltf: dict[str, Any], manifest_spawns: list[SpawnPoi
         for point in manifest_spawns:
             x, y, z = point.position
             # facing is clockwise from north; Panda's heading turns counter-clockwise.
-            found.append(Spawn((x, -z, y), -point.facing_deg, point.role or "any", point.eye_height_m))
+            found.append(
+                Spawn((x, -z, y), -point.facing_deg, point.role or "any", point.eye_height_m)
+            )
     if not found:
         lo, hi = root.getTightBounds()
         found.append(Spawn(((lo.x + hi.x) / 2, (lo.y + hi.y) / 2, lo.z), 0.0))
@@ -142,7 +146,11 @@ def load_book_model(data: bytes, book_id: str) -> tuple[NodePath, dict[str, Any]
     root = to_nodepath(gltf, f"book:{book_id}", what)
     extras: dict[str, Any] = {}
     for node in gltf.get("nodes", []):
-        if isinstance(node, dict) and node.get("name") == "book" and isinstance(node.get("extras"), dict):
+        if (
+            isinstance(node, dict)
+            and node.get("name") == "book"
+            and isinstance(node.get("extras"), dict)
+        ):
             extras = node["extras"]
     for part in ("cover", "left_stack", "right_stack", "page"):
         if root.find(f"**/{part}").isEmpty():
@@ -153,7 +161,8 @@ def load_book_model(data: bytes, book_id: str) -> tuple[NodePath, dict[str, Any]
 def light_room(render: NodePath, extras: dict[str, Any]) -> None:
     """Ambient light as the room asks for it, and a soft key light from above; pages and
     spine lettering are unlit anyway, so this only shapes the furniture."""
-    ambient = extras.get("ambient") if isinstance(extras.get("ambient"), dict) else {}
+    raw = extras.get("ambient")
+    ambient: dict[str, Any] = raw if isinstance(raw, dict) else {}
     color = ambient.get("color", [1.0, 0.97, 0.92])
     intensity = ambient.get("intensity", 0.55)
     try:

@@ -40,40 +40,55 @@ def probe_runtime() -> XrRuntime:
         import xr
     except Exception as exc:  # pyopenxr missing or its loader library cannot load
         raise XrUnavailableError(
-            f"the OpenXR loader (pyopenxr) cannot be imported ({type(exc).__name__}); {INSTALL_HINT}"
+            f"the OpenXR loader (pyopenxr) cannot be imported ({type(exc).__name__}); "
+            + INSTALL_HINT
         ) from None
     try:
-        available = {e.extension_name.decode() if isinstance(e.extension_name, bytes) else e.extension_name
-                     for e in xr.enumerate_instance_extension_properties()}
+        available = {
+            e.extension_name.decode() if isinstance(e.extension_name, bytes) else e.extension_name
+            for e in xr.enumerate_instance_extension_properties()
+        }
     except xr.XrException:
-        raise XrUnavailableError(f"no OpenXR runtime is installed or active; {INSTALL_HINT}") from None
+        raise XrUnavailableError(
+            f"no OpenXR runtime is installed or active; {INSTALL_HINT}"
+        ) from None
     if GRAPHICS_EXTENSION not in available:
         raise XrUnavailableError(
-            f"the active OpenXR runtime cannot render with OpenGL ({GRAPHICS_EXTENSION} is missing); "
+            "the active OpenXR runtime cannot render with OpenGL "
+            f"({GRAPHICS_EXTENSION} is missing); "
             "use SteamVR or Monado, which support it"
         )
     try:
         instance = xr.create_instance(
             xr.InstanceCreateInfo(
                 application_info=xr.ApplicationInfo(
-                    application_name=APP_NAME, application_version=1,
-                    engine_name="Panda3D", engine_version=1,
+                    application_name=APP_NAME,
+                    application_version=1,
+                    engine_name="Panda3D",
+                    engine_version=1,
                 ),
                 enabled_extension_names=[GRAPHICS_EXTENSION],
             )
         )
     except xr.RuntimeUnavailableError:
-        raise XrUnavailableError(f"no OpenXR runtime is installed or active; {INSTALL_HINT}") from None
+        raise XrUnavailableError(
+            f"no OpenXR runtime is installed or active; {INSTALL_HINT}"
+        ) from None
     except xr.XrException as exc:
-        raise XrUnavailableError(f"the OpenXR runtime refused to start ({exc}); {INSTALL_HINT}") from None
+        raise XrUnavailableError(
+            f"the OpenXR runtime refused to start ({exc}); {INSTALL_HINT}"
+        ) from None
     try:
-        system = xr.get_system(instance, xr.SystemGetInfo(form_factor=xr.FormFactor.HEAD_MOUNTED_DISPLAY))
+        system = xr.get_system(
+            instance, xr.SystemGetInfo(form_factor=xr.FormFactor.HEAD_MOUNTED_DISPLAY)
+        )
         properties = xr.get_system_properties(instance, system)
         runtime = xr.get_instance_properties(instance)
     except xr.FormFactorUnavailableError:
         xr.destroy_instance(instance)
         raise XrUnavailableError(
-            "the OpenXR runtime sees no headset: connect it and turn it on (and start SteamVR), then try again"
+            "the OpenXR runtime sees no headset: connect it and turn it on "
+            "(and start SteamVR), then try again"
         ) from None
     except xr.XrException as exc:
         xr.destroy_instance(instance)

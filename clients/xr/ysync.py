@@ -52,7 +52,7 @@ class YLayerClient:
     def __init__(
         self,
         url: str,
-        doc: Doc,
+        doc: Doc[Any],
         *,
         awareness: Awareness | None = None,
         on_change: Callable[[], None] | None = None,
@@ -135,7 +135,9 @@ class YLayerClient:
             await socket.send(create_sync_message(self.doc))
             if self.awareness is not None and self.awareness.get_local_state() is not None:
                 ids = [self.awareness.client_id]
-                await socket.send(create_awareness_message(self.awareness.encode_awareness_update(ids)))
+                await socket.send(
+                    create_awareness_message(self.awareness.encode_awareness_update(ids))
+                )
             sender = asyncio.create_task(self._send_loop(socket))
             try:
                 async for message in socket:

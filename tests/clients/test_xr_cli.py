@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.clients.xr_standin import PAGES, ROOM, TOKEN, StandIn, StandInServer, page_color
+from tests.clients.xr_standin import ROOM, TOKEN, StandIn, StandInServer, page_color
 from tests.support.live_server import ROOT, LiveServer
 from tests.support.net import free_port
 
@@ -42,7 +42,9 @@ def one_line(result: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture
 def broken_standin() -> Iterator[StandInServer]:
-    standin = StandIn(broken_rooms={"not-glb": b"<html>oops</html>", "torn": b"glTF" + b"\x02\x00" * 40})
+    standin = StandIn(
+        broken_rooms={"not-glb": b"<html>oops</html>", "torn": b"glTF" + b"\x02\x00" * 40}
+    )
     server = StandInServer(standin)
     server.start()
     yield server
@@ -59,8 +61,14 @@ def test_xr_without_a_runtime_names_what_to_install(standin: StandInServer) -> N
 
 def test_an_unreachable_server(tmp_path: Path) -> None:
     started = time.monotonic()
-    result = view(f"http://127.0.0.1:{free_port()}", "--token", TOKEN, "--offscreen",
-                  "--screenshot", str(tmp_path / "x.png"))
+    result = view(
+        f"http://127.0.0.1:{free_port()}",
+        "--token",
+        TOKEN,
+        "--offscreen",
+        "--screenshot",
+        str(tmp_path / "x.png"),
+    )
     assert result.returncode == 3
     assert "cannot reach" in one_line(result)
     assert time.monotonic() - started < 20
@@ -101,7 +109,9 @@ def test_a_room_that_does_not_exist_on_the_real_server(live_server: LiveServer) 
 def test_a_room_that_does_not_exist_lists_the_rooms(standin: StandInServer) -> None:
     result = view(standin.url, "--token", TOKEN, "--room", "nope", "--offscreen")
     assert result.returncode == 5
-    assert one_line(result) == f"readingroom view: no room 'nope' on this server; rooms here: {ROOM}"
+    assert (
+        one_line(result) == f"readingroom view: no room 'nope' on this server; rooms here: {ROOM}"
+    )
 
 
 def test_not_a_room_id(standin: StandInServer) -> None:
@@ -112,23 +122,49 @@ def test_not_a_room_id(standin: StandInServer) -> None:
 
 @pytest.mark.parametrize("room", ["not-glb", "torn"])
 def test_a_glb_that_fails_to_load(broken_standin: StandInServer, room: str, tmp_path: Path) -> None:
-    result = view(broken_standin.url, "--token", TOKEN, "--room", room, "--offscreen",
-                  "--screenshot", str(tmp_path / "x.png"))
+    result = view(
+        broken_standin.url,
+        "--token",
+        TOKEN,
+        "--room",
+        room,
+        "--offscreen",
+        "--screenshot",
+        str(tmp_path / "x.png"),
+    )
     assert result.returncode == 6
     assert f"the scene of room '{room}'" in one_line(result)
 
 
 def test_a_book_that_does_not_exist(standin: StandInServer, tmp_path: Path) -> None:
-    result = view(standin.url, "--token", TOKEN, "--offscreen", "--book", "no-such-book",
-                  "--screenshot", str(tmp_path / "x.png"))
+    result = view(
+        standin.url,
+        "--token",
+        TOKEN,
+        "--offscreen",
+        "--book",
+        "no-such-book",
+        "--screenshot",
+        str(tmp_path / "x.png"),
+    )
     assert result.returncode == 5
     assert "book 'no-such-book' does not exist" in one_line(result)
 
 
 def test_a_screenshot_of_the_room_off_screen(standin: StandInServer, tmp_path: Path) -> None:
     shot = tmp_path / "room.png"
-    result = view(standin.url, "--token", TOKEN, "--offscreen", "--screenshot", str(shot),
-                  "--width", "640", "--height", "360")
+    result = view(
+        standin.url,
+        "--token",
+        TOKEN,
+        "--offscreen",
+        "--screenshot",
+        str(shot),
+        "--width",
+        "640",
+        "--height",
+        "360",
+    )
     assert result.returncode == 0, result.stderr
     with Image.open(shot) as image:
         assert image.size == (640, 360)
@@ -138,14 +174,28 @@ def test_a_screenshot_of_the_room_off_screen(standin: StandInServer, tmp_path: P
 
 def test_a_screenshot_of_an_open_book(standin: StandInServer, tmp_path: Path) -> None:
     shot = tmp_path / "book.png"
-    result = view(standin.url, "--token", TOKEN, "--offscreen", "--screenshot", str(shot),
-                  "--book", "book-b", "--page", "4", "--width", "640", "--height", "360")
+    result = view(
+        standin.url,
+        "--token",
+        TOKEN,
+        "--offscreen",
+        "--screenshot",
+        str(shot),
+        "--book",
+        "book-b",
+        "--page",
+        "4",
+        "--width",
+        "640",
+        "--height",
+        "360",
+    )
     assert result.returncode == 0, result.stderr
     with Image.open(shot) as image:
         rgb = image.convert("RGB")
-        found = {color for _, color in rgb.getcolors(maxcolors=1 << 20) or []}
+        colors = rgb.getcolors(maxcolors=1 << 20) or []
+        found = {color for _, color in colors if isinstance(color, tuple)}
     # Pages 4 (left) and 5 (right) of the book are on screen, page 1 is not.
-    assert 4 < PAGES
     for number in (4, 5):
         assert any(_near(color, page_color(number)) for color in found), number
     assert not any(_near(color, page_color(1)) for color in found)

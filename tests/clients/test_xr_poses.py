@@ -30,7 +30,14 @@ async def test_what_the_viewer_sends_decodes_on_the_server(live_server: LiveServ
     viewer_token = live_server.token("viewer-1", "reader")
     observer_token = live_server.token("observer-1", "reader")
     seen: list[Others] = []
-    viewer = PoseClient(url(live_server, viewer_token), rate_hz=60, on_others=seen.append)
+    someone = asyncio.Event()
+
+    def others_arrived(others: Others) -> None:
+        seen.append(others)
+        if len(others.slots):
+            someone.set()
+
+    viewer = PoseClient(url(live_server, viewer_token), rate_hz=60, on_others=others_arrived)
     viewer.offer(SAMPLE)
     task = asyncio.create_task(viewer.run())
     try:
@@ -55,9 +62,7 @@ async def test_what_the_viewer_sends_decodes_on_the_server(live_server: LiveServ
             assert abs(abs(np.dot(got.head_rotation[0], SAMPLE.head_rotation)) - 1) < 1e-4
             assert got.right_tracked[0] and not got.left_tracked[0]
             assert np.allclose(got.right_position[0], SAMPLE.right[0], atol=0.003)  # type: ignore[index]
-            async with asyncio.timeout(10):
-                while not (seen and len(seen[-1].slots)):
-                    await asyncio.sleep(0.02)
+            await asyncio.wait_for(someone.wait(), 10)
             others = seen[-1]
             assert len(others.names) == 1 and others.names[0]
             # Room (3, 1.7, -1) is Panda (3, 1, 1.7).

@@ -11,6 +11,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pycrdt import Array, Awareness, Doc, Map
@@ -43,7 +44,9 @@ def reference_server(node: Node) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-async def converge_with_js_peer(node: Node, base: str, room_path: str, url: str, token: str = "") -> None:
+async def converge_with_js_peer(
+    node: Node, base: str, room_path: str, url: str, token: str = ""
+) -> None:
     peer = await asyncio.create_subprocess_exec(
         node.executable,
         str(Path(JS_DIR) / "xr-yjs-peer.mjs"),
@@ -54,7 +57,7 @@ async def converge_with_js_peer(node: Node, base: str, room_path: str, url: str,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    doc: Doc = Doc()
+    doc: Doc[Any] = Doc()
     awareness = Awareness(doc)
     awareness.set_local_state({"user": "viewer", "name": "Viewer", "device": "xr"})
     client = YLayerClient(url, doc, awareness=awareness)
@@ -64,8 +67,11 @@ async def converge_with_js_peer(node: Node, base: str, room_path: str, url: str,
         annotations = doc.get("annotations", type=Map)
         strokes = doc.get("strokes", type=Map)
         annotations["viewer-highlight"] = {
-            "type": "highlight", "book": "book-a", "page": 1,
-            "target": {"rect": {"x": 0.1, "y": 0.6, "w": 0.3, "h": 0.04}}, "creator": "viewer",
+            "type": "highlight",
+            "book": "book-a",
+            "page": 1,
+            "target": {"rect": {"x": 0.1, "y": 0.6, "w": 0.3, "h": 0.04}},
+            "creator": "viewer",
         }
         points: Array[list[float]] = Array()
         with doc.transaction():
@@ -79,8 +85,10 @@ async def converge_with_js_peer(node: Node, base: str, room_path: str, url: str,
                 js_stroke = strokes.get("js-stroke") if "js-stroke" in strokes else None
                 js_points = js_stroke.to_py().get("points", []) if js_stroke is not None else []
                 people = [s for c, s in awareness.states.items() if c != awareness.client_id]
-                if "js-highlight" in annotations and len(js_points) == 5 and any(
-                    p.get("user") == "js-peer" for p in people
+                if (
+                    "js-highlight" in annotations
+                    and len(js_points) == 5
+                    and any(p.get("user") == "js-peer" for p in people)
                 ):
                     return
                 await asyncio.sleep(0.02)
@@ -106,7 +114,9 @@ async def converge_with_js_peer(node: Node, base: str, room_path: str, url: str,
 async def test_converges_with_the_official_client_on_the_reference_server(
     node: Node, reference_server: str
 ) -> None:
-    await converge_with_js_peer(node, reference_server, "room-x-shared", f"{reference_server}/room-x-shared")
+    await converge_with_js_peer(
+        node, reference_server, "room-x-shared", f"{reference_server}/room-x-shared"
+    )
 
 
 async def test_with_nothing_listening_it_keeps_retrying_quietly() -> None:

@@ -67,7 +67,11 @@ class GlbWriter:
         texture: bytes | None = None,
         double_sided: bool = False,
     ) -> int:
-        pbr: dict[str, Any] = {"baseColorFactor": list(color), "metallicFactor": 0.0, "roughnessFactor": 0.9}
+        pbr: dict[str, Any] = {
+            "baseColorFactor": list(color),
+            "metallicFactor": 0.0,
+            "roughnessFactor": 0.9,
+        }
         if texture is not None:
             self.gltf.setdefault("images", []).append(
                 {"bufferView": self._view(texture, None), "mimeType": "image/jpeg"}
@@ -83,7 +87,9 @@ class GlbWriter:
         self.gltf["materials"].append(entry)
         return len(self.gltf["materials"]) - 1
 
-    def mesh(self, name: str, boxes: list[tuple[np.ndarray, np.ndarray, int]], top_only: bool = False) -> int:
+    def mesh(
+        self, name: str, boxes: list[tuple[np.ndarray, np.ndarray, int]], top_only: bool = False
+    ) -> int:
         """One primitive per (lo, hi, material) box; `top_only` keeps the +y face (with UVs)."""
         primitives = []
         for lo, hi, material in boxes:
@@ -220,11 +226,27 @@ def book_glb(page_w: float = 0.148, page_h: float = 0.21, block: float = 0.01) -
     top = 2 * b + block / 2
     h2 = page_h / 2
     parts = [
-        ("cover", w.mesh("cover", [(np.array([-page_w, 0, -h2]), np.array([page_w, b, h2]), cloth)])),
+        (
+            "cover",
+            w.mesh("cover", [(np.array([-page_w, 0, -h2]), np.array([page_w, b, h2]), cloth)]),
+        ),
         ("spine", w.mesh("spine", [(np.array([-0.005, 0, -h2]), np.array([0.005, b, h2]), cloth)])),
-        ("left_stack", w.mesh("left_stack", [(np.array([-page_w, b, -h2]), np.array([0, top, h2]), left)])),
-        ("right_stack", w.mesh("right_stack", [(np.array([0, b, -h2]), np.array([page_w, top, h2]), right)])),
-        ("page", w.mesh("page", [(np.array([0, top, -h2]), np.array([page_w, top + 0.0002, h2]), turn)], top_only=True)),
+        (
+            "left_stack",
+            w.mesh("left_stack", [(np.array([-page_w, b, -h2]), np.array([0, top, h2]), left)]),
+        ),
+        (
+            "right_stack",
+            w.mesh("right_stack", [(np.array([0, b, -h2]), np.array([page_w, top, h2]), right)]),
+        ),
+        (
+            "page",
+            w.mesh(
+                "page",
+                [(np.array([0, top, -h2]), np.array([page_w, top + 0.0002, h2]), turn)],
+                top_only=True,
+            ),
+        ),
     ]
     children = [w.node({"name": name, "mesh": mesh}, root=False) for name, mesh in parts]
     w.node(

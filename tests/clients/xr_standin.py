@@ -84,13 +84,22 @@ class StandIn:
                     "number": n,
                     "width_mm": 148,
                     "height_mm": 210,
-                    "images": {s: f"/api/v1/books/{book}/pages/{n}.jpg?size={s}" for s in ("thumb", "medium", "full")},
+                    "images": {
+                        s: f"/api/v1/books/{book}/pages/{n}.jpg?size={s}"
+                        for s in ("thumb", "medium", "full")
+                    },
                 }
                 for n in range(1, PAGES + 1)
             ]
             return _json(
-                {"id": book, "title": TITLES[BOOKS.index(book)], "page_count": PAGES, "status": "ready",
-                 "model": f"/api/v1/books/{book}/model.glb", "pages": pages}
+                {
+                    "id": book,
+                    "title": TITLES[BOOKS.index(book)],
+                    "page_count": PAGES,
+                    "status": "ready",
+                    "model": f"/api/v1/books/{book}/model.glb",
+                    "pages": pages,
+                }
             )
         if re.fullmatch(r"/api/v1/books/[^/]+/model.glb", path):
             return 200, "model/gltf-binary", self.book_glb
@@ -121,10 +130,12 @@ class StandInServer:
         standin = self.standin
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                    status, kind, body = _error(401, "unauthenticated", "invalid token: signature mismatch")
+                    status, kind, body = _error(
+                        401, "unauthenticated", "invalid token: signature mismatch"
+                    )
                 else:
                     status, kind, body = standin.routes(parts.path, parts.query)
                 self.send_response(status)
