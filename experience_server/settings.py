@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     oidc_default_role: Literal["guest", "reader", "teacher", "librarian", "admin"] = "reader"
     oidc_jwks_cache_seconds: int = Field(default=300, ge=0)
 
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
     max_pages: int = Field(default=10_000, gt=0)
     max_page_pixels: int = Field(default=2048 * 2048 * 4, gt=0)
@@ -71,6 +72,17 @@ class Settings(BaseSettings):
     )
     pose_max_room_users: int = Field(default=128, ge=1, le=255)
     pose_guests_send: bool = False
+
+    @model_validator(mode="after")
+    def _oidc_checks_issuer_and_audience(self) -> Settings:
+        """A provider token for another app must never get in: with OIDC on, `iss` and
+        `aud` are always checked, so both must be configured."""
+        if self.oidc_jwks_url and not (self.oidc_issuer and self.oidc_audience):
+            raise ValueError(
+                "READINGROOM_OIDC_JWKS_URL needs READINGROOM_OIDC_ISSUER and "
+                "READINGROOM_OIDC_AUDIENCE"
+            )
+        return self
 
     @property
     def database_path(self) -> Path:
