@@ -5,14 +5,16 @@ server's tick (30 Hz); avatars glide to each new pose so a 90 Hz display shows n
 from __future__ import annotations
 
 import colorsys
+from dataclasses import dataclass, field
 
 import numpy as np
-from panda3d.core import LQuaternion, NodePath, TextNode
+from panda3d.core import LPoint3, LQuaternion, NodePath, TextNode
 
 from clients.xr.meshes import box, triangles_node
 from clients.xr.poses import NOBODY, Others
 
 FOLLOW_RATE = 18.0  # 1/s: how fast a shown pose closes in on the latest one
+LABEL_ABOVE_M = 0.22
 
 
 def _color(slot: int) -> tuple[float, float, float, float]:
@@ -49,20 +51,34 @@ def _avatar_node(slot: int, name: str) -> NodePath:
     return root
 
 
+@dataclass(slots=True)
+class _Shown:
+    """One avatar's nodes, looked up once, and which hands are showing."""
+
+    root: NodePath
+    head: NodePath
+    label: NodePath
+    hands: tuple[NodePath, NodePath]
+    name: str
+    tracked: list[bool] = field(default_factory=lambda: [False, False])
+
+
 class Avatars:
     def __init__(self, parent: NodePath) -> None:
         self._parent = parent.attachNewNode("avatars")
-        self._nodes: dict[int, NodePath] = {}
-        self._names: dict[int, str] = {}
+        self._shown: dict[int, _Shown] = {}
+        self._order: list[_Shown] = []  # in the order of the target's slots
         self._target = NOBODY
         self._version = -1
         self._pos = np.zeros((0, 3, 3))  # shown (head, left, right) positions per avatar
         self._rot = np.zeros((0, 3, 4))
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        return len(self._shown)
 
     def update(self, others: Others, dt: float) -> None:
+        """Glide every avatar towards its latest pose: numpy for the maths, then one
+        transform per visible part (the only per-avatar Python)."""
         if others.version != self._version:
             self._retarget(others)
         target = self._target
@@ -76,26 +92,25 @@ class Avatars:
         goal_rot = np.where(flip, -goal_rot, goal_rot)
         rot = self._rot + (goal_rot - self._rot) * k
         self._rot = rot / np.maximum(np.linalg.norm(rot, axis=2, keepdims=True), 1e-9)
-        for i, slot in enumerate(target.slots.tolist()):
-            root = self._nodes[slot]
-            head, left, right = root.getChild(0), root.getChild(2), root.getChild(3)
-            label = root.getChild(1)
-            p, q = self._pos[i], self._rot[i]
-            head.setPosQuat(tuple(p[0]), LQuaternion(*q[0]))
-            label.setPos(p[0][0], p[0][1], p[0][2] + 0.22)
-            for node, j in ((left, 1), (right, 2)):
-                if target.hand_tracked[i, j - 1]:
-                    node.show()
-                    node.setPosQuat(tuple(p[j]), LQuaternion(*q[j]))
-                else:
-                    node.hide()
+        positions = self._pos.tolist()
+        rotations = self._rot.tolist()
+        tracked = target.hand_tracked.tolist()
+        for shown, p, q, hands in zip(self._order, positions, rotations, tracked, strict=True):
+            shown.head.setPosQuat(LPoint3(*p[0]), LQuaternion(*q[0]))
+            shown.label.setPos(p[0][0], p[0][1], p[0][2] + LABEL_ABOVE_M)
+            for j in (0, 1):
+                node = shown.hands[j]
+                if hands[j]:
+                    node.setPosQuat(LPoint3(*p[j + 1]), LQuaternion(*q[j + 1]))
+                if hands[j] != shown.tracked[j]:
+                    shown.tracked[j] = hands[j]
+                    node.show() if hands[j] else node.hide()
 
     def _retarget(self, others: Others) -> None:
         old = {slot: i for i, slot in enumerate(self._target.slots.tolist())}
         slots = others.slots.tolist()
-        for slot in set(self._nodes) - set(slots):
-            self._nodes.pop(slot).removeNode()
-            self._names.pop(slot, None)
+        for slot in set(self._shown) - set(slots):
+            self._shown.pop(slot).root.removeNode()
         goal_pos = np.concatenate([others.head_position[:, None], others.hand_position], axis=1)
         goal_rot = np.concatenate([others.head_rotation[:, None], others.hand_rotation], axis=1)
         pos, rot = goal_pos.copy(), goal_rot.copy()
@@ -103,12 +118,20 @@ class Avatars:
             name = others.names[i]
             if slot in old:  # keep gliding from where it is shown now
                 pos[i], rot[i] = self._pos[old[slot]], self._rot[old[slot]]
-            if slot not in self._nodes or self._names.get(slot) != name:
-                if slot in self._nodes:
-                    self._nodes[slot].removeNode()
-                self._nodes[slot] = _avatar_node(slot, name)
-                self._nodes[slot].reparentTo(self._parent)
-                self._names[slot] = name
+            shown = self._shown.get(slot)
+            if shown is None or shown.name != name:
+                if shown is not None:
+                    shown.root.removeNode()
+                root = _avatar_node(slot, name)
+                root.reparentTo(self._parent)
+                self._shown[slot] = _Shown(
+                    root,
+                    root.find("head"),
+                    root.find("name"),
+                    (root.find("hand:left"), root.find("hand:right")),
+                    name,
+                )
+        self._order = [self._shown[slot] for slot in slots]
         self._pos, self._rot = pos, rot
         self._target = others
         self._version = others.version

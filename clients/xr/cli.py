@@ -125,20 +125,20 @@ def run_desktop(
     )
     viewer = None
     try:
-        viewer = Viewer(base.render, base.camera, api, room, me, page_size, live)  # type: ignore[attr-defined]
-        desktop = Desktop(base, viewer, quit=base.taskMgr.stop)  # type: ignore[attr-defined]
+        viewer = Viewer(base.render, base.camera, api, room, me, page_size, live)
+        desktop = Desktop(base, viewer, quit=base.taskMgr.stop)
         if options.book is not None:
             viewer.open_book(options.book, options.page)
         if options.screenshot is not None:
             capture(desktop, viewer, options)
             print(f"wrote {options.screenshot}", file=err)
             return 0
-        base.run()  # type: ignore[attr-defined]
+        base.run()
         return 0
     finally:
         if viewer is not None:
             viewer.close()
-        base.destroy()  # type: ignore[attr-defined]
+        base.destroy()
 
 
 def capture(desktop: object, viewer: object, options: ViewOptions) -> None:

@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from panda3d.core import Filename, NodePath, PNMImage, Point3, TextNode, Vec3
 
@@ -23,7 +24,7 @@ LOOK_SPEED = 0.25  # degrees per pixel
 READING_PITCH = 36.0  # degrees below the horizon to the open book
 
 
-def open_base(*, offscreen: bool, size: tuple[int, int], title: str) -> object:
+def open_base(*, offscreen: bool, size: tuple[int, int], title: str) -> Any:
     """Start ShowBase; DisplayUnavailableError (one line) when no window or GL context opens."""
     if not offscreen and not display_available():
         raise DisplayUnavailableError(

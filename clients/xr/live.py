@@ -97,7 +97,7 @@ class LiveRoom:
             or f"{ws_base}/ws/rooms/{quote(room, safe='')}/poses?token={quote(token, safe='')}"
         )
         self.poses = PoseClient(pose_url, rate_hz=pose_rate_hz, on_others=self._set_others)
-        self._marks = MarksReader()
+        self._marks = MarksReader(self._docs)
         self._dirty = True
         self._version = 0
 
@@ -197,7 +197,7 @@ class LiveRoom:
         self._version += 1
         self.view = SessionView(
             version=self._version,
-            marks=self._marks.read(self._docs.values()),
+            marks=self._marks.read(),
             lead=read_lead(self._docs["presenter"]),
             people=people,
             links={layer: c.status for layer, c in self._clients.items()},

@@ -6,14 +6,15 @@ take the pages away from everyone else."""
 
 from __future__ import annotations
 
+import functools
+import json
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pycrdt import Doc, Map
+from pycrdt import Array, Doc, Map
 
 Color = tuple[float, float, float, float]
 PageKey = tuple[str, int]
@@ -55,12 +56,6 @@ class Lead:
     book: str | None = None
     page: int | None = None
     follow: bool = False
-
-
-@dataclass(slots=True)
-class _Page:
-    highlights: list[Highlight] = field(default_factory=list)
-    strokes: list[Stroke] = field(default_factory=list)
 
 
 def parse_color(value: Any, default: Color, alpha: float | None = None) -> Color:
@@ -112,64 +107,122 @@ def _stroke(value: dict[str, Any]) -> Stroke | None:
     raw = value.get("points")
     if not isinstance(raw, list) or not raw:
         return None
+    raw = raw[: 2 * MAX_POINTS]
     try:
-        if all(isinstance(p, list | tuple) for p in raw):
-            points = np.array([p[:2] for p in raw[:MAX_POINTS] if len(p) >= 2], dtype=np.float32)
-        else:
-            points = np.asarray(raw[: 2 * MAX_POINTS], dtype=np.float32)
-            points = points[: len(points) // 2 * 2].reshape(-1, 2)
-    except (TypeError, ValueError):
+        points = np.asarray(raw, dtype=np.float32)  # [[x, y, pressure], ...] or flat
+    except (TypeError, ValueError):  # ragged: points of mixed lengths
+        try:
+            points = np.array(
+                [p[:2] for p in raw if isinstance(p, list) and len(p) >= 2], np.float32
+            )
+        except (TypeError, ValueError):
+            return None
+    if points.ndim == 1:
+        points = points[: len(points) // 2 * 2].reshape(-1, 2)
+    if points.ndim != 2 or points.shape[1] < 2 or len(points) == 0:
         return None
-    if points.ndim != 2 or len(points) == 0 or not np.isfinite(points).all():
+    points = points[:MAX_POINTS, :2]
+    if not np.isfinite(points).all():
         return None
     width = _number(value.get("width"))
     width = min(max(width if width is not None else 0.004, 0.0005), 0.05)
     return Stroke(np.clip(points, 0.0, 1.0), parse_color(value.get("color"), INK), width)
 
 
-def _entries(doc: Doc[Any], name: str) -> list[Any]:
+EntryId = tuple[str, str, str]  # (layer, "annotations" | "strokes", key)
+KINDS = ("annotations", "strokes")
+
+
+def _plain(value: Any) -> Any:
+    """A map entry as plain JSON: nested Y types go through their JSON text (pycrdt makes
+    it in Rust, several times faster than walking them from Python)."""
+    if isinstance(value, Map | Array):
+        return json.loads(str(value))
+    return value
+
+
+def _parse(kind: str, value: Any) -> tuple[PageKey, Highlight | Stroke] | None:
+    if not isinstance(value, dict) or (key := _page_key(value)) is None:
+        return None
+    mark = _highlight(value) if kind == "annotations" else _stroke(value)
+    return (key, mark) if mark is not None else None
+
+
+def _root_map(doc: Doc[Any], name: str) -> Map[Any] | None:
     try:
-        return [v.to_py() if hasattr(v, "to_py") else v for v in doc.get(name, type=Map).values()]
+        root: Map[Any] = doc.get(name, type=Map)
     except Exception:  # the root exists with another type: nothing of ours there
-        return []
-
-
-def _group(docs: Iterable[Doc[Any]]) -> dict[PageKey, list[tuple[str, dict[str, Any]]]]:
-    pages: dict[PageKey, list[tuple[str, dict[str, Any]]]] = {}
-    for doc in docs:
-        for kind in ("annotations", "strokes"):
-            for value in _entries(doc, kind):
-                if isinstance(value, dict) and (key := _page_key(value)) is not None:
-                    pages.setdefault(key, []).append((kind, value))
-    return pages
-
-
-def _page_marks(entries: list[tuple[str, dict[str, Any]]]) -> PageMarks:
-    page = _Page()
-    for kind, value in entries:
-        if kind == "annotations":
-            if (mark := _highlight(value)) is not None:
-                page.highlights.append(mark)
-        elif (stroke := _stroke(value)) is not None:
-            page.strokes.append(stroke)
-    return PageMarks(tuple(page.highlights), tuple(page.strokes))
+        return None
+    return root
 
 
 class MarksReader:
-    """Reads the marks of every page, keeping the same `PageMarks` object for a page whose
-    entries did not change, so the frame loop redraws a page only when it has to."""
+    """The marks of every page of some layer documents, kept up to date incrementally:
+    only entries that changed since the last `read` are parsed again (an ink stroke
+    being drawn changes 60 times a second; the other entries stay as they were), and a
+    page whose entries did not change keeps the same `PageMarks` object, so the frame loop
+    redraws a page only when it has to. Used on the thread that owns the documents."""
 
-    def __init__(self) -> None:
-        self._pages: dict[PageKey, tuple[list[tuple[str, dict[str, Any]]], PageMarks]] = {}
+    def __init__(self, docs: dict[str, Doc[Any]]) -> None:
+        self._maps: dict[tuple[str, str], Map[Any]] = {}
+        self._subscriptions = []
+        for layer, doc in docs.items():
+            for kind in KINDS:
+                entries = _root_map(doc, kind)
+                if entries is None:
+                    continue
+                self._maps[(layer, kind)] = entries
+                self._subscriptions.append(
+                    entries.observe_deep(functools.partial(self._changed, layer, kind))
+                )
+        self._dirty: set[EntryId] = set()
+        self._everything = True
+        self._entries: dict[EntryId, tuple[PageKey, Highlight | Stroke]] = {}
+        self._by_page: dict[PageKey, set[EntryId]] = {}
+        self._marks: dict[PageKey, PageMarks] = {}
 
-    def read(self, docs: Iterable[Doc[Any]]) -> dict[PageKey, PageMarks]:
-        fresh = {}
-        for key, entries in _group(docs).items():
-            known = self._pages.get(key)
-            marks = known[1] if known is not None and known[0] == entries else _page_marks(entries)
-            fresh[key] = (entries, marks)
-        self._pages = fresh
-        return {key: marks for key, (_, marks) in fresh.items()}
+    def _changed(self, layer: str, kind: str, events: list[Any]) -> None:
+        for event in events:
+            path = event.path
+            if path:
+                self._dirty.add((layer, kind, str(path[0])))
+            else:
+                self._dirty.update((layer, kind, str(key)) for key in event.keys)
+
+    def read(self) -> dict[PageKey, PageMarks]:
+        dirty, self._dirty = self._dirty, set()
+        if self._everything:
+            self._everything = False
+            dirty |= {
+                (layer, kind, str(key))
+                for (layer, kind), entries in self._maps.items()
+                for key in entries.keys()  # noqa: SIM118 (a Y map, not a dict)
+            }
+        touched: set[PageKey] = set()
+        for entry in dirty:
+            old = self._entries.pop(entry, None)
+            if old is not None:
+                touched.add(old[0])
+                self._by_page[old[0]].discard(entry)
+            layer, kind, key = entry
+            value = self._maps[(layer, kind)].get(key)
+            parsed = _parse(kind, _plain(value)) if value is not None else None
+            if parsed is not None:
+                self._entries[entry] = parsed
+                self._by_page.setdefault(parsed[0], set()).add(entry)
+                touched.add(parsed[0])
+        for page in touched:
+            members = sorted(self._by_page.get(page, ()))
+            if not members:
+                self._by_page.pop(page, None)
+                self._marks.pop(page, None)
+                continue
+            marks = [self._entries[m][1] for m in members]
+            self._marks[page] = PageMarks(
+                tuple(m for m in marks if isinstance(m, Highlight)),
+                tuple(m for m in marks if isinstance(m, Stroke)),
+            )
+        return dict(self._marks)
 
 
 def read_lead(doc: Doc[Any]) -> Lead:

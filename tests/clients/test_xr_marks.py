@@ -64,7 +64,7 @@ def test_highlights_strokes_and_junk() -> None:
             "empty": {"book": "b", "page": 2, "points": []},
         },
     )
-    marks = MarksReader().read([doc])
+    marks = MarksReader({"shared": doc}).read()
     page2, page3 = marks[("b", 2)], marks[("b", 3)]
     assert len(page2.highlights) == 2 and len(page2.strokes) == 1
     red = (
@@ -87,12 +87,30 @@ def test_unchanged_pages_keep_their_marks_object() -> None:
             "s2": {"book": "b", "page": 2, "points": [[0.1, 0.1]]},
         },
     )
-    reader = MarksReader()
-    first = reader.read([doc])
-    doc.get("strokes", type=Map)["s3"] = {"book": "b", "page": 2, "points": [[0.2, 0.2]]}
-    second = reader.read([doc])
+    reader = MarksReader({"shared": doc})
+    first = reader.read()
+    strokes = doc.get("strokes", type=Map)
+    strokes["s3"] = {"book": "b", "page": 2, "points": [[0.2, 0.2]]}
+    second = reader.read()
     assert second[("b", 1)] is first[("b", 1)]
     assert second[("b", 2)] is not first[("b", 2)]
+    assert len(second[("b", 2)].strokes) == 2
+    # A stroke moved to another page leaves the old one; a deleted one is gone.
+    strokes["s3"] = {"book": "b", "page": 1, "points": [[0.2, 0.2]]}
+    del strokes["s2"]
+    third = reader.read()
+    assert ("b", 2) not in third and len(third[("b", 1)].strokes) == 2
+
+
+def test_points_appended_to_a_nested_stroke_are_read_again() -> None:
+    doc = doc_with({}, {})
+    points: Array[list[float]] = Array()
+    doc.get("strokes", type=Map)["live"] = Map({"book": "b", "page": 4, "points": points})
+    reader = MarksReader({"shared": doc})
+    points.append([0.1, 0.1, 1.0])
+    assert len(reader.read()[("b", 4)].strokes[0].points) == 1
+    points.extend([[0.2, 0.2, 1.0], [0.3, 0.3, 1.0]])
+    assert len(reader.read()[("b", 4)].strokes[0].points) == 3
 
 
 def test_geometry_of_marks() -> None:
@@ -115,7 +133,7 @@ def test_geometry_of_marks() -> None:
             "dot": {"book": "b", "page": 1, "points": [[0.7, 0.7]]},
         },
     )
-    marks = MarksReader().read([doc])[("b", 1)]
+    marks = MarksReader({"shared": doc}).read()[("b", 1)]
     positions, colors, triangles = highlight_geometry(marks)
     assert positions.shape == (4, 3) and triangles.shape == (2, 3)
     assert np.allclose(positions[:, :2].min(axis=0), [0.1, 0.2]) and np.allclose(
@@ -125,7 +143,8 @@ def test_geometry_of_marks() -> None:
     assert triangles.shape == (6, 3)  # 2 segments + 1 dot, 2 triangles each
     assert triangles.max() < len(positions) and len(colors) == len(positions)
     # The first segment runs along u: its ribbon is the stroke's width (of the page width) tall.
-    first = positions[:4]
+    quads = positions.reshape(-1, 4, 3)
+    first = next(q for q in quads if abs(q[:, 1].mean() - 0.1) < 1e-3 and q[:, 0].max() > 0.4)
     assert abs((first[:, 1].max() - first[:, 1].min()) * 0.21 - 0.02 * 0.15) < 1e-6
 
 

@@ -1,6 +1,7 @@
 """The viewer off screen (Panda3D on Mesa's llvmpipe) against the stand-in rooms and books:
-the room renders, a click on a spine opens its book with its page images, pages turn, and
-the floor takes the reader where they click. Pixels are read back from the frame."""
+the room renders, a click on a spine opens its book with its page images, pages turn, the
+floor takes the reader where they click, others stand where the pose channel says, and a
+browser's highlight and ink appear on the page. Pixels are read back from the frame."""
 
 from __future__ import annotations
 
@@ -13,10 +14,16 @@ from panda3d.core import PNMImage, Point3
 
 from clients.xr.api import ServerApi
 from clients.xr.desktop import Desktop, open_base
+from clients.xr.frames import room_to_panda_points, room_to_panda_quats
+from clients.xr.live import LiveRoom
 from clients.xr.manifests import Me
+from clients.xr.marks import HIGHLIGHT
+from clients.xr.poses import Others
 from clients.xr.scene import load_room
 from clients.xr.viewer import Viewer
 from tests.clients.xr_standin import BOOKS, ROOM, TOKEN, StandIn, StandInServer, page_color
+from tests.support.net import free_port
+from tests.support.node import Node
 
 SIZE = (480, 270)
 
@@ -36,12 +43,12 @@ def app() -> Iterator[App]:
     api = ServerApi(server.url, TOKEN, timeout=10)
     room = load_room(api.room_scene(ROOM, "desktop"), ROOM)
     base = open_base(offscreen=True, size=SIZE, title="test")
-    viewer = Viewer(base.render, base.camera, api, room, Me(user="u", role="reader"), "medium")  # type: ignore[attr-defined]
+    viewer = Viewer(base.render, base.camera, api, room, Me(user="u", role="reader"), "medium")
     desktop = Desktop(base, viewer, quit=lambda: None)
     desktop.step(2)
     yield App(base, viewer, desktop, server)
     viewer.close()
-    base.destroy()  # type: ignore[attr-defined]
+    base.destroy()
     api.close()
     server.stop()
 
@@ -149,3 +156,77 @@ def test_a_click_on_the_floor_walks_there(app: App) -> None:
     app.desktop.click(*screen_of(app, target))
     after = viewer.head.getPos(viewer.render)
     assert abs(after.x - target.x) < 0.05 and abs(after.y - target.y) < 0.05
+
+
+def test_others_appear_where_the_pose_channel_puts_them(app: App) -> None:
+    # Room (1, 1.6, -2) is Panda (1, 2, 1.6); a guest of slot 7 turned 90 degrees left.
+    others = Others(
+        version=1,
+        slots=np.array([3, 7]),
+        names=("Ann", "Bo"),
+        head_position=room_to_panda_points([[1.0, 1.6, -2.0], [2.0, 1.5, -3.0]]),
+        head_rotation=room_to_panda_quats([[0, 0, 0, 1], [0, 0.7071068, 0, 0.7071068]]),
+        hand_position=room_to_panda_points([[[0.8, 1.2, -1.8], [1.2, 1.2, -1.8]]] * 2),
+        hand_rotation=room_to_panda_quats([[[0, 0, 0, 1]] * 2] * 2),
+        hand_tracked=np.array([[True, False], [False, False]]),
+    )
+    avatars = app.viewer.avatars
+    avatars.update(others, 1.0)  # a long frame: they arrive at once
+    assert len(avatars) == 2
+    root = app.viewer.render
+    head = root.find("**/avatar:3/head")
+    assert np.allclose(tuple(head.getPos(root)), (1.0, 2.0, 1.6), atol=1e-4)
+    assert not root.find("**/avatar:3/hand:left").isHidden()
+    assert root.find("**/avatar:3/hand:right").isHidden()
+    assert abs(root.find("**/avatar:7/head").getH(root) - 90) < 0.1
+    # Someone leaves: their avatar goes.
+    avatars.update(
+        Others(
+            2,
+            others.slots[:1],
+            others.names[:1],
+            others.head_position[:1],
+            others.head_rotation[:1],
+            others.hand_position[:1],
+            others.hand_rotation[:1],
+            others.hand_tracked[:1],
+        ),
+        0.016,
+    )
+    assert len(avatars) == 1 and root.find("**/avatar:7").isEmpty()
+
+
+@pytest.mark.node
+def test_a_highlight_and_ink_from_a_browser_show_on_the_page(
+    app: App, node: Node, reference_server: str
+) -> None:
+    viewer = app.viewer
+    viewer.open_book(BOOKS[0], 1)
+    step_until(app, lambda: viewer.book is not None and viewer.book.pages_ready())
+    book = viewer.book
+    assert book is not None and book.visible_pages() == (None, 1)
+    urls = {layer: f"{reference_server}/marks-room-{layer}" for layer in ("shared", "presenter")}
+    live = LiveRoom(
+        "ws://127.0.0.1:1",
+        ROOM,
+        TOKEN,
+        {"user": "u"},
+        layer_urls=urls,
+        poses_url=f"ws://127.0.0.1:{free_port()}/none",
+    )
+    live.start()
+    viewer.live = live
+    try:
+        result = node("xr-yjs-ink.mjs", reference_server, "marks-room-shared", BOOKS[0], "1")
+        assert result.returncode == 0, result.stderr
+        highlight = Point3(book.page_width * 0.35, book.page_height * (0.5 - 0.35), book.top)
+        page = np.array(page_color(1), dtype=float)
+        step_until(app, lambda: not np.allclose(pixel(app, book.root, highlight), page, atol=12))
+        expected = page * (1 - HIGHLIGHT[3]) + np.array([255, 217, 26]) * HIGHLIGHT[3]
+        assert np.allclose(pixel(app, book.root, highlight), expected, atol=14)
+        # The ink stroke (dark blue, 2% of the page wide) crosses the page at v = 0.72.
+        ink = Point3(book.page_width * 0.5, book.page_height * (0.5 - 0.72), book.top)
+        assert np.allclose(pixel(app, book.root, ink), (16, 48, 160), atol=14)
+    finally:
+        viewer.live = None
+        live.close()

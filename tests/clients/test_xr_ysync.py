@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,29 +16,10 @@ from pycrdt import Array, Awareness, Doc, Map
 from clients.xr.marks import MarksReader
 from clients.xr.ysync import YLayerClient
 from tests.support.live_server import LiveServer
-from tests.support.net import free_port, port_open, wait_until
+from tests.support.net import free_port
 from tests.support.node import JS_DIR, Node
 
 pytestmark = pytest.mark.node
-
-
-@pytest.fixture
-def reference_server(node: Node) -> Iterator[str]:
-    """`@y/websocket-server` 0.1.1 on a free port; its ws:// base URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [node.executable, str(JS_DIR / "node_modules/@y/websocket-server/src/server.js")],
-        cwd=JS_DIR,
-        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: port_open(port), 10.0, "@y/websocket-server")
-        yield f"ws://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def converge_with_js_peer(
@@ -101,7 +79,7 @@ async def converge_with_js_peer(
         assert seen["strokes"] == {"js-stroke": 5, "viewer-stroke": 3}
         assert any(o.get("user") == "viewer" for o in seen["others"])
         # What the viewer draws from it: both highlights and both strokes on page 1.
-        marks = MarksReader().read([doc])[("book-a", 1)]
+        marks = MarksReader({"shared": doc}).read()[("book-a", 1)]
         assert len(marks.highlights) == 2 and len(marks.strokes) == 2
     finally:
         task.cancel()
