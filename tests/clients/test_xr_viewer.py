@@ -167,7 +167,7 @@ def test_others_appear_where_the_pose_channel_puts_them(app: App) -> None:
         head_position=room_to_panda_points([[1.0, 1.6, -2.0], [2.0, 1.5, -3.0]]),
         head_rotation=room_to_panda_quats([[0, 0, 0, 1], [0, 0.7071068, 0, 0.7071068]]),
         hand_position=room_to_panda_points([[[0.8, 1.2, -1.8], [1.2, 1.2, -1.8]]] * 2),
-        hand_rotation=room_to_panda_quats([[[0, 0, 0, 1]] * 2] * 2),
+        hand_rotation=room_to_panda_quats(np.tile([0.0, 0.0, 0.0, 1.0], (2, 2, 1))),
         hand_tracked=np.array([[True, False], [False, False]]),
     )
     avatars = app.viewer.avatars
@@ -201,7 +201,9 @@ def test_a_highlight_and_ink_from_a_browser_show_on_the_page(
     app: App, node: Node, reference_server: str
 ) -> None:
     viewer = app.viewer
-    viewer.open_book(BOOKS[0], 1)
+    book_id = BOOKS[0]
+    assert book_id is not None
+    viewer.open_book(book_id, 1)
     step_until(app, lambda: viewer.book is not None and viewer.book.pages_ready())
     book = viewer.book
     assert book is not None and book.visible_pages() == (None, 1)
@@ -217,7 +219,7 @@ def test_a_highlight_and_ink_from_a_browser_show_on_the_page(
     live.start()
     viewer.live = live
     try:
-        result = node("xr-yjs-ink.mjs", reference_server, "marks-room-shared", BOOKS[0], "1")
+        result = node("xr-yjs-ink.mjs", reference_server, "marks-room-shared", book_id, "1")
         assert result.returncode == 0, result.stderr
         highlight = Point3(book.page_width * 0.35, book.page_height * (0.5 - 0.35), book.top)
         page = np.array(page_color(1), dtype=float)
