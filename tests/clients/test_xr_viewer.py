@@ -165,7 +165,7 @@ def test_others_appear_where_the_pose_channel_puts_them(app: App) -> None:
         slots=np.array([3, 7]),
         names=("Ann", "Bo"),
         head_position=room_to_panda_points([[1.0, 1.6, -2.0], [2.0, 1.5, -3.0]]),
-        head_rotation=room_to_panda_quats([[0, 0, 0, 1], [0, 0.7071068, 0, 0.7071068]]),
+        head_rotation=room_to_panda_quats(np.array([[0, 0, 0, 1], [0, 0.7071068, 0, 0.7071068]])),
         hand_position=room_to_panda_points([[[0.8, 1.2, -1.8], [1.2, 1.2, -1.8]]] * 2),
         hand_rotation=room_to_panda_quats(np.tile([0.0, 0.0, 0.0, 1.0], (2, 2, 1))),
         hand_tracked=np.array([[True, False], [False, False]]),
