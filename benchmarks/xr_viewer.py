@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from panda3d.core import loadPrcFileData
 from pycrdt import Array, Doc, Map
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -175,11 +176,16 @@ def measure(name: str, desktop: Any, viewer: Any, live: LiveRoom | None, frames:
     viewer.update_seconds.clear()
     net_before = live.cpu_time() if live is not None else 0.0
     times = np.empty(frames)
+    camera = desktop.base.camera
     for i in range(frames):
+        # A head never holds still in a headset: sway, so every frame has a new pose.
+        camera.setHpr(4 * np.sin(i / 9), -8 + 2 * np.sin(i / 13), 0)
         started = time.perf_counter()
         desktop.step()
         times[i] = time.perf_counter() - started
-    network = (live.cpu_time() - net_before) / frames if live is not None else 0.0
+    wall = float(times.sum())
+    # The network thread works per second, not per frame: charge it to 90 Hz frames.
+    network = (live.cpu_time() - net_before) / wall / 90 if live is not None else 0.0
     updates = np.array(viewer.update_seconds)
     return Run(name, times * 1000, updates * 1000, network * 1000)
 
@@ -228,6 +234,8 @@ def run(args: argparse.Namespace) -> int:
             layers_label = "@y/websocket-server (reference)"
         else:
             urls, layers_label = {}, "none (no Node)"
+        # Wait for the GPU (llvmpipe's threads) every frame, so frame time is the real one.
+        loadPrcFileData("bench", "gl-finish true")
         base = open_base(offscreen=True, size=(args.width, args.height), title="bench")
         viewer = Viewer(
             base.render, base.camera, api, room, Me(user="bench-viewer", role="reader"), "medium"
@@ -283,7 +291,7 @@ def run(args: argparse.Namespace) -> int:
         "frame p99 ms",
         "update p50 ms",
         "update p99 ms",
-        "network CPU ms/frame",
+        "network CPU ms/90 Hz frame",
         "outside rendering ms",
         "of 2 ms",
         "ok",
@@ -297,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
         f"\nframe budget at 90 Hz: {BUDGET_FRAME_MS:.1f} ms on a GPU machine (here llvmpipe"
         " renders on the CPU, so frame times are an upper bound); outside rendering ="
         " update p50 (frame loop: book, marks, avatars, follow, presence, pose hand-off)"
-        " + the network thread's CPU per frame (layers, awareness, pose channel)"
+        " + the network thread's CPU a second / 90 (layers, awareness, pose channel at 90 Hz)"
     )
     worst = max(float(np.percentile(r.update_ms, 50)) + r.network_ms_per_frame for r in runs)
     return 0 if worst < BUDGET_OUTSIDE_MS else 1

@@ -256,6 +256,7 @@ class PoseClient:
 
     async def _send_loop(self, socket: ClientConnection) -> None:
         sent_id = 0
+        last: PoseSample | None = None
         next_at = time.monotonic()
         while True:
             welcome = self.welcome
@@ -268,6 +269,9 @@ class PoseClient:
             if welcome is None or not welcome.send or sample is None or self._sample_id == sent_id:
                 continue
             sent_id = self._sample_id
+            if sample == last:
+                continue  # standing still: the server keeps showing the last pose
+            last = sample
             self._seq = (self._seq + 1) & 0xFFFF
             await socket.send(self._outgoing.encode(self._seq, sample))
             self.sent += 1
