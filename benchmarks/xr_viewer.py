@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import multiprocessing
 import os
 import shutil
@@ -205,12 +204,11 @@ def room_scene(api: ServerApi, glb: Path | None) -> tuple[RoomScene, str]:
 
 
 def first_book(api: ServerApi) -> str | None:
-    with contextlib.suppress(Exception):
-        data = api._json("/api/v1/books", "the books")
-        items = data.get("items", []) if isinstance(data, dict) else data
-        if items:
-            return str(items[0]["id"])
-    return None
+    try:
+        ids = api.book_ids()
+    except ViewerError:
+        return None
+    return ids[0] if ids else None
 
 
 def run(args: argparse.Namespace) -> int:

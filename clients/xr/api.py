@@ -153,6 +153,14 @@ class ServerApi:
             f"/api/v1/rooms/{room_id}/scene.glb", what, MAX_GLB_BYTES, {"profile": profile}
         )
 
+    def book_ids(self) -> list[str]:
+        """The ids of the books the server lists (its first page of them)."""
+        data = self._json("/api/v1/books", "the list of books")
+        items = data.get("items", data.get("books")) if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise ViewerError("the list of books is not a list")
+        return [str(item["id"]) for item in items if isinstance(item, dict) and "id" in item]
+
     def book(self, book_id: str) -> BookManifest:
         what = f"book {book_id!r}"
         return self._parse(BookManifest, self._json(f"/api/v1/books/{book_id}", what), what)

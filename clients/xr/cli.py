@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from clients.xr.api import ServerApi
 from clients.xr.errors import NotFoundError, ViewerError
@@ -15,6 +15,10 @@ from clients.xr.live import LiveRoom
 from clients.xr.manifests import Me, PageSize, RoomManifest
 from clients.xr.options import ViewOptions
 from clients.xr.scene import RoomScene, load_room
+
+if TYPE_CHECKING:  # Panda3D loads only when a window opens
+    from clients.xr.desktop import Desktop
+    from clients.xr.viewer import Viewer
 
 log = logging.getLogger("readingroom.xr")
 
@@ -141,12 +145,8 @@ def run_desktop(
         base.destroy()
 
 
-def capture(desktop: object, viewer: object, options: ViewOptions) -> None:
+def capture(desktop: Desktop, viewer: Viewer, options: ViewOptions) -> None:
     """Render until the room (and the asked-for book with its pages) is drawn, then save."""
-    from clients.xr.desktop import Desktop
-    from clients.xr.viewer import Viewer
-
-    assert isinstance(desktop, Desktop) and isinstance(viewer, Viewer)
     deadline = time.monotonic() + options.timeout
     while time.monotonic() < deadline:
         desktop.step()

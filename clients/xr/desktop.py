@@ -50,13 +50,11 @@ def open_base(*, offscreen: bool, size: tuple[int, int], title: str) -> Any:
 class Desktop:
     """Binds the mouse and keyboard to a `Viewer` and runs the frame loop."""
 
-    def __init__(self, base: object, viewer: Viewer, quit: Callable[[], None]) -> None:
+    def __init__(self, base: Any, viewer: Viewer, quit: Callable[[], None]) -> None:
         self.base = base
         self.viewer = viewer
         self._quit = quit
-        b: object = base
-        self._b = b
-        camera: NodePath = base.camera  # type: ignore[attr-defined]
+        camera: NodePath = base.camera
         camera.reparentTo(viewer.rig)
         camera.setPos(0, 0, viewer.eye_height)
         camera.setHpr(0, -8, 0)
@@ -69,15 +67,15 @@ class Desktop:
         hud.setTextColor(1, 1, 1, 1)
         hud.setShadow(0.05, 0.05)
         self._hud_text = hud
-        self._hud = base.a2dTopLeft.attachNewNode(hud)  # type: ignore[attr-defined]
+        self._hud = base.a2dTopLeft.attachNewNode(hud)
         self._hud.setScale(0.045)
         self._hud.setPos(0.04, 0, -0.07)
         self._hud_shown = ""
         self._bind()
-        base.taskMgr.add(self._frame, "readingroom-frame", sort=-10)  # type: ignore[attr-defined]
+        base.taskMgr.add(self._frame, "readingroom-frame", sort=-10)
 
     def _bind(self) -> None:
-        accept = self.base.accept  # type: ignore[attr-defined]
+        accept = self.base.accept
         for key in ("w", "a", "s", "d", "arrow_up", "arrow_down"):
             accept(key, self._keys.__setitem__, [key, True])
             accept(f"{key}-up", self._keys.__setitem__, [key, False])
@@ -95,8 +93,8 @@ class Desktop:
         accept("control-q", self._quit)
         accept("window-event", self._window_event)
 
-    def _window_event(self, window: object) -> None:
-        props = window.getProperties()  # type: ignore[attr-defined]
+    def _window_event(self, window: Any) -> None:
+        props = window.getProperties()
         if not props.getOpen():
             self._quit()
 
@@ -113,9 +111,9 @@ class Desktop:
     def mouse_ray(self, x: float, y: float) -> tuple[Point3, Vec3]:
         """The ray under a point of the screen (-1..1), in render coordinates."""
         near, far = Point3(), Point3()
-        self.base.camLens.extrude((x, y), near, far)  # type: ignore[attr-defined]
+        self.base.camLens.extrude((x, y), near, far)
         render = self.viewer.render
-        camera = self.base.camera  # type: ignore[attr-defined]
+        camera = self.base.camera
         origin = render.getRelativePoint(camera, near)
         target = render.getRelativePoint(camera, far)
         return origin, Vec3(target - origin).normalized()
@@ -134,20 +132,20 @@ class Desktop:
             self.viewer.activate(pick)
 
     def _click(self) -> None:
-        watcher = self.base.mouseWatcherNode  # type: ignore[attr-defined]
+        watcher = self.base.mouseWatcherNode
         if watcher.hasMouse():
             pointer = watcher.getMouse()
             self.click(pointer.x, pointer.y)
 
     def _start_drag(self) -> None:
-        watcher = self.base.mouseWatcherNode  # type: ignore[attr-defined]
+        watcher = self.base.mouseWatcherNode
         if watcher.hasMouse():
             self._drag = (watcher.getMouse().x, watcher.getMouse().y)
 
     def _end_drag(self) -> None:
         self._drag = None
 
-    def _frame(self, task: object) -> int:
+    def _frame(self, task: Any) -> int:
         now = time.perf_counter()
         dt = min(now - self._last, 0.1)
         self._last = now
@@ -156,7 +154,7 @@ class Desktop:
         if self.viewer.book is not self._book_seen:
             self._book_seen = self.viewer.book
             if self._book_seen is not None:  # look down at the book, as a reader does
-                self.base.camera.setP(-READING_PITCH)  # type: ignore[attr-defined]
+                self.base.camera.setP(-READING_PITCH)
         self._show_hud()
         self.frames += 1
         from direct.task.Task import Task
@@ -164,11 +162,11 @@ class Desktop:
         return int(Task.cont)
 
     def _move(self, dt: float) -> None:
-        watcher = self.base.mouseWatcherNode  # type: ignore[attr-defined]
-        camera: NodePath = self.base.camera  # type: ignore[attr-defined]
+        watcher = self.base.mouseWatcherNode
+        camera: NodePath = self.base.camera
         if self._drag is not None and watcher.hasMouse():
             x, y = watcher.getMouse().x, watcher.getMouse().y
-            win = self.base.win  # type: ignore[attr-defined]
+            win = self.base.win
             dx = (x - self._drag[0]) * win.getXSize() / 2
             dy = (y - self._drag[1]) * win.getYSize() / 2
             self._drag = (x, y)
@@ -217,11 +215,11 @@ class Desktop:
     def step(self, frames: int = 1) -> None:
         """Run `frames` frames of the loop (tests and screenshots drive it this way)."""
         for _ in range(frames):
-            self.base.taskMgr.step()  # type: ignore[attr-defined]
+            self.base.taskMgr.step()
 
     def screenshot(self, path: Path) -> None:
         image = PNMImage()
-        if not self.base.win.getScreenshot(image):  # type: ignore[attr-defined]
+        if not self.base.win.getScreenshot(image):
             raise ViewerError("the frame could not be read back for the screenshot")
         if not image.write(Filename.fromOsSpecific(str(path))):
             raise ViewerError(f"could not write the screenshot to {path}")

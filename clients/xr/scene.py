@@ -5,7 +5,6 @@ Conversion happens before any window opens, so a GLB that fails is a one-line er
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,8 +176,3 @@ def light_room(render: NodePath, extras: dict[str, Any]) -> None:
     key_node = render.attachNewNode(key)
     key_node.setHpr(30.0, -60.0, 0.0)
     render.setLight(key_node)
-
-
-def heading_towards(dx: float, dy: float) -> float:
-    """Panda heading (degrees, 0 = +y) of a horizontal direction."""
-    return math.degrees(math.atan2(-dx, dy))

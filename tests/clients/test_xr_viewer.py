@@ -5,6 +5,7 @@ browser's highlight and ink appear on the page. Pixels are read back from the fr
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -77,12 +78,15 @@ def pixel(app: App, node: object, point: Point3) -> np.ndarray:
     return np.array(image.getXel(x, y)) * 255
 
 
-def step_until(app: App, done: Callable[[], bool], frames: int = 600) -> None:
-    for _ in range(frames):
+def step_until(app: App, done: Callable[[], bool], seconds: float = 15.0) -> None:
+    """Run frames until `done` (animations run on the clock, not on the frame count)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         app.desktop.step()
         if done():
             app.desktop.step(2)
             return
+        time.sleep(0.002)
     raise AssertionError("the viewer did not get there")
 
 
