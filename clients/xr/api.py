@@ -75,7 +75,8 @@ class ServerApi:
             base_url=self.base,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "readingroom-xr"},
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            transport=transport,
+            # Retries only connecting, which is always safe to repeat.
+            transport=transport or httpx.HTTPTransport(retries=2),
             follow_redirects=True,
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -13,12 +14,13 @@ import numpy as np
 from panda3d.core import SamplerState, Texture
 
 from clients.xr.api import ServerApi
-from clients.xr.errors import ViewerError
+from clients.xr.errors import ServerUnreachableError, ViewerError
 from clients.xr.manifests import BookManifest, PageSize
 
 log = logging.getLogger("readingroom.xr")
 
 Key = tuple[str, int]
+RETRY_DELAYS = (0.2, 0.6)
 
 
 def decode_page(data: bytes) -> np.ndarray:
@@ -71,10 +73,20 @@ class PageTextures:
                 return
             self._pending[key] = self._pool.submit(self._load, key, url)
 
+    def _fetch(self, url: str, what: str) -> bytes:
+        """A page image, trying again after a dropped connection (a busy server, a Wi-Fi
+        blip); a refusal (404, 401) is final."""
+        for delay in RETRY_DELAYS:
+            try:
+                return self._api.page_image(url, what)
+            except ServerUnreachableError:
+                time.sleep(delay)
+        return self._api.page_image(url, what)
+
     def _load(self, key: Key, url: str) -> None:
         what = f"page {key[1]} of book {key[0]!r}"
         try:
-            texture = page_texture(decode_page(self._api.page_image(url, what)), f"page:{key}")
+            texture = page_texture(decode_page(self._fetch(url, what)), f"page:{key}")
         except ViewerError as exc:
             log.warning("%s", exc)
             texture = None

@@ -197,8 +197,8 @@ def test_a_screenshot_of_an_open_book(standin: StandInServer, tmp_path: Path) ->
         found = {color for _, color in colors if isinstance(color, tuple)}
     # Pages 4 (left) and 5 (right) of the book are on screen, page 1 is not.
     for number in (4, 5):
-        assert any(_near(color, page_color(number)) for color in found), number
-    assert not any(_near(color, page_color(1)) for color in found)
+        assert any(_near(color, page_color(number)) for color in found), (number, result.stderr)
+    assert not any(_near(color, page_color(1)) for color in found), result.stderr
 
 
 def _near(a: tuple[int, ...], b: tuple[int, int, int], tolerance: int = 10) -> bool:
