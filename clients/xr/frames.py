@@ -47,3 +47,22 @@ def room_to_panda_boxes(boxes: npt.ArrayLike) -> Floats:
     lo = np.stack([b[:, 0], -b[:, 5], b[:, 1]], axis=1)
     hi = np.stack([b[:, 3], -b[:, 2], b[:, 4]], axis=1)
     return np.concatenate([lo, hi], axis=1)
+
+
+Vec3 = tuple[float, float, float]
+Quat = tuple[float, float, float, float]
+
+
+def room_pose_to_panda(position: Vec3, orientation: Quat) -> tuple[Vec3, Quat]:
+    """One pose, without numpy (it runs every frame): room (x, y, z), (x, y, z, w) ->
+    Panda (x, -z, y), (w, x, -z, y)."""
+    x, y, z = position
+    qx, qy, qz, qw = orientation
+    return (x, -z, y), (qw, qx, -qz, qy)
+
+
+def panda_pose_to_room(position: Vec3, orientation: Quat) -> tuple[Vec3, Quat]:
+    """The inverse of `room_pose_to_panda`: Panda (x, y, z), (w, x, y, z) -> room."""
+    x, y, z = position
+    qw, qx, qy, qz = orientation
+    return (x, z, -y), (qx, qz, -qy, qw)

@@ -20,6 +20,7 @@ from clients.xr.api import ServerApi
 from clients.xr.avatars import Avatars
 from clients.xr.book import BookView
 from clients.xr.errors import ViewerError
+from clients.xr.frames import panda_pose_to_room
 from clients.xr.live import LiveRoom
 from clients.xr.manifests import BookManifest, Me, PageSize
 from clients.xr.marks import Lead
@@ -274,5 +275,4 @@ def _room_pose(
 ) -> tuple[tuple[float, float, float], tuple[float, float, float, float]]:
     p = node.getPos(render)
     q = node.getQuat(render)
-    # Panda (x, y, z) -> room (x, z, -y); quaternion axes the same way (see frames.py).
-    return (p.x, p.z, -p.y), (q.getI(), q.getK(), -q.getJ(), q.getR())
+    return panda_pose_to_room((p.x, p.y, p.z), (q.getR(), q.getI(), q.getJ(), q.getK()))

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from clients.xr.frames import room_pose_to_panda
+
 
 @dataclass(frozen=True, slots=True)
 class Film:
@@ -31,8 +33,6 @@ def film_from_fov(left: float, right: float, up: float, down: float) -> Film:
 def panda_pose(
     position: tuple[float, float, float], orientation: tuple[float, float, float, float]
 ) -> tuple[tuple[float, float, float], tuple[float, float, float, float]]:
-    """OpenXR (x, y, z) and quaternion (x, y, z, w) -> Panda position and (w, x, y, z).
-    The same basis change as `frames.py`: a view looking down -z looks down Panda's +y."""
-    x, y, z = position
-    qx, qy, qz, qw = orientation
-    return (x, -z, y), (qw, qx, -qz, qy)
+    """An OpenXR pose (the room frame's axes: y up, a view looks down -z) in Panda's frame,
+    where a camera looks down +y."""
+    return room_pose_to_panda(position, orientation)

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from panda3d.core import LQuaternion, NodePath, Vec3
 
 from clients.xr.frames import (
+    panda_pose_to_room,
     panda_to_room_points,
     panda_to_room_quats,
+    room_pose_to_panda,
     room_to_panda_boxes,
     room_to_panda_points,
     room_to_panda_quats,
@@ -62,3 +64,14 @@ def test_a_head_turned_left_is_a_positive_yaw_in_the_room_frame() -> None:
 def test_boxes_keep_min_below_max() -> None:
     boxes = room_to_panda_boxes([[0, 1, 2, 1, 2, 4]])
     assert np.allclose(boxes, [[0, -4, 1, 1, -2, 2]])
+
+
+@given(st.tuples(coords, coords, coords), st.tuples(*[st.floats(-1, 1)] * 4))
+def test_the_per_frame_pose_conversion_agrees_with_the_arrays(
+    p: tuple[float, float, float], q: tuple[float, float, float, float]
+) -> None:
+    position, orientation = room_pose_to_panda(p, q)
+    assert np.allclose(position, room_to_panda_points(p))
+    assert np.allclose(orientation, room_to_panda_quats(q))
+    back = panda_pose_to_room(position, orientation)
+    assert np.allclose(back[0], p) and np.allclose(back[1], q)
