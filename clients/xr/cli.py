@@ -5,12 +5,15 @@ nothing blocks without a timeout."""
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from clients.xr.api import ServerApi
-from clients.xr.errors import NotFoundError, ViewerError
+from clients.xr.errors import DisplayUnavailableError, NotFoundError, ViewerError
 from clients.xr.live import LiveRoom
 from clients.xr.manifests import Me, PageSize, RoomManifest
 from clients.xr.options import ViewOptions
@@ -21,6 +24,7 @@ if TYPE_CHECKING:  # Panda3D loads only when a window opens
     from clients.xr.viewer import Viewer
 
 log = logging.getLogger("readingroom.xr")
+OFFSCREEN_FPS = 30.0
 
 
 def run_view(options: ViewOptions, err: TextIO | None = None) -> int:
@@ -39,8 +43,32 @@ def run_view(options: ViewOptions, err: TextIO | None = None) -> int:
         return 1
 
 
+class _Stopper:
+    """`kill` (SIGTERM) ends the viewer like closing its window: the frame loop stops and
+    the viewer leaves the session (others stop seeing it at once) instead of vanishing.
+    Before the frame loop runs, it interrupts whatever is waiting."""
+
+    def __init__(self) -> None:
+        self.loop_stop: Callable[[], None] | None = None
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if self.loop_stop is None:
+            raise KeyboardInterrupt
+        self.loop_stop()
+
+
 def _run(options: ViewOptions, err: TextIO) -> int:
     options.check()
+    stopper = _Stopper()
+    if not options.xr and not options.offscreen:
+        from clients.xr.config import display_available
+
+        if not display_available():  # say so before connecting, not after
+            raise DisplayUnavailableError(
+                "no display to open a window on (set DISPLAY), or use --offscreen --screenshot FILE"
+            )
     runtime = None
     if options.xr:
         from clients.xr.xr_runtime import probe_runtime
@@ -61,8 +89,8 @@ def _run(options: ViewOptions, err: TextIO) -> int:
             if runtime is not None:
                 from clients.xr.xr_session import run_xr
 
-                return run_xr(runtime, api, room, me, page_size, live, options)
-            return run_desktop(api, room, me, page_size, live, options, err)
+                return run_xr(runtime, api, room, me, page_size, live, options, stopper)
+            return run_desktop(api, room, me, page_size, live, options, err, stopper)
         finally:
             if live is not None:
                 live.close()
@@ -120,6 +148,7 @@ def run_desktop(
     live: LiveRoom | None,
     options: ViewOptions,
     err: TextIO,
+    stopper: _Stopper | None = None,
 ) -> int:
     from clients.xr.desktop import Desktop, open_base
     from clients.xr.viewer import Viewer
@@ -131,12 +160,21 @@ def run_desktop(
     try:
         viewer = Viewer(base.render, base.camera, api, room, me, page_size, live)
         desktop = Desktop(base, viewer, quit=base.taskMgr.stop)
+        if stopper is not None:
+            stopper.loop_stop = base.taskMgr.stop
         if options.book is not None:
             viewer.open_book(options.book, options.page)
         if options.screenshot is not None:
             capture(desktop, viewer, options)
             print(f"wrote {options.screenshot}", file=err)
             return 0
+        if options.offscreen:
+            # Nothing paces frames off screen: hold a display's rate, not as fast as possible.
+            from panda3d.core import ClockObject
+
+            clock = ClockObject.getGlobalClock()
+            clock.setMode(ClockObject.MLimited)
+            clock.setFrameRate(OFFSCREEN_FPS)
         base.run()
         return 0
     finally:

@@ -20,7 +20,7 @@ import ctypes
 import logging
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from panda3d.core import (
     CardMaker,
@@ -42,6 +42,9 @@ from clients.xr.viewer import Viewer
 from clients.xr.xr_input import HANDS, Controllers, HandState
 from clients.xr.xr_math import film_from_fov, panda_pose
 from clients.xr.xr_runtime import XrRuntime
+
+if TYPE_CHECKING:
+    from clients.xr.cli import _Stopper
 
 log = logging.getLogger("readingroom.xr")
 
@@ -431,6 +434,7 @@ def run_xr(
     page_size: PageSize,
     live: LiveRoom | None,
     options: ViewOptions,
+    stopper: _Stopper | None = None,
 ) -> int:
     """Open the mirror window, start the session on its GL context, run until the runtime
     or the window ends it."""
@@ -452,6 +456,8 @@ def run_xr(
     # The window's 2D region draws last, after both eye buffers: submit the frame there.
     base.cam2d.node().getDisplayRegion(0).setDrawCallback(session.draw)
     base.taskMgr.add(session.frame, "xr-frame", sort=-20)
+    if stopper is not None:
+        stopper.loop_stop = base.taskMgr.stop
     base.accept(
         "window-event", lambda w: None if w.getProperties().getOpen() else base.taskMgr.stop()
     )

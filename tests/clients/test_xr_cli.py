@@ -20,11 +20,13 @@ from tests.support.live_server import ROOT, LiveServer
 from tests.support.net import free_port
 
 
-def view(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def view(
+    *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "experience_server", "view", *args],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=env or {**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -85,6 +87,50 @@ def test_a_server_that_never_answers_times_out() -> None:
     assert result.returncode == 3
     assert "did not answer within 1 s" in one_line(result)
     assert time.monotonic() - started < 20
+
+
+def test_a_window_without_a_display(standin: StandInServer) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = view(standin.url, "--token", TOKEN, env={**env, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 8
+    assert "--offscreen --screenshot" in one_line(result)
+    assert not standin.standin.requests
+
+
+def test_kill_ends_an_offscreen_viewer_promptly(standin: StandInServer) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "experience_server",
+            "view",
+            standin.url,
+            "--token",
+            TOKEN,
+            "--offscreen",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not any(r.endswith("scene.glb") for r in standin.standin.requests):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        time.sleep(2.0)  # the frame loop runs
+        process.terminate()
+        started = time.monotonic()
+        _, err = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert time.monotonic() - started < 10
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
 
 
 def test_not_a_url() -> None:
