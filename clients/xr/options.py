@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from clients.xr.api import server_base
 from clients.xr.errors import UsageError
 
 ROOM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -30,6 +31,7 @@ class ViewOptions:
         return "headset" if self.xr else "desktop"
 
     def check(self) -> None:
+        server_base(self.url)
         if not self.token.strip():
             raise UsageError(
                 "--token is empty; get one with `readingroom token --user U --role reader`"
