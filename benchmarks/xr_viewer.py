@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 from panda3d.core import loadPrcFileData
 from pycrdt import Array, Doc, Map
@@ -203,6 +204,21 @@ def room_scene(api: ServerApi, glb: Path | None) -> tuple[RoomScene, str]:
     return load_room(scene, rooms[0].id, manifest.spawn_points), f"{rooms[0].id} (server)"
 
 
+def ingest(server: Server, document: Path) -> None:
+    """Upload a document as a librarian and wait until its pages are rendered."""
+    headers = {"Authorization": f"Bearer {server.token('bench-librarian', Role.librarian)}"}
+    base = f"http://127.0.0.1:{server.port}"
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+        with document.open("rb") as file:
+            book = http.post("/api/v1/books", files={"file": (document.name, file)})
+        book.raise_for_status()
+        deadline = time.monotonic() + 300
+        while http.get(f"/api/v1/books/{book.json()['id']}").json()["status"] != "ready":
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{document} did not render within 5 minutes")
+            time.sleep(0.5)
+
+
 def first_book(api: ServerApi) -> str | None:
     try:
         ids = api.book_ids()
@@ -220,6 +236,8 @@ def run(args: argparse.Namespace) -> int:
         ws = f"ws://127.0.0.1:{server.port}"
         token = server.token("bench-viewer", Role.reader)
         api = ServerApi(url, token, timeout=60)
+        if args.ingest is not None:
+            ingest(server, args.ingest)
         room, room_label = room_scene(api, args.room_glb)
         book = first_book(api)
         layers_on_server = asyncio.run(_serves_layers(layer_url(ws, ROOM, "shared", token)))
@@ -314,6 +332,7 @@ def main() -> None:
     parser.add_argument(
         "--room-glb", type=Path, help="the room as a GLB, while the server has no rooms"
     )
+    parser.add_argument("--ingest", type=Path, help="a document to upload and open (books API)")
     parser.add_argument("--others", type=int, default=20)
     parser.add_argument("--frames", type=int, default=400)
     parser.add_argument("--width", type=int, default=1280)

@@ -42,9 +42,9 @@ async def test_converges_with_the_official_client_on_readingroom(
 
 
 def one_page_pdf() -> bytes:
-    import fitz
+    import pymupdf
 
-    document = fitz.open()
+    document = pymupdf.open()
     page = document.new_page(width=420, height=595)
     page.draw_rect(page.rect, color=None, fill=tuple(c / 255 for c in PAGE_RGB))
     page.insert_text((60, 120), "readingroom", fontsize=28)
@@ -57,8 +57,12 @@ def one_page_pdf() -> bytes:
 def test_a_room_and_a_book_of_the_real_server(live_server: LiveServer, tmp_path: Path) -> None:
     librarian = {"Authorization": f"Bearer {live_server.token('lib-1', 'librarian')}"}
     with httpx.Client(base_url=live_server.url, headers=librarian, timeout=60) as http:
-        templates = http.get("/api/v1/room-templates").raise_for_status().json()
-        room = http.post("/api/v1/rooms", json=templates[0]["template"]).raise_for_status().json()
+        template = http.get("/api/v1/room-templates").raise_for_status().json()[0]["template"]
+        room = (
+            http.post("/api/v1/rooms", json={**template, "id": "xr-test-room"})
+            .raise_for_status()
+            .json()
+        )
         files = {"file": ("colour.pdf", one_page_pdf(), "application/pdf")}
         book = http.post("/api/v1/books", files=files).raise_for_status().json()
         deadline = time.monotonic() + 60
