@@ -16,16 +16,20 @@ def triangles_node(
     colors: npt.ArrayLike,
     triangles: npt.ArrayLike,
 ) -> GeomNode:
-    """A GeomNode of triangles: positions (N, 3), colors (N, 4) in 0..1, indices (M, 3)."""
+    """A GeomNode of triangles: positions (N, 3), colors (N, 4) as 0..1 floats or bytes,
+    indices (M, 3)."""
     pos = np.asarray(positions, dtype=np.float32).reshape(-1, 3)
-    rgba = np.clip(np.asarray(colors, dtype=np.float64).reshape(-1, 4) * 255 + 0.5, 0, 255)
+    raw = np.asarray(colors)
+    if raw.dtype != np.uint8:  # 0..1 floats
+        raw = np.clip(raw.astype(np.float64) * 255 + 0.5, 0, 255).astype(np.uint8)
+    rgba = raw.reshape(-1, 4)
     index = np.asarray(triangles, dtype=np.uint32).reshape(-1)
     node = GeomNode(name)
     if len(pos) == 0 or len(index) == 0:
         return node
     vertices = np.empty(len(pos), dtype=VERTEX)
     vertices["position"] = pos
-    vertices["color"] = rgba.astype(np.uint8)
+    vertices["color"] = rgba
     data = GeomVertexData(name, GeomVertexFormat.getV3c4(), Geom.UHStatic)
     data.uncleanSetNumRows(len(pos))
     memoryview(data.modifyArray(0)).cast("B")[:] = vertices.tobytes()

@@ -10,7 +10,7 @@ import numpy as np
 from pycrdt import Array, Doc, Map
 
 from clients.xr.marks import HIGHLIGHT, INK, MarksReader, parse_color, read_lead
-from clients.xr.overlays import highlight_geometry, ink_geometry
+from clients.xr.overlays import highlight_geometry, stroke_ribbon
 
 
 def doc_with(annotations: dict[str, object], strokes: dict[str, object]) -> Doc[Any]:
@@ -134,14 +134,16 @@ def test_geometry_of_marks() -> None:
         },
     )
     marks = MarksReader({"shared": doc}).read()[("b", 1)]
-    positions, colors, triangles = highlight_geometry(marks)
-    assert positions.shape == (4, 3) and triangles.shape == (2, 3)
+    positions, colors = highlight_geometry(marks)
+    assert positions.shape == (4, 3) and colors.shape == (4, 4)
     assert np.allclose(positions[:, :2].min(axis=0), [0.1, 0.2]) and np.allclose(
         positions[:, :2].max(axis=0), [0.4, 0.3]
     )
-    positions, colors, triangles = ink_geometry(marks, 0.15, 0.21)
-    assert triangles.shape == (6, 3)  # 2 segments + 1 dot, 2 triangles each
-    assert triangles.max() < len(positions) and len(colors) == len(positions)
+    ribbons = [stroke_ribbon(s, 0.15, 0.21) for s in marks.strokes]
+    positions = np.concatenate([p for p, _ in ribbons])
+    colors = np.concatenate([c for _, c in ribbons])
+    assert positions.shape == (12, 3)  # 2 segments + 1 dot, a quad each
+    assert colors.shape == (12, 4) and colors.dtype == np.uint8
     # The first segment runs along u: its ribbon is the stroke's width (of the page width) tall.
     quads = positions.reshape(-1, 4, 3)
     first = next(q for q in quads if abs(q[:, 1].mean() - 0.1) < 1e-3 and q[:, 0].max() > 0.4)
