@@ -107,7 +107,11 @@ class Avatars:
                     node.show() if hands[j] else node.hide()
 
     def _retarget(self, others: Others) -> None:
-        old = {slot: i for i, slot in enumerate(self._target.slots.tolist())}
+        same = self._target
+        if np.array_equal(others.slots, same.slots) and others.names == same.names:
+            self._target, self._version = others, others.version  # new poses, same people
+            return
+        old = {slot: i for i, slot in enumerate(same.slots.tolist())}
         slots = others.slots.tolist()
         for slot in set(self._shown) - set(slots):
             self._shown.pop(slot).root.removeNode()
