@@ -20,7 +20,15 @@ from experience_server import __version__
 from experience_server.errors import install_error_handlers, register_domain_error
 from experience_server.limits import BodyLimitMiddleware
 from experience_server.observability import Metrics, RequestLogMiddleware
-from experience_server.routers import health, identity, location, poses
+from experience_server.routers import (
+    analytics,
+    catalog,
+    health,
+    identity,
+    location,
+    poses,
+    privacy,
+)
 from experience_server.services import open_services
 from experience_server.settings import Settings
 
@@ -50,12 +58,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     register_domain_error(app, RfidReadsRefusedError, 422, "rfid_reads_refused")
     register_domain_error(app, RecordNotFoundError, 404, "record_not_found")
+    catalog.register_errors(app)
     app.include_router(health.router)
     app.include_router(identity.router)
-    _add_docs(app)
     app.include_router(location.router)
+    app.include_router(catalog.router)
+    app.include_router(analytics.router)
+    app.include_router(privacy.router)
     # Before any `/ws/rooms/{room}/{layer}` route, which would also match `poses`.
     app.include_router(poses.router)
+    _add_docs(app)
     app.add_middleware(
         BodyLimitMiddleware,
         body_limit=settings.max_body_bytes,

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalog_adapter.licences import parse_licence
 
 
 class Settings(BaseSettings):
@@ -58,6 +60,29 @@ class Settings(BaseSettings):
     sip2_cache_seconds: float = Field(default=30.0, ge=0)
     sip2_retry_seconds: float = Field(default=15.0, ge=0)
 
+    @model_validator(mode="after")
+    def _oidc_checks_issuer_and_audience(self) -> Settings:
+        """A provider token for another app must never get in: with OIDC on, `iss` and
+        `aud` are always checked, so both must be configured."""
+        if self.oidc_jwks_url and not (self.oidc_issuer and self.oidc_audience):
+            raise ValueError(
+                "READINGROOM_OIDC_JWKS_URL needs READINGROOM_OIDC_ISSUER and "
+                "READINGROOM_OIDC_AUDIENCE"
+            )
+        return self
+
+    catalog: Literal["embedded", "sru"] = "embedded"
+    sru_url: str | None = None
+    catalog_timeout_seconds: float = Field(default=10.0, gt=0)
+    catalog_default_licence: str = "campus"
+    also_borrowed_min_patrons: int = Field(default=5, ge=2)
+    history_retention_days: int = Field(default=180, ge=1)
+
+    @field_validator("catalog_default_licence")
+    @classmethod
+    def _licence(cls, value: str) -> str:
+        return parse_licence(value)
+
     pose_tick_hz: float = Field(
         default=30.0, gt=0, le=120, description="Pose snapshots sent to each client a second."
     )
@@ -73,17 +98,6 @@ class Settings(BaseSettings):
     pose_max_room_users: int = Field(default=128, ge=1, le=255)
     pose_guests_send: bool = False
 
-    @model_validator(mode="after")
-    def _oidc_checks_issuer_and_audience(self) -> Settings:
-        """A provider token for another app must never get in: with OIDC on, `iss` and
-        `aud` are always checked, so both must be configured."""
-        if self.oidc_jwks_url and not (self.oidc_issuer and self.oidc_audience):
-            raise ValueError(
-                "READINGROOM_OIDC_JWKS_URL needs READINGROOM_OIDC_ISSUER and "
-                "READINGROOM_OIDC_AUDIENCE"
-            )
-        return self
-
     @property
     def database_path(self) -> Path:
         return self.data_dir / "readingroom.sqlite3"
@@ -95,6 +109,11 @@ class Settings(BaseSettings):
     @property
     def secret_path(self) -> Path:
         return self.data_dir / "token-secret"
+
+    @property
+    def patron_key_path(self) -> Path:
+        """The HMAC key that turns patron and user ids into the hashes we store."""
+        return self.data_dir / "patron-key"
 
     @property
     def demo_dir(self) -> Path:

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
-from experience_server.auth.embedded import EmbeddedIssuer
-from experience_server.auth.roles import Role
 from sync.poses import CloseCode
 from sync.poses.codec import (
     MessageType,
@@ -34,80 +27,10 @@ from sync.poses.control import (
     decode_roster,
     decode_welcome,
 )
+from tests.support.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TICK_HZ = 30
-
-
-# --- temporary: replaced by the shared `live_server_factory` in tests/conftest.py -------
-class LiveServer:
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.data_dir = data_dir
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "READINGROOM_DATA_DIR": str(data_dir),
-            "READINGROOM_LOG_LEVEL": "warning",
-            **(env or {}),
-        }
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "experience_server", "serve", "--host", "127.0.0.1"]
-        self._process = subprocess.Popen(
-            [*command, "--port", str(self.port)],
-            env=self.env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self._process.poll() is None, "server exited"
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise TimeoutError("server not ready")
-
-    def token(self, user: str, role: str) -> str:
-        secret = (self.data_dir / "token-secret").read_bytes()
-        issuer = EmbeddedIssuer(secret, "readingroom", "readingroom", 3600)
-        return issuer.issue(user, Role.parse(role), name=user.title())
-
-    def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=15)
-        self._process = None
-
-
-@pytest.fixture
-def live_server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
-    started: list[LiveServer] = []
-
-    def start(env: dict[str, str] | None = None, data_dir: Path | None = None) -> LiveServer:
-        server = LiveServer(data_dir or tmp_path / f"live-{len(started)}", env)
-        started.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-# --- end of temporary fixture ------------------------------------------------------------
 
 
 @pytest.fixture

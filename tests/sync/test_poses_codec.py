@@ -228,3 +228,13 @@ def test_an_untracked_hand_sends_the_identity_word_and_no_offset() -> None:
     frame = np.frombuffer(encode_pose_frame(1, Poses.create([[0, 1.6, 0]])), FRAME_DTYPE)
     assert int(frame["right_rot"][0]) == IDENTITY_WORD
     assert int(frame["right_pos"][0]) == 0
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_the_encoder_refuses_what_the_wire_cannot_carry(bad: float) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        encode_pose_frame(1, Poses.create([[bad, 1.6, 0.0]]))
+    with pytest.raises(ValueError, match="finite"):
+        encode_pose_frame(1, Poses.create([[0.0, 1.6, 0.0]], [bad, 0.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="finite"):
+        encode_pose_frame(1, Poses.create([[0.0, 1.6, 0.0]], left_position=[bad, 1.0, 0.0]))
