@@ -180,6 +180,47 @@ def restore(
     typer.echo(json.dumps(report) if as_json else f"restored {report['files']} files")
 
 
+@app.command()
+def view(
+    url: Annotated[str, typer.Argument(help="The readingroom server, e.g. http://127.0.0.1:8000")],
+    token: Annotated[
+        str, typer.Option(help="Your token (from `readingroom token` or the campus).")
+    ],
+    room: Annotated[str | None, typer.Option(help="Room id (default: the first room).")] = None,
+    xr: Annotated[bool, typer.Option("--xr", help="Render to a PC VR headset via OpenXR.")] = False,
+    offscreen: Annotated[
+        bool, typer.Option("--offscreen", help="Render without a window (no display needed).")
+    ] = False,
+    screenshot: Annotated[
+        Path | None, typer.Option(help="Save a picture once the room is drawn, then exit.")
+    ] = None,
+    book: Annotated[str | None, typer.Option(help="Open this book (id) on arrival.")] = None,
+    page: Annotated[int, typer.Option(min=1, help="Page to open --book at.")] = 1,
+    width: Annotated[int, typer.Option(min=64, max=8192, help="Window width.")] = 1280,
+    height: Annotated[int, typer.Option(min=64, max=8192, help="Window height.")] = 720,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait on the server.")] = 30.0,
+) -> None:
+    """Walk a reading room in the native viewer: desktop window, off screen, or a PC VR
+    headset (--xr, OpenXR: SteamVR or Monado)."""
+    # Imported here: the server never loads Panda3D or OpenXR.
+    from clients.xr.cli import run_view
+    from clients.xr.options import ViewOptions
+
+    options = ViewOptions(
+        url=url,
+        token=token,
+        room=room,
+        xr=xr,
+        offscreen=offscreen,
+        screenshot=screenshot,
+        book=book,
+        page=page,
+        size=(width, height),
+        timeout=timeout,
+    )
+    raise typer.Exit(run_view(options))
+
+
 def main() -> None:
     try:
         app()
