@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from experience_server import __version__
 from experience_server.errors import install_error_handlers
 from experience_server.observability import Metrics, RequestLogMiddleware
-from experience_server.routers import health, identity
+from experience_server.routers import health, identity, sessions
 from experience_server.services import open_services
 from experience_server.settings import Settings
 
@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(identity.router)
+    app.include_router(sessions.router)
+    sessions.register_errors(app)
     app.add_middleware(RequestLogMiddleware, metrics=metrics)
     _mount_web_client(app)
     return app
