@@ -18,6 +18,7 @@ from pycrdt import Doc
 from sync.awareness import AwarenessEntry, AwarenessRegistry, encode_awareness
 from sync.errors import DocumentFull, ProtocolError
 from sync.limits import Limits
+from sync.members import Layer
 from sync.peer import Peer
 from sync.protocol import awareness_message, sync_step1, sync_step2, update_message
 from sync.store import SessionStore
@@ -26,8 +27,9 @@ log = logging.getLogger("readingroom.sync")
 
 
 class LayerDocument:
-    def __init__(self, key: str, store: SessionStore, limits: Limits) -> None:
+    def __init__(self, key: str, layer: Layer, store: SessionStore, limits: Limits) -> None:
         self.key = key
+        self.layer = layer
         self._store = store
         self._limits = limits
         self.doc = Doc()
@@ -74,7 +76,7 @@ class LayerDocument:
             self.unload_timer.cancel()
             self.unload_timer = None
         self.peers = (*self.peers, peer)
-        peer.send(sync_step1(self.doc.get_state()))
+        self.request_state(peer)
         states = self.awareness.current()
         if states:
             peer.send(awareness_message(encode_awareness(states)))
@@ -86,6 +88,10 @@ class LayerDocument:
         removed = self.awareness.drop_owner(peer)
         if removed:
             self.broadcast(awareness_message(encode_awareness(removed)), None)
+
+    def request_state(self, peer: Peer) -> None:
+        """Ask a peer for what the server lacks (sync step 1); it answers with step 2."""
+        peer.send(sync_step1(self.doc.get_state()))
 
     def broadcast(self, message: bytes, origin: Peer | None) -> None:
         for peer in self.peers:

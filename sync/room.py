@@ -53,7 +53,7 @@ class Room:
         future: asyncio.Future[LayerDocument] = asyncio.get_running_loop().create_future()
         self._loading[key] = future
         try:
-            doc = LayerDocument(key, self._store, self._limits)
+            doc = LayerDocument(key, layer, self._store, self._limits)
             await doc.load()
             self.docs[key] = doc
             future.set_result(doc)
@@ -68,6 +68,16 @@ class Room:
     @property
     def busy(self) -> bool:
         return bool(self._loading) or any(doc.peers for doc in self.docs.values())
+
+    def resync_writers(self) -> None:
+        """After a change of who may write: ask every peer that may write now for what the
+        server lacks. Writes dropped while it could not write then arrive (as they would on
+        its next reconnect), and its later updates, which build on them, can integrate."""
+        for doc in self.docs.values():
+            layer = doc.layer
+            for peer in doc.peers:
+                if self.state.write_denial(layer, peer.member) is None:
+                    doc.request_state(peer)
 
     def peers(self) -> Iterator[tuple[LayerDocument, Peer]]:
         for doc in self.docs.values():

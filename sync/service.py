@@ -31,6 +31,7 @@ from sync.w3c import annotations_in, import_annotation
 log = logging.getLogger("readingroom.sync")
 
 MAX_USER_ID = 200
+SESSION_MAP = "session"
 MAX_ACCESS_USERS = 2000
 
 
@@ -163,6 +164,8 @@ class SessionService:
         room = await self._steering(room_id, member)
         room.state.lecture = lecture
         room.save_state()
+        room.resync_writers()
+        await self._set_session_field(room, member, "lecture", lecture)
         return room.state
 
     async def set_access(
@@ -188,14 +191,19 @@ class SessionService:
             raise InvalidInput("user must be a user id")
         room.state.presenter = user
         room.save_state()
+        room.resync_writers()
         leader = user if user is not None else member.user
+        await self._set_session_field(room, member, "leader", leader)
+        return room.state
+
+    async def _set_session_field(self, room: Room, member: Member, key: str, value: Any) -> None:
+        """Write one field of the presenter layer's `session` map, so clients see it live."""
         doc = await self._document(room, Layer.presenter, member.user)
 
-        def set_leader(ydoc: Any) -> None:
-            ydoc.get("session", type=Map)["leader"] = leader
+        def change(ydoc: Any) -> None:
+            ydoc.get(SESSION_MAP, type=Map)[key] = value
 
-        doc.edit(set_leader)
-        return room.state
+        doc.edit(change)
 
     async def _admitted(self, room_id: str, member: Member) -> Room:
         room = await self._room(room_id)
