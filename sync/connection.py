@@ -8,7 +8,7 @@ import logging
 
 from sync.awareness import parse_awareness
 from sync.channel import Channel, ChannelClosed, CloseCode
-from sync.document import LayerDocument
+from sync.document import EMPTY_UPDATE, LayerDocument
 from sync.errors import DocumentFull, PeerViolation, ProtocolError
 from sync.limits import Limits, TokenBucket
 from sync.members import Layer
@@ -24,9 +24,6 @@ from sync.protocol import (
 from sync.room import Room
 
 log = logging.getLogger("readingroom.sync")
-
-# An update that holds nothing: what a read-only client answers to sync step 1.
-EMPTY_UPDATE = b"\x00\x00"
 
 
 class Connection:

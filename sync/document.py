@@ -25,6 +25,9 @@ from sync.store import SessionStore
 
 log = logging.getLogger("readingroom.sync")
 
+# An update that holds nothing: what a client with nothing new answers to sync step 1.
+EMPTY_UPDATE = b"\x00\x00"
+
 
 class LayerDocument:
     def __init__(self, key: str, layer: Layer, store: SessionStore, limits: Limits) -> None:
@@ -108,6 +111,8 @@ class LayerDocument:
 
     def apply(self, update: bytes, origin: Peer | None, frame: bytes | None = None) -> None:
         """Apply a client's update, store it and relay it to the other peers."""
+        if update == EMPTY_UPDATE:
+            return
         if self.size + len(update) > self._limits.max_document_bytes:
             raise DocumentFull("the room document reached its size limit")
         try:
