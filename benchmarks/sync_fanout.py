@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 import numpy as np
-import psutil
+import psutil  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parents[1]
 JS_DIR = ROOT / "tests" / "js"
@@ -78,7 +78,10 @@ def node_reference(node: str) -> Iterator[Server]:
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
     script = JS_DIR / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
     process = subprocess.Popen(
-        [node, str(script)], cwd=JS_DIR, env=env, stdout=subprocess.DEVNULL,
+        [node, str(script)],
+        cwd=JS_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -98,16 +101,39 @@ def readingroom(data_dir: Path) -> Iterator[Server]:
         "READINGROOM_LOG_LEVEL": "warning",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "experience_server", "serve", "--host", "127.0.0.1",
-         "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "experience_server",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
         token = subprocess.run(
-            [sys.executable, "-m", "experience_server", "token", "--user", "bench",
-             "--role", "reader"],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "experience_server",
+                "token",
+                "--user",
+                "bench",
+                "--role",
+                "reader",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         yield Server("readingroom", process, f"ws://127.0.0.1:{port}", "ws/rooms", token)
     finally:
@@ -126,8 +152,13 @@ def stop(process: subprocess.Popen[Any]) -> None:
 
 def spawn(node: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [node, str(JS_DIR / "sync-fanout.mjs"), *args], cwd=JS_DIR, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=None, text=True, bufsize=1,
+        [node, str(JS_DIR / "sync-fanout.mjs"), *args],
+        cwd=JS_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=None,
+        text=True,
+        bufsize=1,
     )
 
 
@@ -279,9 +310,11 @@ def main() -> None:
     many_seconds = args.many_seconds or args.seconds
     results: list[Result] = []
     many: list[Result] = []
-    with tempfile.TemporaryDirectory() as tmp, node_reference(node) as ref, readingroom(
-        Path(tmp)
-    ) as ours:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        node_reference(node) as ref,
+        readingroom(Path(tmp)) as ours,
+    ):
         for _ in range(args.rounds):
             for server in (ref, ours):
                 results.append(

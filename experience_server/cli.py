@@ -61,7 +61,9 @@ def serve(host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1) -
 
 @app.command()
 def demo(
-    host: HostOpt = None, port: PortOpt = None, workers: WorkersOpt = 1,
+    host: HostOpt = None,
+    port: PortOpt = None,
+    workers: WorkersOpt = 1,
     build_only: Annotated[bool, typer.Option(help="Build the demo library, do not serve.")] = False,
 ) -> None:
     """Build the demo library once (cached under the data directory), then serve it."""
@@ -115,8 +117,9 @@ def backup(
     except BackupError as exc:
         _fail(str(exc))
         return
-    typer.echo(json.dumps(report) if as_json else f"backed up {report['files']} files to "
-               f"{directory}")
+    typer.echo(
+        json.dumps(report) if as_json else f"backed up {report['files']} files to {directory}"
+    )
 
 
 @app.command()

@@ -63,8 +63,9 @@ def build_sessions(settings: Settings) -> SessionService:
 
 def build_issuer(settings: Settings) -> EmbeddedIssuer:
     secret = load_or_create_secret(settings.secret_path)
-    return EmbeddedIssuer(secret, settings.token_issuer, settings.token_audience,
-                          settings.token_ttl_seconds)
+    return EmbeddedIssuer(
+        secret, settings.token_issuer, settings.token_audience, settings.token_ttl_seconds
+    )
 
 
 @asynccontextmanager

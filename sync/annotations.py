@@ -61,7 +61,9 @@ class Annotation:
         target: dict[str, Any] = {}
         if self.quote is not None:
             target["quote"] = {
-                "exact": self.quote.exact, "prefix": self.quote.prefix, "suffix": self.quote.suffix
+                "exact": self.quote.exact,
+                "prefix": self.quote.prefix,
+                "suffix": self.quote.suffix,
             }
         if self.position is not None:
             target["position"] = {"start": self.position.start, "end": self.position.end}
@@ -69,7 +71,10 @@ class Annotation:
             r = self.rect
             target["rect"] = {"x": r.x, "y": r.y, "w": r.w, "h": r.h}
         value: dict[str, Any] = {
-            "type": self.kind, "book": self.book, "page": self.page, "target": target,
+            "type": self.kind,
+            "book": self.book,
+            "page": self.page,
+            "target": target,
             "body": self.body,
         }
         for key in ("color", "creator", "created"):
@@ -78,7 +83,7 @@ class Annotation:
         return value
 
 
-def read_annotations(doc: Doc) -> list[Annotation]:
+def read_annotations(doc: Doc[Any]) -> list[Annotation]:
     """Every well-formed entry of the document's `annotations` map, in id order; entries a
     client wrote in another shape are skipped, never fatal."""
     try:
@@ -94,7 +99,7 @@ def read_annotations(doc: Doc) -> list[Annotation]:
     return found
 
 
-def write_annotations(doc: Doc, annotations: list[Annotation]) -> None:
+def write_annotations(doc: Doc[Any], annotations: list[Annotation]) -> None:
     entries = doc.get(ANNOTATIONS, type=Map)
     for annotation in annotations:
         entries[annotation.id] = annotation.to_value()
@@ -113,7 +118,8 @@ def parse_value(key: str, value: Any) -> Annotation | None:
     page = _int(value.get("page"))
     if kind not in KINDS or not isinstance(book, str) or not book or page is None or page < 1:
         return None
-    target = value.get("target") if isinstance(value.get("target"), dict) else value
+    nested = value.get("target")
+    target: dict[str, Any] = nested if isinstance(nested, dict) else value
     return Annotation(
         id=key,
         kind=kind,

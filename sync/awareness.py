@@ -28,7 +28,9 @@ class AwarenessEntry:
         return self.state == NULL_STATE
 
 
-def parse_awareness(payload: bytes, *, max_entries: int, max_state_bytes: int) -> list[AwarenessEntry]:
+def parse_awareness(
+    payload: bytes, *, max_entries: int, max_state_bytes: int
+) -> list[AwarenessEntry]:
     count, pos = read_var_uint(payload, 0)
     if count > max_entries:
         raise ProtocolError("too many awareness entries in one message")

@@ -28,7 +28,12 @@ log = logging.getLogger("readingroom.sync")
 
 class Connection:
     def __init__(
-        self, channel: Channel, room: Room, layer: Layer, doc: LayerDocument, peer: Peer,
+        self,
+        channel: Channel,
+        room: Room,
+        layer: Layer,
+        doc: LayerDocument,
+        peer: Peer,
         limits: Limits,
     ) -> None:
         self._channel = channel

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from pycrdt import Doc
 
@@ -35,7 +36,7 @@ class LayerDocument:
         self.layer = layer
         self._store = store
         self._limits = limits
-        self.doc = Doc()
+        self.doc: Doc[Any] = Doc()
         self._base: bytes | None = None
         self._log: list[bytes] = []
         self.size = 0
@@ -129,7 +130,7 @@ class LayerDocument:
         self._accepted(update)
         self.broadcast(frame if frame is not None else update_message(update), origin)
 
-    def edit(self, change: Callable[[Doc], None]) -> None:
+    def edit(self, change: Callable[[Doc[Any]], None]) -> None:
         """A change made by the server itself (presenter handover, imported annotations)."""
         before = self.doc.get_state()
         with self.doc.transaction():
@@ -157,7 +158,7 @@ class LayerDocument:
 
     def _rebuild(self) -> None:
         log.warning("a rejected update disturbed a room document; rebuilding it")
-        doc = Doc()
+        doc: Doc[Any] = Doc()
         if self._base is not None:
             doc.apply_update(self._base)
         for update in self._log:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 from sync.errors import InvalidRoom, UnknownLayer
 
@@ -23,7 +23,7 @@ class Rank(IntEnum):
     admin = 4
 
 
-class Layer(str, Enum):
+class Layer(StrEnum):
     """The documents of a room: shared by all, written by the presenters, or one's own."""
 
     shared = "shared"
@@ -35,7 +35,9 @@ class Layer(str, Enum):
         try:
             return cls(name)
         except ValueError:
-            raise UnknownLayer(f"unknown layer {name[:40]!r}; one of shared, presenter, private")
+            raise UnknownLayer(
+                f"unknown layer {name[:40]!r}; one of shared, presenter, private"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,7 +222,7 @@ class SessionService:
         self, room_id: str, member: Member, layers: list[Layer]
     ) -> list[tuple[Layer, Annotation]]:
         room = await self._admitted(room_id, member)
-        found = []
+        found: list[tuple[Layer, Annotation]] = []
         for layer in layers:
             doc = await self._document(room, layer, member.user)
             found.extend((layer, a) for a in read_annotations(doc.doc))

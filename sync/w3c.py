@@ -74,8 +74,11 @@ def export_annotation(annotation: Annotation, *, base_url: str, room: str) -> di
         r = a.rect
         xywh = ",".join(_percent(v) for v in (r.x, r.y, r.w, r.h))
         selectors.append(
-            {"type": "FragmentSelector", "conformsTo": MEDIA_FRAGMENTS,
-             "value": f"xywh=percent:{xywh}"}
+            {
+                "type": "FragmentSelector",
+                "conformsTo": MEDIA_FRAGMENTS,
+                "value": f"xywh=percent:{xywh}",
+            }
         )
     target: dict[str, Any] = {"source": page_source(base_url, a.book, a.page)}
     if selectors:
@@ -92,7 +95,9 @@ def export_annotation(annotation: Annotation, *, base_url: str, room: str) -> di
         out["creator"] = {"id": f"{base_url}/api/v1/users/{a.creator}", "type": "Person"}
     if a.body:
         out["body"] = {
-            "type": "TextualBody", "value": a.body, "format": "text/plain",
+            "type": "TextualBody",
+            "value": a.body,
+            "format": "text/plain",
             "purpose": "commenting",
         }
     if a.color:
@@ -250,8 +255,8 @@ def _fragment(value: Any) -> Rect:
         x, y, w, h = (float(g) / 100 for g in match.groups())
     except ValueError:
         raise InvalidAnnotation("FragmentSelector holds a number that is not one") from None
-    if not (0 <= x <= 1 and 0 <= y <= 1 and 0 <= w and 0 <= h and x + w <= 1.0001
-            and y + h <= 1.0001):
+    inside = 0 <= x <= 1 and 0 <= y <= 1 and w >= 0 and h >= 0
+    if not inside or x + w > 1.0001 or y + h > 1.0001:
         raise InvalidAnnotation("FragmentSelector rectangle must lie within the page")
     return Rect(x, y, min(w, 1 - x), min(h, 1 - y))
 

@@ -3,6 +3,7 @@ REST views of a session: participants, annotations (W3C), presenter and session 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Annotated, Any, Literal
 
@@ -85,10 +86,8 @@ class WebSocketChannel:
         return str(message.get("text") or "")
 
     async def close(self, code: int, reason: str) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, OSError):
             await self._websocket.close(code, reason.encode()[:123].decode(errors="ignore"))
-        except (RuntimeError, OSError):
-            pass
 
 
 async def _serve(websocket: WebSocket, room: str, layer: Layer) -> None:
@@ -102,7 +101,9 @@ async def _serve(websocket: WebSocket, room: str, layer: Layer) -> None:
     except AuthenticationError as exc:
         await websocket.close(CloseCode.UNAUTHENTICATED, str(exc)[:120])
         return
-    await services.sessions.serve(WebSocketChannel(websocket), room, layer.value, member_of(principal))
+    await services.sessions.serve(
+        WebSocketChannel(websocket), room, layer.value, member_of(principal)
+    )
 
 
 def _endpoint(layer: Layer) -> Any:
@@ -192,8 +193,11 @@ LayerQuery = Annotated[
 
 
 @router.get("/api/v1/rooms/{room_id}/annotations", response_class=JSONResponse)
-async def annotations(
-    room_id: str, request: Request, services: ServicesDep, member: MemberDep,
+async def list_annotations(
+    room_id: str,
+    request: Request,
+    services: ServicesDep,
+    member: MemberDep,
     layer: LayerQuery = None,
 ) -> JSONResponse:
     """The room's annotations as a W3C Web Annotation `AnnotationCollection` (JSON-LD)."""
@@ -209,7 +213,7 @@ async def annotations(
 
 
 @router.get("/api/v1/rooms/{room_id}/annotations/{annotation_id}", response_class=JSONResponse)
-async def annotation(
+async def get_annotation(
     room_id: str, annotation_id: str, request: Request, services: ServicesDep, member: MemberDep
 ) -> JSONResponse:
     """One annotation of the shared, presenter or (your own) private layer."""
@@ -223,7 +227,10 @@ async def annotation(
 
 @router.post("/api/v1/rooms/{room_id}/annotations", status_code=201)
 async def import_annotations(
-    room_id: str, request: Request, services: ServicesDep, member: MemberDep,
+    room_id: str,
+    request: Request,
+    services: ServicesDep,
+    member: MemberDep,
     layer: Literal["shared", "presenter", "private"] = "shared",
 ) -> Imported:
     """Import W3C annotations (one, a list, a page or a collection) into a layer."""

@@ -49,8 +49,8 @@ async def service(db_path: Path) -> AsyncIterator[SessionService]:
     await svc.stop()
 
 
-async def until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def until(check: Callable[[], bool], within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not check():
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")

@@ -4,6 +4,7 @@ without a network. The integration tests use the official npm clients instead.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from pycrdt import Doc, Map
@@ -71,7 +72,7 @@ class YClient:
     updates, sends its own updates, and records denials and awareness it receives."""
 
     def __init__(self) -> None:
-        self.doc = Doc()
+        self.doc: Doc[Any] = Doc()
         self.channel = MemoryChannel()
         self.denials: list[str] = []
         self.awareness: dict[int, str] = {}
@@ -126,11 +127,13 @@ class YClient:
         return dict(self.doc.get(root, type=Map).to_py() or {})
 
     def send_awareness(self, client: int, clock: int, state: str) -> None:
-        self.channel.push(awareness_message(encode_awareness([AwarenessEntry(client, clock, state)])))
+        self.channel.push(
+            awareness_message(encode_awareness([AwarenessEntry(client, clock, state)]))
+        )
 
-    async def closed(self, timeout: float = 5.0) -> tuple[int, str] | None:
+    async def closed(self, within: float = 5.0) -> tuple[int, str] | None:
         assert self._task is not None
-        await asyncio.wait_for(asyncio.shield(self._task), timeout)
+        await asyncio.wait_for(asyncio.shield(self._task), within)
         return self.channel.closed
 
     async def stop(self) -> None:
@@ -140,7 +143,5 @@ class YClient:
                 continue
             if task is self._reader:
                 task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, 5)
-            except (asyncio.CancelledError, TimeoutError):
-                pass

@@ -7,18 +7,21 @@ import sqlite3
 from pathlib import Path
 
 from sync.limits import Limits
-from sync.members import Layer
+from sync.members import Layer, Member
 from sync.service import SessionService
 from tests.sync.conftest import ALICE, BOB, TEACHER, make_service, until
 from tests.sync.memory import YClient
 
 
-def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+def count(db: Path, table: str) -> int:
     with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+        value: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+        return value
 
 
-async def connect(service: SessionService, member=ALICE, room: str = "r", layer: str = "shared") -> YClient:  # type: ignore[no-untyped-def]
+async def connect(
+    service: SessionService, member: Member = ALICE, room: str = "r", layer: str = "shared"
+) -> YClient:
     client = YClient()
     client.connect(lambda channel: service.serve(channel, room, layer, member))
     await asyncio.wait_for(client.synced.wait(), 5)
@@ -31,10 +34,10 @@ async def test_updates_reach_the_database_within_the_flush_interval(db_path: Pat
     try:
         client = await connect(service)
         client.set("k", {"page": 1})
-        await until(lambda: rows(db_path, "SELECT count(*) FROM sync_updates")[0][0] == 1, 1.0)
+        await until(lambda: count(db_path, "sync_updates") == 1, 1.0)
         for i in range(30):
             client.set(f"burst{i}", i)
-        await until(lambda: rows(db_path, "SELECT count(*) FROM sync_updates")[0][0] == 31, 1.0)
+        await until(lambda: count(db_path, "sync_updates") == 31, 1.0)
         assert service._store.batches_written <= 8
         await client.stop()
     finally:
@@ -70,7 +73,7 @@ async def test_what_was_flushed_survives_a_crash_without_shutdown(db_path: Path)
     client = await connect(first)
     for i in range(20):
         client.set(f"k{i}", i)
-    await until(lambda: rows(db_path, "SELECT count(*) FROM sync_updates")[0][0] == 20)
+    await until(lambda: count(db_path, "sync_updates") == 20)
     await client.stop()
     # No stop(): nothing compacted, nothing flushed at exit; the flusher just dies.
     assert first._store._flusher is not None
@@ -95,8 +98,8 @@ async def test_history_is_compacted_into_a_snapshot(db_path: Path) -> None:
             client.set(f"k{i}", i)
         await until(lambda: len(watcher.get()) == 60)
         await service._store.flush()
-        assert rows(db_path, "SELECT count(*) FROM sync_documents")[0][0] == 1
-        assert rows(db_path, "SELECT count(*) FROM sync_updates")[0][0] < 25
+        assert count(db_path, "sync_documents") == 1
+        assert count(db_path, "sync_updates") < 25
         await watcher.stop()
         await client.stop()
     finally:
