@@ -53,9 +53,7 @@ class YjsPeers:
 
     def __call__(self, cmd: str, timeout: float = 20.0, **args: Any) -> Any:
         self._next_id += 1
-        request = {"id": self._next_id, "cmd": cmd, **args}
-        if "timeout" not in args and (cmd.startswith("wait") or cmd in ("synced", "connected")):
-            request.setdefault("timeout", int(timeout * 1000) - 500)
+        request = {"id": self._next_id, "cmd": cmd, "timeout": int(timeout * 1000) - 500, **args}
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(request) + "\n")
         self._process.stdin.flush()
