@@ -44,12 +44,11 @@ class Room:
     async def document(self, layer: Layer, user: str) -> LayerDocument:
         """The loaded document of `layer` (the private one of `user`), loading it once."""
         key = document_key(self.id, layer, user)
+        while (pending := self._loading.get(key)) is not None:
+            await asyncio.shield(pending)
         doc = self.docs.get(key)
         if doc is not None:
             return doc
-        pending = self._loading.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
         future: asyncio.Future[LayerDocument] = asyncio.get_running_loop().create_future()
         self._loading[key] = future
         try:

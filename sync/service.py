@@ -68,12 +68,13 @@ class SessionService:
 
     async def _room(self, room_id: str) -> Room:
         check_room_id(room_id)
+        while (pending := self._room_loading.get(room_id)) is not None:
+            await asyncio.shield(pending)
         room = self._rooms.get(room_id)
         if room is not None:
+            # Returned with no await after the lookup: the room cannot be released before
+            # the caller attaches a document to it.
             return room
-        pending = self._room_loading.get(room_id)
-        if pending is not None:
-            return await asyncio.shield(pending)
         future: asyncio.Future[Room] = asyncio.get_running_loop().create_future()
         self._room_loading[room_id] = future
         try:
@@ -131,33 +132,36 @@ class SessionService:
             self.limits.idle_unload_seconds, self._unload, room, doc
         )
 
+    def _release(self, room: Room) -> None:
+        """Forget a room nobody uses (its state is in the store); called with no await
+        between getting the room and here, so nobody else holds it half-way."""
+        if not room.docs and not room.busy and self._rooms.get(room.id) is room:
+            del self._rooms[room.id]
+
     def _unload(self, room: Room, doc: LayerDocument) -> None:
         doc.unload_timer = None
         if doc.peers or room.docs.get(doc.key) is not doc:
             return
         doc.compact()
         del room.docs[doc.key]
-        if not room.docs and not room.busy and self._rooms.get(room.id) is room:
-            del self._rooms[room.id]
+        self._release(room)
 
     # Presence
 
-    def participants(self, room_id: str) -> list[Participant]:
+    async def participants(self, room_id: str, member: Member) -> list[Participant]:
         """Who is connected: display names and roles only, one entry per user."""
-        check_room_id(room_id)
-        room = self._rooms.get(room_id)
-        if room is None:
-            return []
+        room = await self._admitted(room_id, member)
         seen: dict[str, Participant] = {}
         for _, peer in room.peers():
-            member = peer.member
-            seen.setdefault(member.user, Participant(member.name, member.rank.name))
+            seen.setdefault(peer.member.user, Participant(peer.member.name, peer.member.rank.name))
+        self._release(room)
         return sorted(seen.values(), key=lambda p: (p.name.casefold(), p.role))
 
     # Session state
 
     async def session(self, room_id: str, member: Member) -> SessionState:
         room = await self._admitted(room_id, member)
+        self._release(room)
         return room.state
 
     async def set_lecture(self, room_id: str, member: Member, lecture: bool) -> SessionState:
@@ -181,6 +185,7 @@ class SessionService:
         for _, peer in list(room.peers()):
             if not room.state.access.admits(peer.member):
                 peer.close(CloseCode.FORBIDDEN, "this room is now restricted")
+        self._release(room)
         return room.state
 
     async def hand_over(self, room_id: str, member: Member, user: str | None) -> SessionState:

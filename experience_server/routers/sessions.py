@@ -178,9 +178,9 @@ def _base_url(request: Request, services: Any) -> str:
 
 
 @router.get("/api/v1/rooms/{room_id}/participants")
-async def participants(room_id: str, services: ServicesDep, _: PrincipalDep) -> Participants:
+async def participants(room_id: str, services: ServicesDep, member: MemberDep) -> Participants:
     """Who is connected to the room's session right now: display names and roles only."""
-    people = services.sessions.participants(room_id)
+    people = await services.sessions.participants(room_id, member)
     return Participants(
         room=room_id, participants=[ParticipantOut(name=p.name, role=p.role) for p in people]
     )

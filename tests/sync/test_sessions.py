@@ -105,7 +105,7 @@ async def test_participants_are_names_and_roles(
 ) -> None:
     a, t, a2 = clients(ALICE), clients(TEACHER, layer="presenter"), clients(ALICE, layer="private")
     await asyncio.wait_for(asyncio.gather(a.synced.wait(), t.synced.wait(), a2.synced.wait()), 5)
-    people = service.participants("r")
+    people = await service.participants("r", GUEST)
     assert [(p.name, p.role) for p in people] == [("Alice", "reader"), ("Tess", "teacher")]
 
 
@@ -184,3 +184,19 @@ async def test_a_slow_reader_is_dropped_not_waited_for(service: SessionService) 
     await until(lambda: getattr(channel, "closed", None) is not None)
     assert channel.closed[0] == CloseCode.TRY_AGAIN_LATER
     doc.leave(peer)
+
+
+async def test_simultaneous_joins_and_requests_share_one_document(
+    clients: ClientFactory, service: SessionService
+) -> None:
+    joined = []
+    for i in range(10):
+        joined.append(clients(ALICE, room="rush"))
+        await service.session("rush", GUEST)
+        await service.participants("rush", GUEST)
+    await asyncio.wait_for(asyncio.gather(*(c.synced.wait() for c in joined)), 5)
+    joined[0].set("one", 1)
+    joined[-1].set("two", 2)
+    await until(lambda: all(c.get() == {"one": 1.0, "two": 2.0} for c in joined))
+    room = await service._room("rush")
+    assert len(room.docs) == 1
