@@ -37,7 +37,9 @@ class LayerDocument:
         self._store = store
         self._limits = limits
         self.doc: Doc[Any] = Doc()
+        # The snapshot the log builds on: kept in memory only until the store has it.
         self._base: bytes | None = None
+        self._base_stored = False
         self._log: list[bytes] = []
         self.size = 0
         self.peers: tuple[Peer, ...] = ()
@@ -48,10 +50,10 @@ class LayerDocument:
         stored = await self._store.load(self.key)
         skipped = 0
         if stored.snapshot is not None:
-            try:
-                self.doc.apply_update(stored.snapshot)
-                self._base = stored.snapshot
-            except Exception:
+            if self._apply_quietly(stored.snapshot):
+                self._base_stored = True
+                self.size = len(stored.snapshot)
+            else:
                 skipped += 1
         for update in stored.updates:
             if self._apply_quietly(update):
@@ -60,7 +62,7 @@ class LayerDocument:
                 skipped += 1
         if skipped:
             log.error("skipped %d unreadable stored updates of a room document", skipped)
-        self.size = len(self._base or b"") + sum(len(u) for u in self._log)
+        self.size += sum(len(u) for u in self._log)
         if len(self._log) >= self._limits.compact_after_updates:
             self.compact()
 
@@ -154,14 +156,24 @@ class LayerDocument:
         self._base = snapshot
         self._log = []
         self.size = len(snapshot)
-        self._store.compact(self.key, snapshot)
+        self._store.compact(self.key, snapshot, lambda: self._base_written(snapshot))
+
+    def _base_written(self, snapshot: bytes) -> None:
+        self._base_stored = True
+        if self._base is snapshot:
+            self._base = None
+
+    def history(self) -> list[bytes]:
+        """Every accepted update: the snapshot (from memory, or the store) and those since."""
+        base = self._base
+        if base is None and self._base_stored:
+            base = self._store.read_snapshot(self.key)
+        return ([base] if base is not None else []) + self._log
 
     def _rebuild(self) -> None:
         log.warning("a rejected update disturbed a room document; rebuilding it")
         doc: Doc[Any] = Doc()
-        if self._base is not None:
-            doc.apply_update(self._base)
-        for update in self._log:
+        for update in self.history():
             doc.apply_update(update)
         self.doc = doc
 

@@ -59,6 +59,7 @@ class _Append:
 class _Compact:
     doc: str
     snapshot: bytes
+    written: Callable[[], None] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +119,10 @@ class SessionStore:
     def append(self, doc: str, update: bytes) -> None:
         self._queue(_Append(doc, update))
 
-    def compact(self, doc: str, snapshot: bytes) -> None:
-        """Replace `doc`'s log by `snapshot`, which holds every update appended so far."""
-        self._queue(_Compact(doc, snapshot))
+    def compact(self, doc: str, snapshot: bytes, written: Callable[[], None] | None = None) -> None:
+        """Replace `doc`'s log by `snapshot`, which holds every update appended so far;
+        `written` is called (on the event loop) once that is on disk."""
+        self._queue(_Compact(doc, snapshot, written))
 
     def save_session(self, room: str, state: str) -> None:
         self._queue(_SaveSession(room, state))
@@ -152,6 +154,9 @@ class SessionStore:
             self._dirty.set()
             raise
         self.batches_written += 1
+        for op in ops:
+            if isinstance(op, _Compact) and op.written is not None:
+                op.written()
 
     def _write(self, ops: list[_Op]) -> None:
         conn = self._conn
@@ -200,6 +205,18 @@ class SessionStore:
             )
         ]
         return StoredDocument(bytes(row[0]) if row else None, updates)
+
+    def read_snapshot(self, doc: str) -> bytes | None:
+        """The stored snapshot, read at once on a connection of its own (the rare path of
+        rebuilding a document; the writer thread may be busy)."""
+        conn = self._connect()
+        try:
+            row = conn.execute(
+                "SELECT snapshot FROM sync_documents WHERE doc = ?", (doc,)
+            ).fetchone()
+        finally:
+            conn.close()
+        return bytes(row[0]) if row else None
 
     async def load_session(self, room: str) -> str | None:
         await self.flush()

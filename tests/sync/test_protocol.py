@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sync.awareness import AwarenessEntry, encode_awareness, parse_awareness
 from sync.channel import CloseCode
 from sync.connection import Connection
 from sync.errors import PeerViolation, ProtocolError
+from sync.limits import Limits
 from sync.members import Layer
 from sync.peer import Peer
 from sync.protocol import (
@@ -33,7 +35,7 @@ from sync.protocol import (
     write_var_uint,
 )
 from sync.service import SessionService
-from tests.sync.conftest import ALICE
+from tests.sync.conftest import ALICE, make_service
 from tests.sync.memory import MemoryChannel
 
 
@@ -162,7 +164,7 @@ async def test_mutated_updates_never_corrupt_a_room(service: SessionService, see
     for update in good:
         connection.handle(update_message(update))
     replayed: Doc[Any] = Doc()
-    for update in [doc._base or b"\x00\x00", *doc._log]:
+    for update in doc.history():
         replayed.apply_update(update)
     assert (
         replayed.get("annotations", type=Map).to_py()
@@ -185,12 +187,26 @@ PANICS = (
 )
 
 
+@pytest.mark.parametrize("compact_after", [1000, 3])
 async def test_an_update_that_panics_the_core_leaves_the_room_intact(
-    service: SessionService,
+    db_path: Path, compact_after: int
 ) -> None:
+    """With and without a compacted snapshot (then read back from the store) under it."""
+    service = make_service(
+        db_path, Limits(flush_interval=0.01, compact_after_updates=compact_after)
+    )
+    await service.start()
+    try:
+        await _panic_is_contained(service)
+    finally:
+        await service.stop()
+
+
+async def _panic_is_contained(service: SessionService) -> None:
     connection, _ = await _connection(service)
     for update in HISTORY:
         connection.handle(update_message(bytes.fromhex(update)))
+    await service._store.flush()
     with pytest.raises(PeerViolation) as refused:
         connection.handle(update_message(bytes.fromhex(PANICS)))
     assert refused.value.code == CloseCode.INVALID_DATA
