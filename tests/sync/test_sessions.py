@@ -190,7 +190,7 @@ async def test_simultaneous_joins_and_requests_share_one_document(
     clients: ClientFactory, service: SessionService
 ) -> None:
     joined = []
-    for i in range(10):
+    for _ in range(10):
         joined.append(clients(ALICE, room="rush"))
         await service.session("rush", GUEST)
         await service.participants("rush", GUEST)
