@@ -25,6 +25,8 @@ from sync.room import Room
 
 log = logging.getLogger("readingroom.sync")
 
+SYNC_REQUEST_COST = 20.0
+
 
 class Connection:
     def __init__(
@@ -87,14 +89,16 @@ class Connection:
         except DocumentFull as exc:
             raise PeerViolation(CloseCode.DOCUMENT_FULL, str(exc)) from None
 
-    def _chat(self) -> None:
-        if not self._chatter.take(self._loop.time()):
+    def _chat(self, cost: float = 1.0) -> None:
+        if not self._chatter.take(self._loop.time(), cost):
             raise PeerViolation(CloseCode.RATE_LIMITED, "too many messages per second")
 
     def _sync(self, message: SyncMessage, frame: bytes) -> None:
         peer = self._peer
         if message.step is SyncStep.STEP1:
-            self._chat()
+            # Answering encodes the whole document: a client asks once per connection, or
+            # every few seconds with resyncInterval, never dozens of times a second.
+            self._chat(SYNC_REQUEST_COST)
             peer.send(self._doc.reply_to_step1(message.payload))
             return
         denial = self._room.state.write_denial(self._layer, peer.member)

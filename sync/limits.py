@@ -34,11 +34,11 @@ class TokenBucket:
         self._tokens = float(burst)
         self._last = now
 
-    def take(self, now: float) -> bool:
+    def take(self, now: float, cost: float = 1.0) -> bool:
         tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
         self._last = now
-        if tokens < 1.0:
+        if tokens < cost:
             self._tokens = tokens
             return False
-        self._tokens = tokens - 1.0
+        self._tokens = tokens - cost
         return True

@@ -10,7 +10,7 @@ from pycrdt import Doc, Map
 
 from sync.channel import CloseCode
 from sync.limits import Limits
-from sync.protocol import update_message
+from sync.protocol import sync_step1, update_message
 from tests.sync.conftest import ALICE, BOB, ClientFactory, make_service, until
 from tests.sync.memory import YClient
 
@@ -77,3 +77,12 @@ async def test_a_full_document_refuses_more_with_4413(tmp_path: Path) -> None:
     finally:
         await client.stop()
         await service.stop()
+
+
+async def test_a_flood_of_sync_requests_is_closed(clients: ClientFactory) -> None:
+    asker = clients(ALICE)
+    await asker.synced.wait()
+    for _ in range(100):
+        asker.channel.push(sync_step1(b"\x00"))
+    code, _ = await asker.closed() or (0, "")
+    assert code == CloseCode.RATE_LIMITED
