@@ -1,10 +1,12 @@
 """One connected client: its identity, its rate limits and a bounded outbound queue drained
 by one writer task.
 
-Fan-out appends the same `bytes` object to every peer's queue (encoded once, no task per
-message). A peer whose queue grows past its bound is read too slowly: it is closed with
-1013 (try again later); the y-websocket client reconnects and resyncs with sync step 1/2,
-so nothing is lost and the room never waits for its slowest reader.
+Fan-out hands the same `bytes` object to every peer (encoded once, no task per message).
+An idle peer's send starts at once, inline (`sync.eager`); only a send that has to wait,
+and whatever arrives meanwhile, goes through the queue and the writer task. A peer whose
+queue grows past its bound is read too slowly: it is closed with 1013 (try again later);
+the y-websocket client reconnects and resyncs with sync step 1/2, so nothing is lost and
+the room never waits for its slowest reader.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import logging
 from collections import deque
 
+from sync import eager
 from sync.awareness import AwarenessEntry
 from sync.channel import Channel, ChannelClosed, CloseCode
 from sync.limits import Limits, TokenBucket
@@ -29,10 +32,12 @@ class Peer:
         "_aborting",
         "_channel",
         "_close",
+        "_idle",
         "_in_send",
         "_limits",
         "_queue",
         "_queued_bytes",
+        "_suspended",
         "_wakeup",
         "_writer",
         "awareness_last",
@@ -53,6 +58,8 @@ class Peer:
         self._wakeup: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._in_send = False
+        self._idle = False
+        self._suspended: eager.Suspended | None = None
         self._aborting = False
         self._close: tuple[int, str] | None = None
         self.closing = False
@@ -67,8 +74,11 @@ class Peer:
         return self._writer
 
     def send(self, message: bytes) -> None:
-        """Queue a message; never waits. Overflow closes the peer instead of growing."""
+        """Send or queue a message; never waits. Overflow closes the peer instead of growing."""
         if self.closing:
+            return
+        if self._idle:
+            self._send_now(message)
             return
         self._queue.append(message)
         self._queued_bytes += len(message)
@@ -78,6 +88,25 @@ class Peer:
         ):
             self.close(CloseCode.TRY_AGAIN_LATER, "reading too slowly: reconnect to resync")
             return
+        self._wake()
+
+    def _send_now(self, message: bytes) -> None:
+        """The writer is idle and nothing is queued: start the send here."""
+        try:
+            suspended = eager.start(self._channel.send(message))
+        except ChannelClosed:
+            self.gone()
+            return
+        except Exception:
+            log.exception("sending to a peer failed")
+            self.close(CloseCode.INTERNAL_ERROR, "internal error")
+            return
+        if suspended is not None:
+            self._suspended = suspended
+            self._idle = False
+            self._wake()
+
+    def _wake(self) -> None:
         wakeup = self._wakeup
         if wakeup is not None:
             self._wakeup = None
@@ -92,15 +121,17 @@ class Peer:
         self._close = (code, reason)
         self._queue.clear()
         self._queued_bytes = 0
+        self._idle = False
+        if self._suspended is not None:
+            self._suspended.close()
+            self._suspended = None
         if self.awareness_timer is not None:
             self.awareness_timer.cancel()
             self.awareness_timer = None
         if self._in_send and self._writer is not None:
             self._aborting = True
             self._writer.cancel()
-        wakeup = self._wakeup
-        if wakeup is not None and not wakeup.done():
-            wakeup.set_result(None)
+        self._wake()
 
     def gone(self) -> None:
         """The channel is already closed by the other side: just stop the writer."""
@@ -111,9 +142,20 @@ class Peer:
         queue = self._queue
         try:
             while not self.closing:
+                suspended = self._suspended
+                if suspended is not None:
+                    self._suspended = None
+                    self._in_send = True
+                    try:
+                        await suspended
+                    finally:
+                        self._in_send = False
+                    continue
                 if not queue:
+                    self._idle = True
                     self._wakeup = loop.create_future()
                     await self._wakeup
+                    self._idle = False
                     continue
                 message = queue.popleft()
                 self._queued_bytes -= len(message)
