@@ -16,12 +16,11 @@ from experience_server.auth.embedded import EmbeddedIssuer, load_or_create_secre
 from experience_server.auth.oidc import OidcVerifier
 from experience_server.auth.roles import Role
 from experience_server.auth.verifier import TokenVerifier
-from experience_server.database import Database, connect
+from experience_server.database import Database
 from experience_server.observability import Metrics
+from experience_server.sessions_wiring import open_sessions
 from experience_server.settings import Settings
-from sync.limits import Limits
 from sync.service import SessionService
-from sync.store import SessionStore
 
 
 @dataclass
@@ -41,24 +40,6 @@ class Services:
     def counts(self) -> dict[str, int]:
         """What the server holds, by kind; each package registers its own counter."""
         return {name: counter() for name, counter in sorted(self.counters.items())}
-
-
-def build_sessions(settings: Settings) -> SessionService:
-    """Live sessions over the embedded SQLite database, with the configured limits."""
-    rate = settings.sync_max_updates_per_second
-    limits = Limits(
-        max_message_bytes=settings.sync_max_message_bytes,
-        updates_per_second=rate,
-        update_burst=max(1, int(rate * 2)),
-        max_document_bytes=settings.sync_max_document_bytes,
-        peer_queue_bytes=settings.sync_peer_queue_bytes,
-        awareness_hz=settings.sync_awareness_hz,
-        flush_interval=settings.sync_flush_interval_ms / 1000,
-        compact_after_updates=settings.sync_compact_after_updates,
-        idle_unload_seconds=settings.sync_idle_unload_seconds,
-    )
-    store = SessionStore(lambda: connect(settings.database_path), limits.flush_interval)
-    return SessionService(store, limits)
 
 
 def build_issuer(settings: Settings) -> EmbeddedIssuer:
@@ -97,9 +78,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
                 settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0
             )
             stack.push_async_callback(redis_client.aclose)
-        sessions = build_sessions(settings)
-        await sessions.start()
-        stack.push_async_callback(sessions.stop)
+        sessions = await open_sessions(settings, stack)
         services = Services(
             settings=settings,
             database=database,
