@@ -4,7 +4,9 @@ script (tests/js/sync-fanout.mjs) for both.
 
 One writer sets a map entry `rate` times a second for `seconds`; every reader records when
 each entry arrives. Printed per server: p50/p99/max fan-out latency, lost updates, server
-CPU; then, with many readers, the latency per time window (it must not grow over the run).
+CPU and the clients' CPU (when the clients saturate the machine, latencies measure them,
+not the server: compare with the Node row); then, with many readers, the latency per time
+window (it must not grow over the run).
 
     python -m benchmarks.sync_fanout [--readers 50] [--many 200] [--rate 100] [--seconds 10]
 """
@@ -186,6 +188,7 @@ class Result:
     latencies: np.ndarray  # shape (n, 2): receive time (ms since epoch), latency (ms)
     closes: int
     cpu_percent: float
+    client_cpu_percent: float
 
     @property
     def lost(self) -> int:
@@ -213,16 +216,20 @@ def run(
         read_json(writer, 30)
         time.sleep(0.5)
         proc = psutil.Process(server.process.pid)
+        clients = [psutil.Process(p.pid) for p in [*groups, writer]]
         cpu_before = proc.cpu_times()
+        clients_before = sum(sum(c.cpu_times()[:2]) for c in clients)
         wall_before = time.monotonic()
         assert writer.stdin is not None
         writer.stdin.write("go\n")
         writer.stdin.flush()
         sent = int(read_json(writer, warmup + seconds + 30)["sent"])
-        time.sleep(2.0)  # stragglers
+        drain(groups, sent * readers)
         cpu_after = proc.cpu_times()
+        clients_after = sum(sum(c.cpu_times()[:2]) for c in clients if c.is_running())
         wall = time.monotonic() - wall_before
         cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / wall
+        client_cpu = (clients_after - clients_before) / wall
         received = 0
         closes = 0
         samples = []
@@ -235,10 +242,31 @@ def run(
             closes += int(report["closes"])
             samples.extend(report["latencies"])
         latencies = np.array(samples, dtype=np.float64).reshape(-1, 2)
-        return Result(server.name, readers, sent, received, latencies, closes, cpu * 100)
+        return Result(
+            server.name, readers, sent, received, latencies, closes, cpu * 100, client_cpu * 100
+        )
     finally:
         for process in [*groups, writer]:
             stop(process)
+
+
+def drain(groups: list[subprocess.Popen[str]], expected: int) -> None:
+    """Wait for late updates until all arrived or none arrived for 3 s (at most 30 s)."""
+    last, stalled_since, deadline = -1, time.monotonic(), time.monotonic() + 30
+    while time.monotonic() < deadline:
+        total = 0
+        for group in groups:
+            assert group.stdin is not None
+            group.stdin.write("count\n")
+            group.stdin.flush()
+            total += int(read_json(group, 30)["count"])
+        if total >= expected:
+            return
+        if total != last:
+            last, stalled_since = total, time.monotonic()
+        elif time.monotonic() - stalled_since > 3:
+            return
+        time.sleep(0.5)
 
 
 def windows(result: Result, seconds: float, width: float) -> list[tuple[float, float, float]]:
@@ -261,7 +289,7 @@ def print_table(results: list[Result]) -> None:
     reference: dict[int, Result] = {}
     print(
         f"{'server':<32} {'readers':>7} {'sent':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-        f"{'lost':>6} {'closed':>6} {'cpu %':>6} {'p99/node':>8}"
+        f"{'lost':>6} {'closed':>6} {'cpu %':>6} {'clients':>7} {'p99/node':>8}"
     )
     for r in results:
         if r.server.startswith("node"):
@@ -271,7 +299,8 @@ def print_table(results: list[Result]) -> None:
         print(
             f"{r.server:<32} {r.readers:>7} {r.sent:>6} {r.percentile(50):>8.2f} "
             f"{r.percentile(99):>8.2f} {r.latencies[:, 1].max() if len(r.latencies) else 0:>8.1f} "
-            f"{r.lost:>6} {r.closes:>6} {r.cpu_percent:>6.0f} {ratio:>8.2f}"
+            f"{r.lost:>6} {r.closes:>6} {r.cpu_percent:>6.0f} {r.client_cpu_percent:>7.0f} "
+            f"{ratio:>8.2f}"
         )
 
 
@@ -330,8 +359,11 @@ def main() -> None:
     for r in (results + many) if args.timeline else many:
         print(f"\n{r.server}, {r.readers} readers: latency by {args.window:g} s window")
         print(f"{'from s':>6} {'p50 ms':>8} {'p99 ms':>8}")
-        for begin, p50, p99 in windows(r, max(args.seconds, many_seconds), args.window):
+        spans = windows(r, max(args.seconds, many_seconds), args.window)
+        for begin, p50, p99 in spans:
             print(f"{begin:>6.0f} {p50:>8.2f} {p99:>8.2f}")
+        if len(spans) > 1:
+            print(f"last window p99 / first window p99: {spans[-1][2] / spans[0][2]:.2f}")
 
 
 if __name__ == "__main__":

@@ -53,9 +53,20 @@ def main() -> None:
             group = ",".join(rooms[first : first + ROOMS_PER_PROCESS])
             loads.append(
                 subprocess.Popen(
-                    [node, str(JS_DIR / "sync-memory.mjs"), url, group, str(args.clients),
-                     str(args.annotations), str(args.seconds), server.token or ""],
-                    cwd=JS_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                    [
+                        node,
+                        str(JS_DIR / "sync-memory.mjs"),
+                        url,
+                        group,
+                        str(args.clients),
+                        str(args.annotations),
+                        str(args.seconds),
+                        server.token or "",
+                    ],
+                    cwd=JS_DIR,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
                 )
             )
         filled = threading.Barrier(len(loads) + 1)

@@ -1,7 +1,8 @@
 // Fan-out benchmark client, the same for every server under test (benchmarks/sync_fanout.py).
 //   node sync-fanout.mjs readers <serverUrl> <roomname> <count> [token]
 //     opens <count> y-websocket readers, prints {"ready": n} once all synced, records the
-//     latency of every update it sees, and on the line "report" prints its measurements.
+//     latency of every update it sees; on the line "count" prints {"count": n} (updates
+//     seen by all its readers), on the line "report" its measurements.
 //   node sync-fanout.mjs writer <serverUrl> <roomname> <rate> <seconds> <warmup> [token]
 //     waits for the line "go", then sets one map entry per tick (its send time inside):
 //     <warmup> seconds of entries the readers ignore, then <seconds> measured; prints
@@ -56,6 +57,9 @@ async function readers (count, token) {
   out({ ready: count })
   const lines = readline.createInterface({ input: process.stdin })
   for await (const line of lines) {
+    if (line.trim() === 'count') {
+      await out({ count: seen.reduce((sum, s) => sum + s.size, 0) })
+    }
     if (line.trim() === 'report') {
       const report = { received: seen.map((s) => s.size), latencies, closes }
       for (const c of clients) c.provider.destroy()
