@@ -52,6 +52,7 @@ class Connection:
     async def run(self) -> None:
         peer = self._peer
         writer = peer.start()
+        peer.on_close = lambda: self._doc.leave(peer)
         self._doc.join(peer)
         try:
             while not peer.closing:
@@ -65,7 +66,6 @@ class Connection:
             log.exception("a live-session connection failed")
             peer.close(CloseCode.INTERNAL_ERROR, "internal error")
         finally:
-            self._doc.leave(peer)
             peer.close(CloseCode.NORMAL, "")
             await writer
 

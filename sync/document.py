@@ -2,9 +2,10 @@
 
 An update from a client is applied once to the server document, appended to the store once
 and relayed as one `bytes` object to every other peer (the frame itself when it is a plain
-update message). The server keeps the accepted history since the last snapshot in memory;
-if applying a hostile update ever fails half way (the Rust core can panic on crafted
-updates), the document is rebuilt from that history, so no frame can corrupt a room.
+update message). The updates accepted since the last snapshot stay in memory (the snapshot
+itself only until the store holds it); if applying a hostile update ever fails half way
+(the Rust core can panic on crafted updates), the document is rebuilt from the snapshot and
+those updates, so no frame can corrupt a room.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
+from collections.abc import Callable
 
 from sync import eager
 from sync.awareness import AwarenessEntry
@@ -47,6 +48,7 @@ class Peer:
         "closing",
         "denied_at",
         "member",
+        "on_close",
     )
 
     def __init__(self, channel: Channel, member: Member, limits: Limits, now: float) -> None:
@@ -68,6 +70,9 @@ class Peer:
         self.awareness_last = float("-inf")
         self.awareness_pending: dict[int, AwarenessEntry] = {}
         self.awareness_timer: asyncio.TimerHandle | None = None
+        # Called once, at once, when the peer closes: it leaves its document right away,
+        # even if its socket takes a while to close.
+        self.on_close: Callable[[], None] | None = None
 
     def start(self) -> asyncio.Task[None]:
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
@@ -132,6 +137,9 @@ class Peer:
             self._aborting = True
             self._writer.cancel()
         self._wake()
+        if self.on_close is not None:
+            on_close, self.on_close = self.on_close, None
+            on_close()
 
     def gone(self) -> None:
         """The channel is already closed by the other side: just stop the writer."""

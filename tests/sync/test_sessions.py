@@ -177,13 +177,14 @@ async def test_a_slow_reader_is_dropped_not_waited_for(service: SessionService) 
     channel = StuckChannel()
     peer = Peer(channel, GUEST, service.limits, 0.0)
     peer.start()
+    peer.on_close = lambda: doc.leave(peer)
     doc.join(peer)
     for _ in range(5000):
         doc.broadcast(b"x" * 1000, None)
     assert peer.closing
+    assert peer not in doc.peers, "a dropped reader leaves at once, not when its socket closes"
     await until(lambda: getattr(channel, "closed", None) is not None)
     assert channel.closed[0] == CloseCode.TRY_AGAIN_LATER
-    doc.leave(peer)
 
 
 async def test_simultaneous_joins_and_requests_share_one_document(
