@@ -42,6 +42,7 @@ def main() -> None:
     if node is None:
         sys.exit("node is not installed")
     curve: list[tuple[float, str, float]] = []
+    fill_peak = 0.0
     with tempfile.TemporaryDirectory() as tmp, readingroom(Path(tmp)) as server:
         pid = server.process.pid
         started = time.monotonic()
@@ -69,7 +70,7 @@ def main() -> None:
                     text=True,
                 )
             )
-        filled = threading.Barrier(len(loads) + 1)
+        filled: list[bool] = []
         finished: list[bool] = []
 
         def follow(process: subprocess.Popen[str]) -> None:
@@ -77,13 +78,18 @@ def main() -> None:
             for line in process.stdout:
                 message = json.loads(line)
                 if "filled" in message:
-                    filled.wait()
+                    filled.append(True)
                 if "done" in message:
                     finished.append(True)
 
         for process in loads:
             threading.Thread(target=follow, args=(process,), daemon=True).start()
-        filled.wait(timeout=900)
+        fill_peak = 0.0
+        while len(filled) < len(loads):
+            if time.monotonic() - started > 900:
+                sys.exit("the clients did not finish writing their annotations")
+            fill_peak = max(fill_peak, rss_mb(pid))
+            time.sleep(1.0)
         fill_done = time.monotonic()
         curve.append((fill_done - started, "filled", rss_mb(pid)))
         next_sample = fill_done + args.every
@@ -105,7 +111,7 @@ def main() -> None:
         print(f"{at:>7.0f} {phase:<7} {mb:>8.1f}")
     start = next(mb for _, phase, mb in curve if phase == "filled")
     end = curve[-1][2]
-    peak = max(mb for _, _, mb in curve)
+    peak = max(fill_peak, *(mb for _, _, mb in curve))
     print(
         f"\nstart of steady run {start:.1f} MB, end {end:.1f} MB "
         f"({end - start:+.1f} MB), peak {peak:.1f} MB, budget {BUDGET_MB:.0f} MB"
