@@ -285,15 +285,20 @@ def windows(result: Result, seconds: float, width: float) -> list[tuple[float, f
 
 
 def print_table(results: list[Result]) -> None:
-    """Each readingroom row is compared with the Node row run just before it."""
+    """Each readingroom row is compared with the Node row of its round."""
     reference: dict[int, Result] = {}
     print(
         f"{'server':<32} {'readers':>7} {'sent':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
         f"{'lost':>6} {'closed':>6} {'cpu %':>6} {'clients':>7} {'p99/node':>8}"
     )
-    for r in results:
+    for index, r in enumerate(results):
+        pair = results[index - 1 : index + 2]
         if r.server.startswith("node"):
             reference[r.readers] = r
+        else:
+            for other in pair:
+                if other.server.startswith("node") and other.readers == r.readers:
+                    reference[r.readers] = other
         ref = reference.get(r.readers)
         ratio = r.percentile(99) / ref.percentile(99) if ref and ref.percentile(99) else 1.0
         print(
@@ -344,8 +349,8 @@ def main() -> None:
         node_reference(node) as ref,
         readingroom(Path(tmp)) as ours,
     ):
-        for _ in range(args.rounds):
-            for server in (ref, ours):
+        for round_ in range(args.rounds):
+            for server in (ref, ours) if round_ % 2 == 0 else (ours, ref):
                 results.append(
                     run(server, node, args.readers, args.rate, args.seconds, args.warmup)
                 )
