@@ -94,13 +94,14 @@ def node_reference(node: str) -> Iterator[Server]:
 
 
 @contextmanager
-def readingroom(data_dir: Path) -> Iterator[Server]:
+def readingroom(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "READINGROOM_DATA_DIR": str(data_dir),
         "READINGROOM_LOG_LEVEL": "warning",
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [
@@ -337,6 +338,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds not measured")
     parser.add_argument("--rounds", type=int, default=1, help="repeat the 50-reader pair")
     parser.add_argument("--timeline", action="store_true", help="windows for every run")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for the readingroom server (repeatable)",
+    )
     args = parser.parse_args()
     node = shutil.which("node")
     if node is None:
@@ -347,7 +355,7 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
         node_reference(node) as ref,
-        readingroom(Path(tmp)) as ours,
+        readingroom(Path(tmp), dict(item.split("=", 1) for item in args.env)) as ours,
     ):
         for round_ in range(args.rounds):
             for server in (ref, ours) if round_ % 2 == 0 else (ours, ref):
