@@ -13,17 +13,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pycrdt import Doc
 
-from sync.awareness import AwarenessEntry, AwarenessRegistry, encode_awareness
+from sync.awareness import (
+    AwarenessEntry,
+    AwarenessRegistry,
+    encode_awareness,
+    parse_awareness,
+)
 from sync.errors import DocumentFull, ProtocolError
 from sync.limits import Limits
 from sync.members import Layer
 from sync.peer import Peer
 from sync.protocol import awareness_message, sync_step1, sync_step2, update_message
 from sync.store import SessionStore
+
+if TYPE_CHECKING:
+    from sync.relay import RedisRelay
 
 log = logging.getLogger("readingroom.sync")
 
@@ -46,6 +54,9 @@ class LayerDocument:
         self.peers: tuple[Peer, ...] = ()
         self.awareness = AwarenessRegistry(limits.awareness_clients_per_peer)
         self.unload_timer: asyncio.TimerHandle | None = None
+        # Set when rooms span processes: accepted updates and awareness go through it.
+        self.relay: RedisRelay | None = None
+        self._remote_awareness: dict[int, AwarenessEntry] = {}
 
     async def load(self) -> None:
         stored = await self._store.load(self.key)
@@ -84,7 +95,7 @@ class LayerDocument:
             self.unload_timer = None
         self.peers = (*self.peers, peer)
         self.request_state(peer)
-        states = self.awareness.current()
+        states = self.awareness.current() + list(self._remote_awareness.values())
         if states:
             peer.send(awareness_message(encode_awareness(states)))
 
@@ -95,6 +106,8 @@ class LayerDocument:
         removed = self.awareness.drop_owner(peer)
         if removed:
             self.broadcast(awareness_message(encode_awareness(removed)), None)
+            if self.relay is not None:
+                self.relay.publish_awareness(self.key, encode_awareness(removed))
 
     def request_state(self, peer: Peer) -> None:
         """Ask a peer for what the server lacks (sync step 1); it answers with step 2."""
@@ -146,6 +159,8 @@ class LayerDocument:
         self._log.append(update)
         self.size += len(update)
         self._store.append(self.key, update)
+        if self.relay is not None:
+            self.relay.publish(self.key, update)
         if len(self._log) >= self._limits.compact_after_updates:
             self.compact()
 
@@ -184,6 +199,67 @@ class LayerDocument:
         accepted = self.awareness.apply(entries, peer)
         if accepted:
             self.broadcast(awareness_message(encode_awareness(accepted)), peer)
+            if self.relay is not None:
+                self.relay.publish_awareness(self.key, encode_awareness(accepted))
 
     def awareness_snapshot(self) -> bytes:
         return awareness_message(encode_awareness(self.awareness.current()))
+
+    # Other processes (through the relay)
+
+    def apply_remote_history(self, updates: list[bytes]) -> bytes:
+        """Apply what Redis holds (snapshot, then stream) at load; returns the state vector
+        of that history alone, so the caller can tell whether the local store holds more."""
+        remote: Doc[Any] = Doc()
+        for update in updates:
+            try:
+                remote.apply_update(update)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:
+                log.error("skipped an unreadable update of a shared room document")
+                continue
+            self.apply_remote(update, relay=False)
+        return remote.get_state()
+
+    def holds_more_than(self, state_vector: bytes) -> bool:
+        return self.doc.get_update(state_vector) != EMPTY_UPDATE
+
+    def apply_remote(self, update: bytes, *, relay: bool = True) -> None:
+        """An update another process accepted: apply, store locally and relay to our peers
+        (never published again). Its size was checked by the process that accepted it."""
+        if update == EMPTY_UPDATE:
+            return
+        if not self._apply_quietly(update):
+            log.error("skipped an unreadable update from another process")
+            self._rebuild()
+            return
+        self._log.append(update)
+        self.size += len(update)
+        self._store.append(self.key, update)
+        if relay:
+            self.broadcast(update_message(update), None)
+        if len(self._log) >= self._limits.compact_after_updates:
+            self.compact()
+
+    def apply_remote_awareness(self, payload: bytes) -> None:
+        try:
+            entries = parse_awareness(
+                payload,
+                max_entries=1024,
+                max_state_bytes=self._limits.awareness_state_bytes,
+            )
+        except ProtocolError:
+            return
+        for entry in entries:
+            if entry.removed:
+                self._remote_awareness.pop(entry.client, None)
+            else:
+                self._remote_awareness[entry.client] = entry
+        if entries:
+            self.broadcast(awareness_message(payload), None)
+
+    def local_awareness(self) -> bytes | None:
+        """The awareness of this process's own clients, for another process that asks."""
+        states = self.awareness.current()
+        return encode_awareness(states) if states else None
