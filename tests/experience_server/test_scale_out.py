@@ -1,0 +1,100 @@
+"""Two real server processes sharing rooms through a real redis-server, with the official
+npm y-websocket clients spread over them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from experience_server.auth.roles import Role
+from experience_server.services import build_issuer
+from experience_server.settings import Settings
+from tests.conftest import LiveServerFactory
+from tests.support.live_server import LiveServer
+from tests.support.node import Node
+from tests.support.redis_server import RedisServer
+from tests.sync.yjs_peers import YjsPeers
+
+pytestmark = [pytest.mark.node, pytest.mark.redis]
+
+
+@pytest.fixture
+def peers(node: Node) -> Iterator[YjsPeers]:
+    driver = YjsPeers(node.executable)
+    yield driver
+    driver.stop()
+
+
+def token(server: LiveServer, user: str) -> str:
+    issuer = build_issuer(Settings(data_dir=server.data_dir))
+    return issuer.issue(user, Role.parse("reader"), name=user.title())
+
+
+@pytest.fixture
+def servers(
+    live_server_factory: LiveServerFactory, redis_server: RedisServer, tmp_path: Path
+) -> list[LiveServer]:
+    env = {"READINGROOM_REDIS_URL": redis_server.url}
+    return [live_server_factory(env=env, data_dir=tmp_path / f"data-{i}") for i in range(2)]
+
+
+def test_clients_on_two_processes_converge_and_see_each_others_presence(
+    servers: list[LiveServer], peers: YjsPeers
+) -> None:
+    a, b = servers
+    peers.open("x", a.ws_url, "class", "shared", token(a, "xena"), awareness={"name": "Xena"})
+    peers.open("y", b.ws_url, "class", "shared", token(b, "yuri"), awareness={"name": "Yuri"})
+    for name in ("x", "y"):
+        peers("synced", peer=name)
+        peers("burst", peer=name, map="annotations", prefix=name, count=40, interval=3)
+    for name in ("x", "y"):
+        peers("burstDone", peer=name)
+    for name in ("x", "y"):
+        peers("waitSize", peer=name, map="annotations", size=80)
+    assert peers("get", peer="x", map="annotations") == peers("get", peer="y", map="annotations")
+    peers("setAwareness", peer="x", state={"name": "Xena", "page": 7})
+    seen = []
+    for _ in range(100):
+        seen = peers("awareness", peer="y")
+        if any(s.get("page") == 7 for s in seen if s):
+            break
+        time.sleep(0.05)
+    assert any(s.get("page") == 7 for s in seen if s)
+
+
+def test_readyz_reports_redis_down_while_it_restarts(
+    servers: list[LiveServer], redis_server: RedisServer
+) -> None:
+    redis_server.stop()
+    try:
+        assert httpx.get(f"{servers[0].url}/readyz", timeout=10).status_code == 503
+    finally:
+        redis_server.start()
+
+
+def test_nothing_is_lost_when_a_process_is_killed_or_redis_restarts(
+    servers: list[LiveServer], peers: YjsPeers, redis_server: RedisServer
+) -> None:
+    a, b = servers
+    peers.open("x", a.ws_url, "room2", "shared", token(a, "xena"))
+    peers.open("y", b.ws_url, "room2", "shared", token(b, "yuri"))
+    for name in ("x", "y"):
+        peers("synced", peer=name)
+        peers("burst", peer=name, map="annotations", prefix=f"{name}1", count=30, interval=5)
+    a.kill()
+    a.start()
+    for name in ("x", "y"):
+        peers("burstDone", peer=name, timeout=30)
+    redis_server.stop()
+    for name in ("x", "y"):
+        peers("burst", peer=name, map="annotations", prefix=f"{name}2", count=20, interval=5)
+    for name in ("x", "y"):
+        peers("burstDone", peer=name, timeout=30)
+    redis_server.start()
+    for name in ("x", "y"):
+        peers("waitSize", peer=name, map="annotations", size=100, timeout=40)
+    assert peers("get", peer="x", map="annotations") == peers("get", peer="y", map="annotations")
