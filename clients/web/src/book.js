@@ -1,0 +1,368 @@
+/**
+ * A 3D book open for reading: the book's GLB (cover, spine, left_stack, right_stack, page)
+ * or, when the server has none, the same parts built here from the page size; page images
+ * streamed onto the leaves; spreads and the page-curl turn.
+ *
+ * Everything is placed in a reading frame: the spine runs along z through the origin, the
+ * right-hand page lies along +x, the paper faces +y and the page's foot points to +z
+ * (towards the reader). Whatever axes the GLB uses are mapped into this frame once.
+ */
+import * as THREE from "three";
+import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
+import { Leaf, gridShape, shapeFromGeometry } from "./curl.js";
+import { fetchWithProgress } from "./loading.js";
+import { PageFace } from "./pageface.js";
+import { PageImages } from "./pageimages.js";
+
+const TURN_SECONDS = 0.65;
+const LEAF_MM = 0.1;
+const BOARD_M = 0.0025;
+
+export class Book3D {
+  /**
+   * @param {{api: import('./api.js').Api, manifest: ReturnType<import('./bookmanifest.js').readBookManifest>,
+   *          profile: import('./profiles.js').PROFILES['desktop'],
+   *          decorate: (ctx: CanvasRenderingContext2D, page: number, w: number, h: number) => void}} options
+   */
+  constructor({ api, manifest, profile, decorate }) {
+    this.api = api;
+    this.manifest = manifest;
+    this.profile = profile;
+    this.pageCount = manifest.pageCount;
+    this.images = new PageImages(api, (n, size) => manifest.imageUrl(n, size), profile.textureBudget);
+    this.source = { images: this.images, decorate };
+    this.object = new THREE.Group();
+    this.object.name = `book:${manifest.id}`;
+    this.spread = 0;
+    this.imageSize = profile.readingSize;
+    this.turning = null;
+    this.queue = [];
+    this.fromGlb = false;
+    this.stopImages = this.images.onImage((page) => this.refreshPage(page));
+  }
+
+  /** Load the model (GLB, else built here). Never throws for a missing model. */
+  async load(report) {
+    let parts = null;
+    try {
+      const buffer = await fetchWithProgress(this.api, this.manifest.modelUrl, report);
+      parts = await this.partsFromGlb(buffer);
+      this.fromGlb = Boolean(parts);
+    } catch (error) {
+      if (!error?.missing) console.warn("book model unavailable, building one", error);
+    }
+    report?.done();
+    this.build(parts ?? this.partsBuiltHere());
+  }
+
+  async partsFromGlb(buffer) {
+    const gltf = await new GLTFLoader().parseAsync(buffer, "");
+    const model = gltf.scene;
+    const find = (name) => findNode(model, name);
+    const pageNode = find("page");
+    const pageMesh = pageNode && firstMesh(pageNode);
+    if (!pageMesh) return null;
+    model.updateMatrixWorld(true);
+    const toPage = new THREE.Matrix4().copy(pageMesh.matrixWorld).invert();
+    const centreOf = (node) => (node ? new THREE.Box3().setFromObject(node).getCenter(new THREE.Vector3()) : null);
+    const spine = centreOf(find("spine")) ?? new THREE.Vector3();
+    const rightStack = centreOf(find("right_stack"));
+    const leftStack = centreOf(find("left_stack"));
+    const below = rightStack ?? leftStack;
+    const { shape, frame } = shapeFromGeometry(
+      pageMesh.geometry,
+      spine.clone().applyMatrix4(toPage),
+      below ? below.clone().applyMatrix4(toPage) : null,
+    );
+    // frame maps the reading frame into the page mesh; chain it to the model's root.
+    const readingToModel = new THREE.Matrix4().multiplyMatrices(pageMesh.matrixWorld, frame);
+    const outward = new THREE.Vector3().setFromMatrixColumn(readingToModel, 0);
+    if (rightStack && leftStack && outward.dot(rightStack.clone().sub(leftStack)) < 0) {
+      // The GLB rests its page on the left: turn the frame half round its normal.
+      readingToModel.multiply(new THREE.Matrix4().makeRotationY(Math.PI));
+    }
+    const modelToReading = readingToModel.clone().invert();
+    model.applyMatrix4(modelToReading);
+    pageNode.visible = false;
+    const topOf = (node) => (node ? new THREE.Box3().setFromObject(node).max.y : null);
+    model.updateMatrixWorld(true);
+    const rightTop = 0;
+    const leftTop = (topOf(find("left_stack")) ?? 0) - (topOf(find("right_stack")) ?? 0);
+    return { model, shape, rightTop, leftTop: Math.max(-0.01, Math.min(0.01, leftTop)), stacks: null };
+  }
+
+  partsBuiltHere() {
+    const size = this.manifest.pageSize(1);
+    const width = size.width / 1000;
+    const height = size.height / 1000;
+    const model = new THREE.Group();
+    model.name = "book";
+    const board = new THREE.MeshLambertMaterial({ color: 0x6b2d2a });
+    const paper = new THREE.MeshLambertMaterial({ color: 0xefe8da });
+    const cover = new THREE.Mesh(new THREE.BoxGeometry(2 * width + 0.012, BOARD_M, height + 0.006), board);
+    cover.name = "cover";
+    cover.position.y = BOARD_M / 2;
+    const spine = new THREE.Mesh(new THREE.CylinderGeometry(0.006, 0.006, height + 0.006, 12, 1, false, Math.PI / 2, Math.PI), board);
+    spine.name = "spine";
+    spine.rotation.x = Math.PI / 2;
+    const stacks = {};
+    for (const side of ["left", "right"]) {
+      const stack = new THREE.Mesh(new THREE.BoxGeometry(width, 1, height), paper);
+      stack.name = `${side}_stack`;
+      stack.position.x = side === "left" ? -width / 2 : width / 2;
+      stacks[side] = stack;
+    }
+    model.add(cover, spine, stacks.left, stacks.right);
+    return { model, shape: gridShape(width, height), rightTop: 0, leftTop: 0, stacks };
+  }
+
+  build(parts) {
+    this.model = parts.model;
+    this.shape = parts.shape;
+    this.tops = { right: parts.rightTop, left: parts.leftTop };
+    this.stacks = parts.stacks;
+    this.object.add(this.model);
+    const aspect = this.shape.height / this.shape.width;
+    const blank = () => new THREE.MeshBasicMaterial({ color: 0xf4efe4 });
+    this.faces = {
+      right: new PageFace(aspect),
+      left: new PageFace(aspect),
+      turnFront: new PageFace(aspect),
+      turnBack: new PageFace(aspect),
+    };
+    this.leaves = {
+      right: new Leaf(this.shape, this.faces.right.material, blank()),
+      left: new Leaf(this.shape, blank(), this.faces.left.material),
+      turn: new Leaf(this.shape, this.faces.turnFront.material, this.faces.turnBack.material),
+    };
+    for (const leaf of Object.values(this.leaves)) this.object.add(leaf.object);
+    this.leaves.turn.object.visible = false;
+    this.faceOwner = new Map([
+      [this.leaves.right.front, this.faces.right],
+      [this.leaves.left.back, this.faces.left],
+      [this.leaves.turn.front, this.faces.turnFront],
+      [this.leaves.turn.back, this.faces.turnBack],
+    ]);
+    this.layout();
+  }
+
+  get size() {
+    return { width: this.shape.width, height: this.shape.height };
+  }
+
+  get lastSpread() {
+    return Math.floor(this.pageCount / 2);
+  }
+
+  /** Pages shown on a spread: 0 is (-, 1), then (2, 3), (4, 5)... */
+  pagesOf(spread) {
+    const left = spread === 0 ? null : 2 * spread;
+    const right = 2 * spread + 1;
+    return { left: left && left <= this.pageCount ? left : null, right: right <= this.pageCount ? right : null };
+  }
+
+  spreadOf(page) {
+    const p = Math.min(Math.max(1, Math.round(page)), this.pageCount);
+    return Math.floor(p / 2);
+  }
+
+  /** The page a spread stands for in the session: its left page, or page 1. */
+  get page() {
+    const { left, right } = this.pagesOf(this.spread);
+    return left ?? right ?? 1;
+  }
+
+  get visiblePages() {
+    const { left, right } = this.pagesOf(this.spread);
+    return [left, right].filter(Boolean);
+  }
+
+  /** Jump to the spread holding `page` without animation. */
+  show(page) {
+    this.finishTurn();
+    this.spread = this.spreadOf(page);
+    this.layout();
+  }
+
+  /** Turn one spread (+1 forward, -1 back) with the curl; resolves when done, false at an end. */
+  turn(direction) {
+    return new Promise((resolve) => {
+      this.queue.push({ direction, resolve });
+      if (!this.turning) this.nextTurn();
+    });
+  }
+
+  nextTurn() {
+    const job = this.queue.shift();
+    if (!job) return;
+    const target = this.spread + job.direction;
+    if (target < 0 || target > this.lastSpread) {
+      job.resolve(false);
+      this.nextTurn();
+      return;
+    }
+    const from = this.pagesOf(this.spread);
+    const to = this.pagesOf(target);
+    const { turnFront, turnBack, right, left } = this.faces;
+    if (job.direction > 0) {
+      turnFront.show(from.right, this.source);
+      turnBack.show(to.left, this.source);
+      right.show(to.right, this.source);
+    } else {
+      turnBack.show(from.left, this.source);
+      turnFront.show(to.right, this.source);
+      left.show(to.left, this.source);
+    }
+    this.request([to.left, to.right]);
+    this.leaves.turn.object.visible = true;
+    // Queued turns (a fast reader, or catching up with the leader) go quicker.
+    const seconds = this.queue.length ? TURN_SECONDS / 3 : TURN_SECONDS;
+    this.turning = { ...job, target, elapsed: 0, seconds };
+    this.poseTurn(0);
+  }
+
+  poseTurn(t) {
+    const { direction } = this.turning;
+    const eased = t < 0.5 ? 2 * t * t : 1 - 2 * (1 - t) * (1 - t);
+    const angle = Math.PI * (direction > 0 ? eased : 1 - eased);
+    this.leaves.turn.set(angle, direction, this.tops.right + 0.0003, this.tops.left + 0.0003);
+  }
+
+  update(dt) {
+    if (!this.turning) return;
+    this.turning.elapsed += dt;
+    const t = Math.min(1, this.turning.elapsed / this.turning.seconds);
+    this.poseTurn(t);
+    if (t >= 1) this.finishTurn();
+  }
+
+  finishTurn() {
+    if (!this.turning) return;
+    const { target, resolve } = this.turning;
+    this.turning = null;
+    this.spread = target;
+    this.leaves.turn.object.visible = false;
+    this.layout();
+    resolve(true);
+    this.nextTurn();
+  }
+
+  /** Static leaves and stacks for the current spread; pages requested at the view's size. */
+  layout() {
+    const { left, right } = this.pagesOf(this.spread);
+    if (this.stacks) {
+      const total = Math.max(0.002, (this.pageCount / 2) * (LEAF_MM / 1000));
+      const share = Math.min(1, (2 * this.spread) / Math.max(1, this.pageCount));
+      const leftHeight = Math.max(0.0003, total * share);
+      const rightHeight = Math.max(0.0003, total * (1 - share));
+      for (const [side, height] of [["left", leftHeight], ["right", rightHeight]]) {
+        const stack = this.stacks[side];
+        stack.scale.y = height;
+        stack.position.y = BOARD_M + height / 2;
+      }
+      this.tops = { left: BOARD_M + leftHeight, right: BOARD_M + rightHeight };
+    }
+    this.leaves.right.set(0, 0, this.tops.right, this.tops.left);
+    this.leaves.left.set(Math.PI, 0, this.tops.right, this.tops.left);
+    this.leaves.right.object.visible = Boolean(right) || this.spread < this.lastSpread;
+    this.leaves.left.object.visible = Boolean(left) || this.spread > 0;
+    this.faces.right.show(right, this.source);
+    this.faces.left.show(left, this.source);
+    this.images.setFocus(left ?? right ?? 1);
+    this.request([left, right]);
+    this.prefetch();
+  }
+
+  /** Use a different image size for what is on view (thumb, medium, full). */
+  setImageSize(size) {
+    if (size === this.imageSize) return;
+    this.imageSize = size;
+    this.request(this.visiblePages);
+  }
+
+  request(pages) {
+    return Promise.all(pages.filter(Boolean).map((page) => this.images.progressive(page, this.imageSize)));
+  }
+
+  /** Neighbouring spreads at the reading size, so a turn finds its pages ready. */
+  prefetch() {
+    for (const spread of [this.spread + 1, this.spread - 1, this.spread + 2]) {
+      if (spread < 0 || spread > this.lastSpread) continue;
+      const { left, right } = this.pagesOf(spread);
+      for (const page of [left, right]) if (page) this.images.progressive(page, this.profile.readingSize);
+    }
+  }
+
+  /** Resolves when the visible pages have an image (any size). */
+  async firstImages() {
+    await Promise.all(this.visiblePages.map((page) => this.images.load(page, "thumb")));
+  }
+
+  refreshPage(page) {
+    for (const face of Object.values(this.faces ?? {})) {
+      if (face.page === page) face.redraw();
+    }
+  }
+
+  /** Redraw every face (after the annotations of a page changed, pass the page). */
+  redraw(page = null) {
+    for (const face of Object.values(this.faces ?? {})) {
+      if (page === null || face.page === page) face.redraw();
+    }
+  }
+
+  /** The page under a ray: {page, x, y} in 0..1 from the image's top-left, or null. */
+  pick(raycaster) {
+    const meshes = [...this.faceOwner.keys()].filter((mesh) => mesh.parent.visible);
+    for (const hit of raycaster.intersectObjects(meshes, false)) {
+      const face = this.faceOwner.get(hit.object);
+      if (face?.page && hit.uv) {
+        return { page: face.page, x: hit.uv.x, y: 1 - hit.uv.y, point: hit.point, distance: hit.distance };
+      }
+    }
+    return null;
+  }
+
+  /** Which image size each visible page currently shows (for tests and the status line). */
+  shownSizes() {
+    return Object.fromEntries(
+      [this.faces.left, this.faces.right].filter((f) => f.page).map((f) => [f.page, f.imageSize]),
+    );
+  }
+
+  dispose() {
+    this.stopImages();
+    this.images.dispose();
+    for (const face of Object.values(this.faces ?? {})) face.dispose();
+    for (const leaf of Object.values(this.leaves ?? {})) leaf.dispose();
+    this.object.traverse((node) => {
+      if (node.isMesh) {
+        node.geometry.dispose();
+        for (const material of [node.material].flat()) {
+          material.map?.dispose();
+          material.dispose();
+        }
+      }
+    });
+    this.object.removeFromParent();
+  }
+}
+
+function findNode(root, name) {
+  const exact = root.getObjectByName(name);
+  if (exact) return exact;
+  let found = null;
+  root.traverse((node) => {
+    if (!found && node.name.toLowerCase().replace(/[\s-]/g, "_").startsWith(name)) found = node;
+  });
+  return found;
+}
+
+function firstMesh(node) {
+  if (node.isMesh) return node;
+  let mesh = null;
+  node.traverse((child) => {
+    if (!mesh && child.isMesh) mesh = child;
+  });
+  return mesh;
+}

@@ -1,0 +1,85 @@
+/**
+ * The three.js stage every mode shares: renderer, scene, camera rig and the frame loop.
+ * Modes add controls to it; the room and the books add objects. The camera sits in a rig
+ * (a Group) so that teleporting in XR moves the rig, never the tracked head.
+ */
+import * as THREE from "three";
+
+export class Stage {
+  /** @param {HTMLElement} container @param {{pixelRatio: number}} profile */
+  constructor(container, profile) {
+    this.container = container;
+    this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, profile.pixelRatio));
+    this.renderer.outputColorSpace = THREE.SRGBColorSpace;
+    this.renderer.xr.enabled = true;
+    this.renderer.domElement.id = "scene";
+    this.renderer.domElement.tabIndex = 0;
+    this.renderer.domElement.setAttribute("aria-label", "3D reading room");
+    container.append(this.renderer.domElement);
+
+    this.scene = new THREE.Scene();
+    this.scene.background = new THREE.Color(0x2b2622);
+    this.camera = new THREE.PerspectiveCamera(60, 1, 0.02, 200);
+    this.camera.position.set(0, 1.6, 0);
+    this.rig = new THREE.Group();
+    this.rig.name = "rig";
+    this.rig.add(this.camera);
+    this.scene.add(this.rig);
+    this.scene.add(new THREE.HemisphereLight(0xfff6e8, 0x3a3028, 2.2));
+    const sun = new THREE.DirectionalLight(0xffffff, 1.2);
+    sun.position.set(3, 6, 2);
+    this.scene.add(sun);
+
+    this.timer = new THREE.Timer();
+    this.timer.connect(document);
+    this.updaters = new Set();
+    this.firstFrameWaiters = [];
+    this.frames = 0;
+    this.resize = this.resize.bind(this);
+    window.addEventListener("resize", this.resize);
+    this.resize();
+    this.renderer.setAnimationLoop((time, frame) => this.tick(time, frame));
+  }
+
+  resize() {
+    const { clientWidth: width, clientHeight: height } = this.container;
+    if (!width || !height || this.renderer.xr.isPresenting) return;
+    this.camera.aspect = width / height;
+    this.camera.updateProjectionMatrix();
+    this.renderer.setSize(width, height, true);
+  }
+
+  /** Call `fn(dt, time, frame)` every frame until the returned function is called. */
+  onFrame(fn) {
+    this.updaters.add(fn);
+    return () => this.updaters.delete(fn);
+  }
+
+  /** Resolves after the next frame is drawn (for "first frame" timings and tests). */
+  nextFrame() {
+    return new Promise((resolve) => this.firstFrameWaiters.push(resolve));
+  }
+
+  tick(time, frame) {
+    this.timer.update(time);
+    const dt = Math.min(this.timer.getDelta(), 0.1);
+    for (const fn of this.updaters) {
+      try {
+        fn(dt, time, frame);
+      } catch (error) {
+        console.error(error);
+      }
+    }
+    this.renderer.render(this.scene, this.camera);
+    this.frames += 1;
+    const waiters = this.firstFrameWaiters.splice(0);
+    for (const resolve of waiters) resolve(time);
+  }
+
+  dispose() {
+    window.removeEventListener("resize", this.resize);
+    this.renderer.setAnimationLoop(null);
+    this.renderer.dispose();
+  }
+}
