@@ -99,7 +99,7 @@ export class Reader {
       decorate: (ctx, n, w, h) => this.decorate(ctx, n, w, h),
     });
     await book.load(task);
-    this.close();
+    this.close({ replaced: true });
     this.book = book;
     this.text = new TextLayer(this.api, (n) => manifest.textUrl(n));
     book.show(page);
@@ -112,15 +112,16 @@ export class Reader {
     return book;
   }
 
-  close() {
+  /** Put the book back; `replaced` when another book takes its place at once. */
+  close({ replaced = false } = {}) {
     if (!this.book) return;
     const book = this.book;
     this.book = null;
     this.selection = null;
     this.hits = [];
     book.dispose();
-    this.session?.setPresence({ book: null, page: null });
-    this.emit("close", book);
+    if (!replaced) this.session?.setPresence({ book: null, page: null });
+    this.emit("close", { book, replaced });
   }
 
   async turn(direction) {

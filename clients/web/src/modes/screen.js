@@ -38,7 +38,7 @@ export class ScreenMode {
     this.roomView(true);
     stage.onFrame((dt) => this.update(dt));
     ctx.reader.on("open", (book) => this.placeBook(book));
-    ctx.reader.on("close", () => this.roomView(false));
+    ctx.reader.on("close", ({ replaced }) => replaced || this.roomView(false));
     ctx.reader.on("zoom", () => this.frameBook(false));
     ctx.controls.penListeners.add((on) => (this.penActive = on || this.options.penByDefault));
     this.canvas.addEventListener("pointerdown", (e) => this.down(e));
@@ -75,11 +75,14 @@ export class ScreenMode {
     let center;
     let normal;
     const board = this.ctx.room.blackboard;
-    if (this.options.placeAtBoard && board) {
+    if (this.reading && this.bookFrame) {
+      // Another book while reading: it takes the place of the one put back.
+      ({ center, normal } = this.bookFrame);
+    } else if (this.options.placeAtBoard && board) {
       normal = board.normal.clone();
       center = board.center.clone().addScaledVector(normal, 0.06);
     } else {
-      const eye = this.reading ? this.readingEye : this.camera.position.clone();
+      const eye = this.camera.position.clone();
       const forward = new THREE.Vector3();
       this.camera.getWorldDirection(forward);
       forward.y = 0;
@@ -89,15 +92,7 @@ export class ScreenMode {
       const tilt = THREE.MathUtils.degToRad(this.options.tilt);
       normal = forward.clone().negate().multiplyScalar(Math.cos(tilt)).add(new THREE.Vector3(0, Math.sin(tilt), 0)).normalize();
     }
-    const up = new THREE.Vector3(0, 1, 0);
-    let head = up.clone().addScaledVector(normal, -normal.dot(up));
-    if (head.lengthSq() < 1e-6) head = new THREE.Vector3(0, 0, -1);
-    head.normalize();
-    const zAxis = head.clone().negate();
-    const xAxis = new THREE.Vector3().crossVectors(normal, zAxis);
-    object.quaternion.setFromRotationMatrix(new THREE.Matrix4().makeBasis(xAxis, normal, zAxis));
-    object.position.copy(center);
-    object.updateMatrixWorld(true);
+    const head = poseBook(object, center, normal);
     this.bookFrame = { center, normal, head };
     this.focus.set(0, 0);
     this.reading = true;
@@ -328,6 +323,23 @@ export class ScreenMode {
     this.focus.y = THREE.MathUtils.clamp(this.focus.y + dy * scale, -1, 1);
     this.frameBook(true);
   }
+}
+
+/**
+ * Stand a book at `center` with its paper facing along `normal` and its head up; returns
+ * the head direction (the page's "up" in the world).
+ */
+export function poseBook(object, center, normal) {
+  const up = new THREE.Vector3(0, 1, 0);
+  let head = up.clone().addScaledVector(normal, -normal.dot(up));
+  if (head.lengthSq() < 1e-6) head = new THREE.Vector3(0, 0, -1);
+  head.normalize();
+  const zAxis = head.clone().negate();
+  const xAxis = new THREE.Vector3().crossVectors(normal, zAxis);
+  object.quaternion.setFromRotationMatrix(new THREE.Matrix4().makeBasis(xAxis, normal, zAxis));
+  object.position.copy(center);
+  object.updateMatrixWorld(true);
+  return head;
 }
 
 function pressureOf(event) {
