@@ -11,10 +11,12 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from catalog_adapter.location import RecordNotFoundError
+from catalog_adapter.rfid_intake import RfidReadsRefusedError
 from experience_server import __version__
-from experience_server.errors import install_error_handlers
+from experience_server.errors import install_error_handlers, register_domain_error
 from experience_server.observability import Metrics, RequestLogMiddleware
-from experience_server.routers import health, identity
+from experience_server.routers import health, identity, location
 from experience_server.services import open_services
 from experience_server.settings import Settings
 
@@ -42,9 +44,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    register_domain_error(app, RfidReadsRefusedError, 422, "rfid_reads_refused")
+    register_domain_error(app, RecordNotFoundError, 404, "record_not_found")
     app.include_router(health.router)
     app.include_router(identity.router)
     _add_docs(app)
+    app.include_router(location.router)
     app.add_middleware(RequestLogMiddleware, metrics=metrics)
     _mount_web_client(app)
     return app

@@ -7,8 +7,8 @@ status and code here, so HTTP never leaks into them.
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -116,6 +116,6 @@ def register_domain_error(app: FastAPI, kind: type[Exception], status: int, code
     """Answer a domain exception type with `status` and `code`, its message as the message."""
 
     async def handler(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(status, code, str(exc))
+        return error_response(status, code, str(exc), getattr(exc, "detail", None))
 
     app.add_exception_handler(kind, handler)

@@ -12,11 +12,15 @@ import httpx
 import redis.asyncio as aioredis
 
 from assets.store import AssetStore
+from catalog_adapter.item_lookup import InMemoryItemLookup, ItemLookup
+from catalog_adapter.location import LocationService
+from catalog_adapter.rfid_intake import RfidIntake
 from experience_server.auth.embedded import EmbeddedIssuer, load_or_create_secret
 from experience_server.auth.oidc import OidcVerifier
 from experience_server.auth.roles import Role
 from experience_server.auth.verifier import TokenVerifier
 from experience_server.database import Database
+from experience_server.location_wiring import open_location
 from experience_server.observability import Metrics
 from experience_server.settings import Settings
 
@@ -31,6 +35,9 @@ class Services:
     http: httpx.AsyncClient
     redis: aioredis.Redis | None
     metrics: Metrics
+    rfid: RfidIntake
+    location: LocationService
+    item_lookup: ItemLookup
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
@@ -75,6 +82,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
                 settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0
             )
             stack.push_async_callback(redis_client.aclose)
+        location = await open_location(settings, stack)
         services = Services(
             settings=settings,
             database=database,
@@ -84,6 +92,11 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             http=http,
             redis=redis_client,
             metrics=metrics,
+            rfid=location.rfid,
+            location=location.location,
+            # The catalog adapter replaces this with its record -> copies lookup.
+            item_lookup=InMemoryItemLookup(),
         )
         services.counters["assets"] = assets.count
+        services.counters["copies_on_rfid_shelves"] = location.ledger.count
         yield services

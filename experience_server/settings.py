@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,9 +42,20 @@ class Settings(BaseSettings):
     render_workers: int = Field(default=0, ge=0)
 
     rfid_readers: Path | None = None
+    rfid_debounce_seconds: float = Field(default=10.0, ge=0)
+    rfid_departure_seconds: float = Field(default=120.0, gt=0)
+    rfid_stale_seconds: float = Field(default=900.0, gt=0)
     sip2_address: str | None = None
     sip2_institution: str = ""
     sip2_timeout_seconds: float = Field(default=2.0, gt=0)
+    sip2_user: str | None = None
+    sip2_password: SecretStr | None = None
+    sip2_location_code: str | None = None
+    sip2_terminal_password: SecretStr | None = None
+    sip2_encoding: str = "utf-8"
+    sip2_checksums: bool = True
+    sip2_cache_seconds: float = Field(default=30.0, ge=0)
+    sip2_retry_seconds: float = Field(default=15.0, ge=0)
 
     @property
     def database_path(self) -> Path:
