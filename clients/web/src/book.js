@@ -84,11 +84,12 @@ export class Book3D {
     const modelToReading = readingToModel.clone().invert();
     model.applyMatrix4(modelToReading);
     pageNode.visible = false;
-    const topOf = (node) => (node ? new THREE.Box3().setFromObject(node).max.y : null);
     model.updateMatrixWorld(true);
-    const rightTop = 0;
-    const leftTop = (topOf(find("left_stack")) ?? 0) - (topOf(find("right_stack")) ?? 0);
-    return { model, shape, rightTop, leftTop: Math.max(-0.01, Math.min(0.01, leftTop)), stacks: null };
+    // The stacks grow and shrink with the reading position, along the model's own up axis;
+    // only when that axis is the paper's normal (as the books part writes them).
+    const modelUp = new THREE.Vector3(0, 1, 0).transformDirection(model.matrixWorld);
+    const stacks = modelUp.y > 0.99 ? stacksOf(find("left_stack"), find("right_stack")) : null;
+    return { model, shape, rightTop: 0, leftTop: 0, stacks };
   }
 
   partsBuiltHere() {
@@ -105,15 +106,19 @@ export class Book3D {
     const spine = new THREE.Mesh(new THREE.CylinderGeometry(0.006, 0.006, height + 0.006, 12, 1, false, Math.PI / 2, Math.PI), board);
     spine.name = "spine";
     spine.rotation.x = Math.PI / 2;
-    const stacks = {};
-    for (const side of ["left", "right"]) {
-      const stack = new THREE.Mesh(new THREE.BoxGeometry(width, 1, height), paper);
-      stack.name = `${side}_stack`;
-      stack.position.x = side === "left" ? -width / 2 : width / 2;
-      stacks[side] = stack;
-    }
-    model.add(cover, spine, stacks.left, stacks.right);
-    return { model, shape: gridShape(width, height), rightTop: 0, leftTop: 0, stacks };
+    // Paper blocks from the board up, half the book's leaves each, like the books part's GLB.
+    const half = Math.max(0.001, (this.pageCount / 4) * (LEAF_MM / 1000));
+    const blocks = ["left", "right"].map((side) => {
+      const geometry = new THREE.BoxGeometry(width, half, height);
+      geometry.translate(side === "left" ? -width / 2 : width / 2, BOARD_M + half / 2, 0);
+      const block = new THREE.Mesh(geometry, paper);
+      block.name = `${side}_stack`;
+      return block;
+    });
+    model.add(cover, spine, ...blocks);
+    // The page rests on top of the blocks: the reading frame's y = 0 is their top.
+    model.position.y = -(BOARD_M + half);
+    return { model, shape: gridShape(width, height), rightTop: 0, leftTop: 0, stacks: stacksOf(blocks[0], blocks[1]) };
   }
 
   build(parts) {
@@ -251,16 +256,15 @@ export class Book3D {
   layout() {
     const { left, right } = this.pagesOf(this.spread);
     if (this.stacks) {
-      const total = Math.max(0.002, (this.pageCount / 2) * (LEAF_MM / 1000));
+      // Pages read pile up on the left: each block scales about its base.
       const share = Math.min(1, (2 * this.spread) / Math.max(1, this.pageCount));
-      const leftHeight = Math.max(0.0003, total * share);
-      const rightHeight = Math.max(0.0003, total * (1 - share));
-      for (const [side, height] of [["left", leftHeight], ["right", rightHeight]]) {
-        const stack = this.stacks[side];
-        stack.scale.y = height;
-        stack.position.y = BOARD_M + height / 2;
+      const scales = { left: Math.max(0.04, 2 * share), right: Math.max(0.04, 2 * (1 - share)) };
+      for (const side of ["left", "right"]) {
+        const { node, base, height } = this.stacks[side];
+        node.scale.y = scales[side];
+        node.position.y = base * (1 - scales[side]);
+        this.tops[side] = height * (scales[side] - 1);
       }
-      this.tops = { left: BOARD_M + leftHeight, right: BOARD_M + rightHeight };
     }
     this.leaves.right.set(0, 0, this.tops.right, this.tops.left);
     this.leaves.left.set(Math.PI, 0, this.tops.right, this.tops.left);
@@ -346,6 +350,24 @@ export class Book3D {
     });
     this.object.removeFromParent();
   }
+}
+
+/** The two page blocks and where their base and top are, in their own frames. */
+function stacksOf(left, right) {
+  if (!left || !right) return null;
+  const describe = (node) => {
+    const box = new THREE.Box3();
+    node.traverse((child) => {
+      if (child.isMesh) {
+        child.geometry.computeBoundingBox();
+        box.union(child.geometry.boundingBox);
+      }
+    });
+    if (box.isEmpty() || node.position.y !== 0 || node.scale.y !== 1) return null;
+    return { node, base: box.min.y, height: box.max.y - box.min.y };
+  };
+  const out = { left: describe(left), right: describe(right) };
+  return out.left && out.right ? out : null;
 }
 
 function findNode(root, name) {

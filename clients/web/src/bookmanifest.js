@@ -22,15 +22,16 @@ export function readBookManifest(raw, id) {
     pageCount,
     recordId: raw.record_id ?? raw.record ?? raw.catalog?.record_id ?? null,
     outline: Array.isArray(raw.outline) ? raw.outline : [],
-    hasText: raw.has_text !== false && raw.text !== false,
+    hasText: raw.text_layer !== false && raw.has_text !== false,
+    status: typeof raw.status === "string" ? raw.status : "ready",
     /** Page size in millimetres (from 1). */
     pageSize(n) {
       return sizes[Math.min(Math.max(n, 1), sizes.length) - 1] ?? A5;
     },
-    modelUrl: stringAt(assets, "model", "model_glb", "glb") ?? `${base}/model.glb`,
+    modelUrl: stringAt(raw, "model") ?? stringAt(assets, "model", "model_glb", "glb") ?? `${base}/model.glb`,
     imageUrl(n, size) {
-      const perPage = Array.isArray(assets.pages) ? assets.pages[n - 1] : null;
-      if (perPage && typeof perPage === "object" && typeof perPage[size] === "string") return perPage[size];
+      const images = pageEntry(raw, n)?.images;
+      if (images && typeof images[size] === "string") return images[size];
       if (template && template.includes("{n}")) {
         const url = template.replace("{n}", String(n)).replace("{size}", size);
         return url.includes("size=") ? url : `${url}${url.includes("?") ? "&" : "?"}size=${size}`;
@@ -38,11 +39,21 @@ export function readBookManifest(raw, id) {
       return `${base}/pages/${n}.jpg?size=${size}`;
     },
     textUrl(n) {
+      const own = pageEntry(raw, n)?.text;
+      if (typeof own === "string" && own.includes("/")) return own;
       return textTemplate && textTemplate.includes("{n}") ? textTemplate.replace("{n}", String(n)) : `${base}/pages/${n}/text`;
     },
-    searchUrl: `${base}/search`,
+    searchUrl: stringAt(raw, "search") ?? `${base}/search`,
     relatedUrl: `${base}/related`,
   };
+}
+
+/** The manifest's entry for page n (pages listed in order, or found by number). */
+function pageEntry(raw, n) {
+  if (!Array.isArray(raw.pages)) return null;
+  const entry = raw.pages[n - 1];
+  if (entry && typeof entry === "object" && (entry.number ?? n) === n) return entry;
+  return raw.pages.find((p) => p && p.number === n) ?? null;
 }
 
 function pageSizes(raw) {

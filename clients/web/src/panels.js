@@ -7,6 +7,7 @@
 import { listOf } from "./api.js";
 import { colourOf } from "./colors.js";
 import { fill, h } from "./dom.js";
+import { noticeHistory } from "./notices.js";
 
 const TABS = [
   ["shelves", "Shelves"],
@@ -330,7 +331,9 @@ export class Panels {
         ),
       ),
       h("h3", {}, "Connection"),
-      h("p", { class: "muted" }, Object.entries(health).map(([layer, status]) => `${layer}: ${status}`).join(" · ")),
+      h("p", { class: "muted", id: "session-health" }, Object.entries(health).map(([layer, status]) => `${layer}: ${status}`).join(" · ")),
+      noticeHistory().length ? h("h3", {}, "Messages") : null,
+      h("ul", { id: "messages" }, noticeHistory().map((text) => h("li", { class: "muted" }, text))),
     ];
   }
 
@@ -396,7 +399,8 @@ export function readHit(raw) {
   const page = Number(raw.page ?? raw.page_number ?? raw.n);
   if (!Number.isInteger(page) || page < 1) return null;
   const boxes = [];
-  for (const box of raw.boxes ?? raw.rects ?? raw.words ?? []) {
+  const all = [...(raw.boxes ?? raw.rects ?? raw.words ?? []), ...(Array.isArray(raw.matches) ? raw.matches.flatMap((m) => m?.boxes ?? []) : [])];
+  for (const box of all) {
     const b = Array.isArray(box) ? box : box?.box ?? box;
     if (Array.isArray(b) && b.length >= 4) boxes.push({ x: +b[0], y: +b[1], w: b[2] - b[0], h: b[3] - b[1] });
     else if (b && typeof b === "object" && "x" in b) boxes.push({ x: +b.x, y: +b.y, w: +(b.w ?? b.width), h: +(b.h ?? b.height) });
@@ -429,21 +433,38 @@ function recordList(data) {
   return dl;
 }
 
+/** Where the print copies stand (GET .../location): floor, range, shelf, on the shelf or not. */
 function locationList(data) {
   const copies = listOf(data, "copies", "items", "locations");
-  if (!copies.length) return h("p", { class: "muted", id: "location" }, displayValue(data.message ?? data.status ?? "No print copy known."));
+  const summary = typeof data.summary === "string" ? data.summary : null;
+  if (!copies.length) return h("p", { class: "muted", id: "location" }, summary ?? "No print copy known.");
   return h(
-    "ul",
+    "div",
     { id: "location" },
-    copies.map((copy) => {
-      const where = [copy.library, copy.floor && `floor ${copy.floor}`, copy.range && `range ${copy.range}`, copy.shelf && `shelf ${copy.shelf}`]
-        .filter(Boolean)
-        .map(displayValue)
-        .join(", ");
-      const status = copy.on_shelf === true ? "on the shelf" : copy.on_shelf === false ? "not on the shelf" : displayValue(copy.status ?? "status unknown");
-      const fresh = copy.seen_at ?? copy.updated_at ?? copy.as_of;
-      return h("li", {}, h("strong", {}, where || displayValue(copy.item ?? copy.barcode ?? "copy")), ` — ${status}`, fresh ? h("span", { class: "muted" }, ` (as of ${displayValue(fresh)})`) : null);
-    }),
+    summary ? h("p", {}, summary) : null,
+    h(
+      "ul",
+      {},
+      copies.map((copy) => {
+        const g = copy.guidance ?? copy;
+        const where = g.label
+          ? String(g.label)
+          : [g.floor_name ?? (g.floor && `floor ${g.floor}`), g.range && `range ${g.range}`, g.shelf && `shelf ${g.shelf}`]
+              .filter(Boolean)
+              .map(displayValue)
+              .join(", ");
+        const status = copy.on_shelf === true ? "on the shelf" : copy.on_shelf === false ? "not on the shelf" : "shelf status unknown";
+        return h(
+          "li",
+          { class: "copy", dataset: { onShelf: String(copy.on_shelf) } },
+          h("strong", {}, where || displayValue(copy.home_location ?? copy.item ?? "copy")),
+          ` — ${status}`,
+          copy.call_number ? h("div", { class: "muted" }, `Call number ${displayValue(copy.call_number)}`) : null,
+          copy.summary ? h("div", { class: "muted" }, displayValue(copy.summary)) : null,
+        );
+      }),
+    ),
+    data.as_of ? h("p", { class: "muted" }, `As of ${new Date(data.as_of).toLocaleString()}`) : null,
   );
 }
 

@@ -37,7 +37,7 @@ export class Session {
         // Another tab of the same browser is another participant here, not a mirror.
         disableBc: true,
       });
-      const state = { layer, doc, provider, status: "connecting", denied: null, closed: null, synced: false };
+      const state = { layer, doc, provider, status: "connecting", denied: null, closed: null, synced: false, everConnected: false, failures: 0 };
       provider.messageHandlers[messageAuth] = (_encoder, decoder) => {
         authProtocol.readAuthMessage(decoder, doc, (_doc, reason) => {
           state.denied = reason || "permission denied";
@@ -46,8 +46,13 @@ export class Session {
       };
       provider.on("status", ({ status }) => {
         state.status = status;
+        if (status === "connected") {
+          state.everConnected = true;
+          state.failures = 0;
+        }
         this.emit("status", state);
       });
+      provider.on("connection-error", () => this.failed(state));
       provider.on("sync", (synced) => {
         state.synced = synced;
         this.emit("synced", state);
@@ -69,6 +74,20 @@ export class Session {
     this.awareness.setLocalState(this.presence);
     this.awareness.on("change", () => this.emit("presence", this.participants()));
     return this;
+  }
+
+  /**
+   * A server without live sessions refuses every attempt; rather than retrying several
+   * times a second forever, pause and try again every half minute.
+   */
+  failed(state) {
+    state.failures += 1;
+    if (state.everConnected || state.failures < 5) return;
+    state.provider.disconnect();
+    state.status = "unavailable";
+    state.failures = 0;
+    this.emit("status", state);
+    setTimeout(() => state.provider.connect(), 30000);
   }
 
   /** A top-level map of a layer's document (`annotations`, `strokes`, `session`). */
