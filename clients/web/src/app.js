@@ -26,12 +26,14 @@ export async function startRoom({ api, me, params }) {
   const user = { user: String(me.user), name: String(me.name ?? me.user), role: String(me.role), colour: colourOf(me.user) };
   $("#topbar").hidden = false;
   $("#stage").hidden = false;
-  $("#who").textContent = `${user.name} · ${user.role} · ${params.mode}`;
+  $("#user-line").textContent = `${user.name} · ${user.role} · ${params.mode}`;
   $("#to-lobby").href = `/?${new URLSearchParams({ mode: params.mode, ...(params.token ? { token: params.token } : {}) })}`;
 
   const stage = new Stage($("#stage"), profile);
   const loading = new LoadingBar($("#loading"));
   const room = new Room({ api, stage, id: params.room, profile, loading });
+  // The teacher at the board arrives at the presenter's spot; everyone else with the class.
+  room.preferredSpawn = params.mode === "blackboard" && rank >= RANKS.teacher ? "presenter" : "any";
   try {
     await room.load();
   } catch (error) {

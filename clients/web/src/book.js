@@ -30,7 +30,13 @@ export class Book3D {
     this.profile = profile;
     this.pageCount = manifest.pageCount;
     this.images = new PageImages(api, (n, size) => manifest.imageUrl(n, size), profile.textureBudget);
-    this.source = { images: this.images, decorate };
+    this.source = {
+      images: this.images,
+      decorate: (...args) => {
+        this.changed = true;
+        decorate(...args);
+      },
+    };
     this.object = new THREE.Group();
     this.object.name = `book:${manifest.id}`;
     this.spread = 0;
@@ -38,6 +44,7 @@ export class Book3D {
     this.turning = null;
     this.queue = [];
     this.fromGlb = false;
+    this.changed = true;
     this.stopImages = this.images.onImage((page) => this.refreshPage(page));
   }
 
@@ -233,12 +240,16 @@ export class Book3D {
     this.leaves.turn.set(angle, direction, this.tops.right + 0.0003, this.tops.left + 0.0003);
   }
 
+  /** Advance the turn; true while something moved (or a page face was redrawn). */
   update(dt) {
-    if (!this.turning) return;
+    const changed = this.changed;
+    this.changed = false;
+    if (!this.turning) return changed;
     this.turning.elapsed += dt;
     const t = Math.min(1, this.turning.elapsed / this.turning.seconds);
     this.poseTurn(t);
     if (t >= 1) this.finishTurn();
+    return true;
   }
 
   finishTurn() {
@@ -266,6 +277,7 @@ export class Book3D {
         this.tops[side] = height * (scales[side] - 1);
       }
     }
+    this.changed = true;
     this.leaves.right.set(0, 0, this.tops.right, this.tops.left);
     this.leaves.left.set(Math.PI, 0, this.tops.right, this.tops.left);
     this.leaves.right.object.visible = Boolean(right) || this.spread < this.lastSpread;
@@ -325,6 +337,19 @@ export class Book3D {
       }
     }
     return null;
+  }
+
+  /** The world position of a point of a visible page (page units from its top-left). */
+  worldPoint(page, x, y) {
+    const { left, right } = this.pagesOf(this.spread);
+    const { width, height } = this.shape;
+    const z = y * height - height / 2;
+    let local;
+    if (page === right) local = new THREE.Vector3(x * width, this.tops.right + 0.0002, z);
+    else if (page === left) local = new THREE.Vector3(-(1 - x) * width, this.tops.left + 0.0002, z);
+    else return null;
+    this.object.updateMatrixWorld(true);
+    return local.applyMatrix4(this.object.matrixWorld);
   }
 
   /** Which image size each visible page currently shows (for tests and the status line). */

@@ -11,7 +11,7 @@ export async function showLobby({ api, me, params, problem = null }) {
   const main = document.getElementById("lobby");
   main.hidden = false;
   const heading = h("h1", {}, "Reading rooms");
-  const who = h("p", { class: "muted", id: "lobby-who" }, me ? `Signed in as ${me.name} (${me.role}).` : "");
+  const who = h("p", { class: "muted", id: "who" }, me ? `Signed in as ${me.name} (${me.role}).` : "");
   fill(main, heading, who);
   if (problem) {
     main.append(h("p", { class: "notice error", role: "alert" }, problem));

@@ -113,8 +113,10 @@ export class Poses {
   }
 
   frame(dt) {
-    for (const avatar of this.avatars.values()) avatar.update(dt);
+    let moved = false;
+    for (const avatar of this.avatars.values()) moved = avatar.update(dt) || moved;
     this.send();
+    return moved;
   }
 
   send() {
@@ -177,9 +179,10 @@ class Avatar {
     this.placed = false;
   }
 
+  /** Ease towards the newest pose; true while still moving. */
   update(dt) {
     const t = this.target;
-    if (!t) return;
+    if (!t) return false;
     const k = this.placed ? 1 - Math.exp(-SMOOTHING * dt) : 1;
     this.placed = true;
     approach(this.head, t.head, k);
@@ -187,6 +190,7 @@ class Avatar {
       this.hands[i].visible = Boolean(pose);
       if (pose) approach(this.hands[i], pose, k);
     });
+    return this.head.position.distanceToSquared(scratchVector.fromArray(t.head.position)) > 1e-8 || k === 1;
   }
 
   dispose() {

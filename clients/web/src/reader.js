@@ -35,7 +35,7 @@ export class Reader {
     this.following = true;
     this.leading = false;
     this.opening = null;
-    stage.onFrame((dt) => this.book?.update(dt));
+    stage.onFrame((dt) => this.book?.update(dt) ?? false);
     const redrawPages = (pages) => {
       if (!this.book) return;
       for (const key of pages) {
@@ -100,6 +100,7 @@ export class Reader {
     });
     await book.load(task);
     this.close({ replaced: true });
+    this.stage.requestRender();
     this.book = book;
     this.text = new TextLayer(this.api, (n) => manifest.textUrl(n));
     book.show(page);
@@ -120,6 +121,7 @@ export class Reader {
     this.selection = null;
     this.hits = [];
     book.dispose();
+    this.stage.requestRender();
     if (!replaced) this.session?.setPresence({ book: null, page: null });
     this.emit("close", { book, replaced });
   }

@@ -58,8 +58,18 @@ export class Room {
       this.whenComplete = Promise.resolve();
       return;
     }
+    this.title = manifest.title ?? manifest.room?.title ?? manifest.name ?? this.id;
+    const manifestUrl = manifest.links?.manifest?.[this.profile.name];
+    if (typeof manifestUrl === "string") {
+      try {
+        manifest = await this.api.json(manifestUrl);
+      } catch (error) {
+        console.warn("room manifest unavailable; loading the scene whole", error);
+      }
+    }
     this.manifest = manifest;
-    this.title = manifest.title ?? manifest.name ?? this.id;
+    this.spawns.push(...spawnsOf(manifest));
+    this.spawnsFromManifest = this.spawns.length > 0;
     const assets = roomAssets(manifest, this.id, this.profile.name);
     const tasks = assets.map((asset) => ({ asset, report: this.loading.task(asset.label, asset.bytes) }));
     const first = tasks.shift();
@@ -97,13 +107,15 @@ export class Room {
   /** Add a loaded part and index what its nodes mean. */
   adopt(scene) {
     this.object.add(scene);
+    this.stage.requestRender();
     scene.updateMatrixWorld(true);
     scene.traverse((node) => {
       const meaning = meaningOf(node);
       if (meaning.kind === "book") this.addSlot(node, meaning);
+      else if (meaning.kind === "book_slots") this.addSlotRun(node);
       else if (meaning.kind === "blackboard") this.blackboard = surfaceOf(node);
       else if (meaning.kind === "seat") this.seats.push(node.getWorldPosition(new THREE.Vector3()));
-      else if (meaning.kind === "spawn") this.spawns.push(poseOf(node));
+      else if (meaning.kind === "spawn" && !this.spawnsFromManifest) this.spawns.push(poseOf(node));
       else if (meaning.kind === "floor" && node.isMesh) this.floors.push(node);
     });
   }
@@ -129,6 +141,35 @@ export class Room {
     this.pickables.push(target);
   }
 
+  /**
+   * A merged run of spines (one mesh for many books, DESIGN.md's draw-call budget): its
+   * extras list each slot's ids in mesh order, so a ray's triangle names the book.
+   */
+  addSlotRun(node) {
+    const info = node.userData.slots;
+    if (!info || !Array.isArray(info.book_ids)) return;
+    const perSlot = Number(info.triangles_per_slot) || 12;
+    const run = [];
+    for (let i = 0; i < info.book_ids.length; i += 1) {
+      const slot = {
+        bookId: info.book_ids[i] ? String(info.book_ids[i]) : null,
+        recordId: info.record_ids?.[i] ? String(info.record_ids[i]) : null,
+        title: info.titles?.[i] ? String(info.titles[i]) : null,
+        callNumber: info.call_numbers?.[i] ?? null,
+        node,
+        target: null,
+      };
+      run.push(slot);
+      this.slots.push(slot);
+    }
+    node.traverse((child) => {
+      if (!child.isMesh) return;
+      child.userData.slotRun = { run, perSlot };
+      for (const slot of run) slot.target = child;
+      this.pickables.push(child);
+    });
+  }
+
   async buildStandIn() {
     let books = [];
     try {
@@ -145,7 +186,10 @@ export class Room {
   pick(raycaster) {
     const hits = raycaster.intersectObjects([...this.pickables, ...this.floors], false);
     for (const hit of hits) {
-      const slot = hit.object.userData.slot;
+      const slotRun = hit.object.userData.slotRun;
+      const slot = slotRun && hit.faceIndex !== undefined
+        ? slotRun.run[Math.floor(hit.faceIndex / slotRun.perSlot)]
+        : hit.object.userData.slot;
       if (slot) return { slot, point: hit.point, distance: hit.distance };
       if (this.floors.includes(hit.object)) return { floor: hit.point, distance: hit.distance };
     }
@@ -156,9 +200,13 @@ export class Room {
     return this.slots.find((slot) => slot.bookId === bookId) ?? null;
   }
 
-  /** Where a reader stands when they arrive: a spawn point, or the room's centre. */
+  /** Where a reader stands when they arrive: a spawn point for their role, or the first. */
+  spawnFor(role = "any") {
+    return this.spawns.find((s) => s.role === role) ?? this.spawns.find((s) => !s.role || s.role === "any") ?? this.spawns[0] ?? { position: new THREE.Vector3(0, 0, 2.5), yaw: 0 };
+  }
+
   get spawn() {
-    return this.spawns[0] ?? { position: new THREE.Vector3(0, 0, 2.5), yaw: 0 };
+    return this.spawnFor(this.preferredSpawn ?? "any");
   }
 
   /** Distinct books on the shelves, for the keyboard-operable list. */
@@ -182,10 +230,13 @@ export function roomAssets(manifest, id, profile) {
     .filter((entry) => !entry.profile || entry.profile === profile)
     .filter((entry) => !entry.type || /gltf|glb|model/.test(String(entry.type)) || /\.glb(\?|$)/.test(entry.url))
     .sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+  if (!mine.length && typeof manifest.scene?.url === "string") {
+    return [{ url: manifest.scene.url, label: "room", bytes: Number(manifest.scene.bytes) || 0 }];
+  }
   if (!mine.length) return [{ url: `${base}/scene.glb?profile=${profile}`, label: "room", bytes: 0 }];
   return mine.map((entry, i) => ({
     url: entry.url,
-    label: entry.name ?? entry.part ?? entry.role ?? `room part ${i + 1}`,
+    label: String(entry.part ?? entry.name ?? entry.role ?? `room part ${i + 1}`).replaceAll("_", " "),
     bytes: Number(entry.bytes ?? entry.size ?? 0) || 0,
   }));
 }
@@ -206,6 +257,7 @@ export function meaningOf(node) {
       size: extras.size ?? extras.dimensions ?? null,
     };
   }
+  if (kind === "book_slots") return { kind: "book_slots" };
   if (kind === "blackboard" || name.startsWith("blackboard")) return { kind: "blackboard" };
   if (kind === "seat" || name.startsWith("seat")) return { kind: "seat" };
   if (kind === "spawn" || kind === "spawn_point" || name.startsWith("spawn")) return { kind: "spawn" };
@@ -214,6 +266,12 @@ export function meaningOf(node) {
 }
 
 function surfaceOf(node) {
+  const extras = node.userData ?? {};
+  const given = vectorFrom3(extras.center);
+  const facing = vectorFrom3(extras.normal);
+  if (given && facing && Number(extras.width_m) > 0 && Number(extras.height_m) > 0) {
+    return { node, center: given, normal: facing.normalize(), width: Number(extras.width_m), height: Number(extras.height_m) };
+  }
   const box = new THREE.Box3().setFromObject(node);
   const size = box.getSize(new THREE.Vector3());
   const center = box.getCenter(new THREE.Vector3());
@@ -224,10 +282,29 @@ function surfaceOf(node) {
   return { node, center, normal, width: Math.max(size.x, size.z), height: size.y };
 }
 
+function vectorFrom3(value) {
+  return Array.isArray(value) && value.length === 3 && value.every((v) => Number.isFinite(Number(v)))
+    ? new THREE.Vector3(Number(value[0]), Number(value[1]), Number(value[2]))
+    : null;
+}
+
+/** Spawn points a room manifest lists: [x, 0, z] and a facing in degrees (0 = -z). */
+function spawnsOf(manifest) {
+  const out = [];
+  for (const entry of Array.isArray(manifest?.spawn_points) ? manifest.spawn_points : []) {
+    const position = vectorFrom3(entry.position);
+    if (!position) continue;
+    const yaw = THREE.MathUtils.degToRad(Number(entry.facing_deg) || 0);
+    out.push({ position, yaw, role: typeof entry.role === "string" ? entry.role : "any" });
+  }
+  return out;
+}
+
 function poseOf(node) {
   const position = node.getWorldPosition(new THREE.Vector3());
   const forward = new THREE.Vector3(0, 0, -1).applyQuaternion(node.getWorldQuaternion(new THREE.Quaternion()));
-  return { position, yaw: Math.atan2(-forward.x, -forward.z) };
+  const role = typeof node.userData?.role === "string" ? node.userData.role : "any";
+  return { position, yaw: Math.atan2(-forward.x, -forward.z), role };
 }
 
 function vectorFrom(value) {

@@ -34,6 +34,9 @@ export class Stage {
     this.timer = new THREE.Timer();
     this.timer.connect(document);
     this.updaters = new Set();
+    // Frames are drawn only when something changed (or in XR, every frame): a kiosk that
+    // sits idle costs nothing, and a slow GPU spends its time on frames that matter.
+    this.dirty = 2;
     this.firstFrameWaiters = [];
     this.frames = 0;
     this.resize = this.resize.bind(this);
@@ -42,7 +45,13 @@ export class Stage {
     this.renderer.setAnimationLoop((time, frame) => this.tick(time, frame));
   }
 
+  /** Ask for a frame to be drawn (a camera move, a texture update, a new object). */
+  requestRender() {
+    this.dirty = Math.max(this.dirty, 2);
+  }
+
   resize() {
+    this.requestRender();
     const { clientWidth: width, clientHeight: height } = this.container;
     if (!width || !height || this.renderer.xr.isPresenting) return;
     this.camera.aspect = width / height;
@@ -50,7 +59,10 @@ export class Stage {
     this.renderer.setSize(width, height, true);
   }
 
-  /** Call `fn(dt, time, frame)` every frame until the returned function is called. */
+  /**
+   * Call `fn(dt, time, frame)` every frame until the returned function is called; a truthy
+   * return means "I changed something, draw this frame".
+   */
   onFrame(fn) {
     this.updaters.add(fn);
     return () => this.updaters.delete(fn);
@@ -66,11 +78,13 @@ export class Stage {
     const dt = Math.min(this.timer.getDelta(), 0.1);
     for (const fn of this.updaters) {
       try {
-        fn(dt, time, frame);
+        if (fn(dt, time, frame)) this.dirty = Math.max(this.dirty, 1);
       } catch (error) {
         console.error(error);
       }
     }
+    if (!this.renderer.xr.isPresenting && this.dirty <= 0 && !this.firstFrameWaiters.length) return;
+    this.dirty -= 1;
     this.renderer.render(this.scene, this.camera);
     this.frames += 1;
     const waiters = this.firstFrameWaiters.splice(0);

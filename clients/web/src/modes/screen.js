@@ -156,6 +156,7 @@ export class ScreenMode {
     // Square pixels: the virtual full view keeps the vertical field of view over fullH.
     this.camera.aspect = fullW / fullH;
     this.camera.setViewOffset(fullW, fullH, fullW / 2 - cx, fullH / 2 - cy, W, H);
+    this.stage.requestRender();
     return { width: right, height: bottom - top, fullHeight: fullH };
   }
 
@@ -166,6 +167,7 @@ export class ScreenMode {
       this.camera.lookAt(target);
       this.orbit.target.copy(target);
       this.tween = null;
+      this.stage.requestRender();
       done?.();
       return;
     }
@@ -194,9 +196,9 @@ export class ScreenMode {
         this.tween = null;
         tw.done?.();
       }
-    } else if (this.orbit.enabled) {
-      this.orbit.update();
+      return true;
     }
+    return this.orbit.enabled ? this.orbit.update() : false;
   }
 
   // --- pointer -------------------------------------------------------------------------
@@ -208,6 +210,15 @@ export class ScreenMode {
     return this.raycaster;
   }
 
+  /** Where on screen (client pixels) a point of a visible page is drawn. */
+  screenPointOf(page, x, y) {
+    const world = this.ctx.reader.book?.worldPoint(page, x, y);
+    if (!world) return null;
+    const ndc = world.project(this.camera);
+    const rect = this.canvas.getBoundingClientRect();
+    return { x: rect.left + ((ndc.x + 1) / 2) * rect.width, y: rect.top + ((1 - ndc.y) / 2) * rect.height };
+  }
+
   pickPage(event) {
     return this.ctx.reader.book ? this.ctx.reader.book.pick(this.rayFrom(event)) : null;
   }
@@ -217,7 +228,11 @@ export class ScreenMode {
     const start = { x: event.clientX, y: event.clientY, t: performance.now(), type: event.pointerType, action: null };
     this.pointers.set(event.pointerId, start);
     if (!this.reading) return;
-    this.canvas.setPointerCapture(event.pointerId);
+    try {
+      this.canvas.setPointerCapture(event.pointerId);
+    } catch {
+      // A pointer the browser does not track (synthetic); capture is only a convenience.
+    }
     if (this.pointers.size === 2) {
       this.ctx.ink?.end();
       const [a, b] = [...this.pointers.values()];
@@ -254,7 +269,7 @@ export class ScreenMode {
     } else if (start.action === "select") {
       const hit = this.pickPage(event);
       if (hit) this.ctx.reader.selectAt(hit.page, hit.x, hit.y, true);
-    } else if (this.ctx.reader.zoom > 1.01 && event.pointerType !== "mouse" && !this.options.swipe) {
+    } else if (this.ctx.reader.zoom > 1.01 && event.pointerType !== "mouse") {
       this.panBy(event.movementX, event.movementY);
     }
   }
@@ -279,7 +294,8 @@ export class ScreenMode {
       return;
     }
     if (start.action === "select") return;
-    const quick = performance.now() - start.t < 700;
+    // Unzoomed, a drag across the page has no other meaning: any clear sideways one turns.
+    const quick = performance.now() - start.t < 1200 || this.ctx.reader.zoom <= 1.01;
     if (this.options.swipe && quick && Math.abs(dx) > SWIPE_PIXELS && Math.abs(dx) > 1.5 * Math.abs(dy)) {
       this.ctx.reader.turn(dx < 0 ? 1 : -1);
       return;

@@ -1,0 +1,66 @@
+"""Live annotations between two browser pages, in every mode: a highlight made in one
+appears in the other within a second; a note's body is shown as text, never as HTML."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.clients.conftest import WebClientFactory
+from tests.clients.library import Library
+from tests.clients.webclient import WebClient
+
+MODES = ["desktop", "touch", "blackboard", "headset"]
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> & <b>bold</b>'
+
+pytestmark = pytest.mark.browser
+
+
+def _pair(
+    mode: str, library: Library, web_client: WebClientFactory, room: str
+) -> tuple[WebClient, WebClient]:
+    pages = []
+    for user in ("r.lin", "r.okafor"):
+        client = web_client(library.token(user, "reader"), room=room, mode=mode).open()
+        client.wait_for("readingroom.session.layers.shared.synced", 15_000)
+        client.open_book_from_shelves(library.book)
+        pages.append(client)
+    return pages[0], pages[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_highlight_reaches_the_other_page_within_a_second(
+    mode: str, library: Library, web_client: WebClientFactory, artifacts: Path
+) -> None:
+    writer, reader = _pair(mode, library, web_client, f"hl-{mode}")
+    quote = writer.select_words(1, 0, 2)
+    assert quote.startswith("Marginalia of the")
+    started = time.monotonic()
+    writer.page.click("#highlight")
+    reader.wait_for(
+        "readingroom.annotations.all().some(a => a.type === 'highlight' && a.page === 1)", 1_000
+    )
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.0, f"the highlight took {elapsed:.2f} s"
+    reader.tab("notes")
+    reader.page.wait_for_selector("#notes-list .note-quote")
+    assert reader.page.text_content("#notes-list .note-quote") == "Marginalia of the"
+    reader.settle()
+    reader.screenshot(artifacts / f"{mode}-highlight-received.png")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_note_with_markup_shows_as_text(
+    mode: str, library: Library, web_client: WebClientFactory, artifacts: Path
+) -> None:
+    writer, reader = _pair(mode, library, web_client, f"note-{mode}")
+    writer.add_note(HOSTILE)
+    reader.tab("notes")
+    reader.page.wait_for_selector("#notes-list .note-body", timeout=5_000)
+    assert reader.page.text_content("#notes-list .note-body") == HOSTILE
+    for client in (writer, reader):
+        assert client.page.locator("#notes-list script, #notes-list img, #notes-list b").count() == 0
+        assert client.state("window.__pwned === undefined")
+    reader.screenshot(artifacts / f"{mode}-note-as-text.png")
