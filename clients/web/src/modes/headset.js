@@ -12,7 +12,7 @@ import { notify } from "../notices.js";
 import { XrToolbar } from "../xrtoolbar.js";
 import { ScreenMode, poseBook } from "./screen.js";
 
-const RAY_LENGTH = 6;
+const RAY_LENGTH = 15;
 const SWIPE = 0.3;
 const TAP = 0.03;
 const EDGE = 0.12;

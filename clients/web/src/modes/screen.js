@@ -294,9 +294,10 @@ export class ScreenMode {
       return;
     }
     if (start.action === "select") return;
-    // Unzoomed, a drag across the page has no other meaning: any clear sideways one turns.
-    const quick = performance.now() - start.t < 1200 || this.ctx.reader.zoom <= 1.01;
-    if (this.options.swipe && quick && Math.abs(dx) > SWIPE_PIXELS && Math.abs(dx) > 1.5 * Math.abs(dy)) {
+    // Unzoomed, a drag across the page has no other meaning: a clear sideways one turns.
+    // Zoomed in, drags pan the page instead.
+    const unzoomed = this.ctx.reader.zoom <= 1.01;
+    if (this.options.swipe && unzoomed && Math.abs(dx) > SWIPE_PIXELS && Math.abs(dx) > 1.5 * Math.abs(dy)) {
       this.ctx.reader.turn(dx < 0 ? 1 : -1);
       return;
     }
