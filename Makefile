@@ -8,6 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: install install-test web-deps js-deps system-deps demo serve test check lint format typecheck pytest lock clean
 
 $(BIN)/python:
+	@scripts/preflight.sh $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 

@@ -212,7 +212,7 @@ class LocationService:
         tracks = await asyncio.to_thread(self._ledger.tracks, barcodes)
         answers = await self._sip2.lookup(barcodes) if self._sip2 is not None and barcodes else None
         now = self._clock()
-        shelf_map = self._maps.current()
+        shelf_map = await asyncio.to_thread(self._maps.current)
         copies = []
         for item in items:
             rfid = _rfid_evidence(tracks.get(item.barcode), now, self._stale_seconds)

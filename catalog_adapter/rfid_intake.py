@@ -13,7 +13,7 @@ from catalog_adapter.rfid import Movement, Read, Spot
 from catalog_adapter.rfid_store import RfidLedger
 from catalog_adapter.shelf_map import ShelfMapSource
 
-MAX_CLOCK_AHEAD_SECONDS = 300.0
+MAX_CLOCK_AHEAD_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -281,6 +282,7 @@ class ShelfMapSource:
         self._path = path
         self._stamp: tuple[int, int] | None = None
         self._map = ShelfMap()
+        self._reload_lock = threading.Lock()
         if path is not None:
             self._stamp = self._stat(path)
             self._map = load_shelf_map(path)
@@ -294,13 +296,18 @@ class ShelfMapSource:
         return (st.st_mtime_ns, st.st_size)
 
     def current(self) -> ShelfMap:
+        """The map, reloaded when its file changed; safe from several threads at once."""
         if self._path is None:
             return self._map
-        stamp = self._stat(self._path)
+        with self._reload_lock:
+            return self._current_locked(self._path)
+
+    def _current_locked(self, path: Path) -> ShelfMap:
+        stamp = self._stat(path)
         if stamp is not None and stamp != self._stamp:
             self._stamp = stamp
             try:
-                self._map = load_shelf_map(self._path)
+                self._map = load_shelf_map(path)
                 log.info("reader map reloaded", extra={"antennas": len(self._map.antennas)})
             except ShelfMapError as exc:
                 log.warning("reader map not reloaded, keeping the previous one: %s", exc)

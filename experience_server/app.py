@@ -10,11 +10,15 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
 
 from catalog_adapter.location import RecordNotFoundError
 from catalog_adapter.rfid_intake import RfidReadsRefusedError
 from experience_server import __version__
 from experience_server.errors import install_error_handlers, register_domain_error
+from experience_server.limits import BodyLimitMiddleware
 from experience_server.observability import Metrics, RequestLogMiddleware
 from experience_server.routers import health, identity, location
 from experience_server.services import open_services
@@ -50,6 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity.router)
     _add_docs(app)
     app.include_router(location.router)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        body_limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+    )
     app.add_middleware(RequestLogMiddleware, metrics=metrics)
     _mount_web_client(app)
     return app
@@ -69,8 +78,31 @@ def _add_docs(app: FastAPI) -> None:
         )
 
 
+class WebClientFiles(StaticFiles):
+    """The client's own files only: GET/HEAD, and none of the npm or package metadata
+    (node_modules is served read-only at /vendor/)."""
+
+    _HIDDEN = frozenset({"node_modules", "package.json", "package-lock.json", "README.md"})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD"):
+            # The catch-all mount swallowed a request no route took: 405 when a route has
+            # this path with other methods, else 404.
+            routes = scope["app"].router.routes
+            known = any(r.matches(scope)[0] == Match.PARTIAL for r in routes if r is not self)
+            raise StarletteHTTPException(405 if known else 404)
+        await super().__call__(scope, receive, send)
+
+    def get_path(self, scope: Scope) -> str:
+        path = super().get_path(scope)
+        first = path.replace("\\", "/").lstrip("/").split("/", 1)[0]
+        if first in self._HIDDEN:
+            raise StarletteHTTPException(404)
+        return path
+
+
 def _mount_web_client(app: FastAPI) -> None:
     vendor = WEB_CLIENT_DIR / "node_modules"
     if vendor.is_dir():
         app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
-    app.mount("/", StaticFiles(directory=WEB_CLIENT_DIR, html=True), name="web")
+    app.mount("/", WebClientFiles(directory=WEB_CLIENT_DIR, html=True), name="web")

@@ -6,7 +6,6 @@ status and code here, so HTTP never leaks into them.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -17,8 +16,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from experience_server.auth.errors import AuthenticationError, PermissionDenied
-
-log = logging.getLogger("readingroom.errors")
 
 
 class ApiError(Exception):
@@ -100,8 +97,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def forbidden(_: Request, exc: Exception) -> JSONResponse:
         return error_response(403, "forbidden", str(exc) or "not allowed")
 
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"request_id": request.scope.get("request_id")})
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         return error_response(500, "internal_error", "something went wrong on our side")
 
     app.add_exception_handler(ApiError, api_error)

@@ -11,11 +11,15 @@ import uuid
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from experience_server.errors import error_response
 
 log = logging.getLogger("readingroom.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "WS"})
 
 
 class Metrics:
@@ -66,13 +70,16 @@ class RequestLogMiddleware:
         scope["request_id"] = request_id
         started = time.perf_counter()
         status = 0
+        started_response = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = int(message["status"])
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"referrer-policy", b"no-referrer"))
                 message["headers"] = headers
             elif message["type"] == "websocket.accept":
                 status = 101
@@ -84,13 +91,19 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception:
+            if scope["type"] == "http" and not started_response:
+                # Answer here, inside the request id's reach; the server still logs the error.
+                response = error_response(500, "internal_error", "something went wrong on our side")
+                await _send_quietly(response, scope, receive, send_wrapper)
             status = 500
+            log.exception("unhandled error request_id=%s", request_id)
             raise
         finally:
             elapsed = time.perf_counter() - started
             if scope["type"] == "websocket" and status == 101:
                 self.metrics.websockets.dec()
             method = scope.get("method", "WS")
+            method = method if method in _METHODS else "OTHER"
             route = _route_template(scope)
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
@@ -102,6 +115,13 @@ class RequestLogMiddleware:
                 "ms": round(elapsed * 1000, 2),
             }
             log.info(json.dumps(record, separators=(",", ":")))
+
+
+async def _send_quietly(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
+    try:
+        await response(scope, receive, send)
+    except OSError:
+        return
 
 
 def configure_logging(level: str) -> None:

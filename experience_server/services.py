@@ -65,7 +65,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
         http = await stack.enter_async_context(httpx.AsyncClient())
         issuer = build_issuer(settings) if settings.embedded_issuer else None
         oidc = None
-        if settings.oidc_jwks_url:
+        if settings.oidc_jwks_url and settings.oidc_issuer and settings.oidc_audience:
             oidc = OidcVerifier(
                 jwks_url=settings.oidc_jwks_url,
                 issuer=settings.oidc_issuer,

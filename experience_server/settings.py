@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     oidc_default_role: Literal["guest", "reader", "teacher", "librarian", "admin"] = "reader"
     oidc_jwks_cache_seconds: int = Field(default=300, ge=0)
 
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
     max_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
     max_pages: int = Field(default=10_000, gt=0)
     max_page_pixels: int = Field(default=2048 * 2048 * 4, gt=0)
@@ -56,6 +57,17 @@ class Settings(BaseSettings):
     sip2_checksums: bool = True
     sip2_cache_seconds: float = Field(default=30.0, ge=0)
     sip2_retry_seconds: float = Field(default=15.0, ge=0)
+
+    @model_validator(mode="after")
+    def _oidc_checks_issuer_and_audience(self) -> Settings:
+        """A provider token for another app must never get in: with OIDC on, `iss` and
+        `aud` are always checked, so both must be configured."""
+        if self.oidc_jwks_url and not (self.oidc_issuer and self.oidc_audience):
+            raise ValueError(
+                "READINGROOM_OIDC_JWKS_URL needs READINGROOM_OIDC_ISSUER and "
+                "READINGROOM_OIDC_AUDIENCE"
+            )
+        return self
 
     @property
     def database_path(self) -> Path:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -17,20 +19,27 @@ ALGORITHM = "HS256"
 
 
 def load_or_create_secret(path: Path) -> bytes:
-    """The signing secret, created with mode 0600 the first time."""
+    """The signing secret, created with mode 0600 the first time.
+
+    Written whole to a temporary file and then linked into place, so that server processes
+    starting together never read a half-written secret, and the first one wins.
+    """
     try:
         return path.read_bytes()
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_bytes(64)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".token-secret-")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secret)
-    return secret
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(64))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp_name, path)
+    finally:
+        os.unlink(tmp_name)
+    return path.read_bytes()
 
 
 class EmbeddedIssuer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -14,6 +15,7 @@ from experience_server.auth.roles import Principal, Role
 
 ALGORITHMS = ("RS256", "ES256")
 _MIN_REFRESH_SECONDS = 10.0
+LEEWAY_SECONDS = 60
 
 
 class OidcVerifier:
@@ -23,8 +25,8 @@ class OidcVerifier:
         self,
         *,
         jwks_url: str,
-        issuer: str | None,
-        audience: str | None,
+        issuer: str,
+        audience: str,
         role_claim: str,
         name_claim: str,
         default_role: Role,
@@ -41,14 +43,19 @@ class OidcVerifier:
         self._http = http
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
+        self._attempted_at = float("-inf")
+        self._lock = asyncio.Lock()
 
     async def _refresh(self) -> None:
+        """Fetch the keys; on failure keep the old ones (a provider hiccup must not sign
+        everybody out) and let only tokens with an unknown key fail."""
+        self._attempted_at = time.monotonic()
         try:
             response = await self._http.get(self._jwks_url, timeout=5.0)
             response.raise_for_status()
             document = response.json()
-        except (httpx.HTTPError, json.JSONDecodeError) as exc:
-            raise AuthenticationError(f"identity provider keys unavailable: {exc}") from None
+        except (httpx.HTTPError, json.JSONDecodeError):
+            return
         keys: dict[str, jwt.PyJWK] = {}
         for entry in document.get("keys", []) if isinstance(document, dict) else []:
             if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
@@ -62,10 +69,17 @@ class OidcVerifier:
         self._keys = keys
         self._fetched_at = time.monotonic()
 
+    def _stale(self, kid: str) -> bool:
+        now = time.monotonic()
+        if now - self._attempted_at < _MIN_REFRESH_SECONDS and self._keys:
+            return False
+        return now - self._fetched_at > self._cache_seconds or kid not in self._keys
+
     async def _key_for(self, kid: str) -> jwt.PyJWK:
-        age = time.monotonic() - self._fetched_at
-        if age > self._cache_seconds or (kid not in self._keys and age > _MIN_REFRESH_SECONDS):
-            await self._refresh()
+        if self._stale(kid):
+            async with self._lock:  # one fetch at a time; the others reuse its result
+                if self._stale(kid):
+                    await self._refresh()
         key = self._keys.get(kid)
         if key is None:
             raise AuthenticationError("token signed with an unknown key")
@@ -82,9 +96,6 @@ class OidcVerifier:
         key = await self._key_for(str(header.get("kid", "")))
         if key.algorithm_name != alg:
             raise AuthenticationError("token algorithm does not match its key")
-        required = (
-            ["exp", "sub"] + (["iss"] if self._issuer else []) + (["aud"] if self._audience else [])
-        )
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -92,7 +103,8 @@ class OidcVerifier:
                 algorithms=[alg],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": required, "verify_aud": self._audience is not None},
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "sub", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
             raise AuthenticationError(f"invalid token: {exc}") from None

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from experience_server.dependencies import ServicesDep
+from experience_server.errors import error_response
 from experience_server.services import Services
 
 router = APIRouter(tags=["health"])
@@ -50,10 +51,7 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     body = {"status": "ready" if ready else "not_ready", "checks": checks}
     if ready:
         return JSONResponse(body)
-    return JSONResponse(
-        {"error": {"code": "not_ready", "message": "a dependency is down", "detail": body}},
-        status_code=503,
-    )
+    return error_response(503, "not_ready", "a dependency is down", body)
 
 
 @router.get("/metrics")

@@ -3,7 +3,6 @@ itself), run in a background thread with item data the test gives, stopped on ex
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -44,15 +43,6 @@ class Acs:
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
-
-
-def free_port() -> int:
-    """A port nothing listens on (here: an ILS that is down). Same as
-    `tests.support.net.free_port` once the shared fixtures land."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @asynccontextmanager

@@ -20,7 +20,8 @@ from catalog_adapter.rfid_store import RfidLedger
 from catalog_adapter.shelf_map import Place, ShelfMapSource
 from catalog_adapter.sip2 import IlsItem, Sip2Client, Sip2Config
 from tests.catalog_adapter.maps import write_reader_map
-from tests.catalog_adapter.sip2_acs import AcsItem, free_port, running_acs
+from tests.catalog_adapter.sip2_acs import AcsItem, running_acs
+from tests.support.net import free_port
 
 COPY = ItemRef("39001001", "PL2727 .S2 1982", "Main stacks")
 SHELF = Spot("R-3-12", "1")

@@ -12,7 +12,8 @@ import pytest
 from pysip2 import calculate_checksum
 
 from catalog_adapter.sip2 import Sip2Client, Sip2Config, parse_address
-from tests.catalog_adapter.sip2_acs import AcsItem, free_port, running_acs
+from tests.catalog_adapter.sip2_acs import AcsItem, running_acs
+from tests.support.net import free_port
 
 ITEMS = {
     "39001001": AcsItem("03", "Dream of the Red Chamber", "MAIN-3F", "MAIN-3F"),

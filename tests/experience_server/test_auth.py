@@ -6,11 +6,14 @@ import base64
 import json
 import stat
 import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import jwt
 import pytest
 from fastapi.testclient import TestClient
 
+from experience_server.auth.embedded import load_or_create_secret
 from experience_server.auth.roles import Role
 from experience_server.services import Services
 from experience_server.settings import Settings
@@ -104,6 +107,7 @@ def test_unsigned_token_is_401(client: TestClient, alg: str) -> None:
     unsigned = f"{_b64({'alg': alg, 'typ': 'JWT'})}.{_b64(_claims())}."
     response = client.get("/api/v1/admin/status", headers=bearer(unsigned))
     assert response.status_code == 401
+    assert_error_shape(response.json(), "unauthenticated")
 
 
 def test_wrong_audience_or_issuer_is_401(client: TestClient) -> None:
@@ -150,3 +154,13 @@ def test_secret_is_generated_once_with_mode_0600(app_settings: Settings) -> None
     assert len(first) >= 32
     with TestClient(create_app(app_settings)):
         assert app_settings.secret_path.read_bytes() == first
+
+
+def test_concurrent_first_starts_agree_on_one_secret(tmp_path: Path) -> None:
+    """`serve --workers N` starts N processes at once; all must sign with one secret."""
+    target = tmp_path / "token-secret"
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        secrets = list(pool.map(load_or_create_secret, [target] * 8))
+    assert len(set(secrets)) == 1
+    assert len(secrets[0]) == 64
+    assert [p.name for p in tmp_path.iterdir()] == ["token-secret"]

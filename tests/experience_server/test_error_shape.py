@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -97,3 +98,51 @@ def test_unexpected_errors_are_500_without_internals(app_settings: Settings) -> 
         assert_error_shape(response.json(), "internal_error")
         assert "secret" not in response.text
         assert client.get("/healthz").status_code == 200
+
+
+def test_500_carries_the_request_id(app_settings: Settings) -> None:
+    app = create_app(app_settings)
+
+    @app.get("/probe/crash")
+    async def crash() -> None:
+        raise RuntimeError("boom")
+
+    app.router.routes.sort(key=lambda route: getattr(route, "path", "") == "")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/probe/crash", headers={"X-Request-ID": "trace-0001"})
+        assert response.status_code == 500
+        assert response.headers["x-request-id"] == "trace-0001"
+
+
+def test_unknown_url_is_404_for_every_method(client: TestClient) -> None:
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        response = client.request(method, "/api/v1/no-such-thing", json={})
+        assert response.status_code == 404, method
+        assert_error_shape(response.json(), "not_found")
+
+
+def test_web_client_serves_no_package_metadata(client: TestClient) -> None:
+    for path in ("/package.json", "/package-lock.json", "/node_modules/three/package.json"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_oversized_bodies_are_413_before_anything_parses_them(app_settings: Settings) -> None:
+    settings = app_settings.model_copy(update={"max_body_bytes": 1000})
+    with TestClient(app_with_probe_routes(settings)) as client:
+        big = b'{"name": "' + b"x" * 5000 + b'", "bays": 3}'
+        response = client.post(
+            "/probe/shelves", content=big, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 413
+        assert_error_shape(response.json(), "payload_too_large")
+
+        def chunks() -> Iterator[bytes]:
+            for _ in range(10):
+                yield b" " * 500
+
+        streamed = client.post(
+            "/probe/shelves", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert streamed.status_code == 413
+        small = client.post("/probe/shelves", json={"name": "A", "bays": 3})
+        assert small.status_code == 200

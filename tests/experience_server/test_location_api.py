@@ -20,7 +20,9 @@ from experience_server.auth.roles import Role
 from experience_server.routers.location import get_item_lookup
 from experience_server.settings import Settings
 from tests.catalog_adapter.maps import write_reader_map
-from tests.catalog_adapter.sip2_acs import AcsItem, free_port, running_acs
+from tests.catalog_adapter.sip2_acs import AcsItem, running_acs
+from tests.experience_server.test_error_shape import assert_error_shape
+from tests.support.net import free_port
 
 CATALOG = InMemoryItemLookup(
     {
@@ -72,12 +74,6 @@ def read(
     }
     body.update(extra)
     return body
-
-
-def assert_error_shape(body: dict[str, Any], code: str) -> None:
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "detail"}
-    assert body["error"]["code"] == code
 
 
 # -- who may post ------------------------------------------------------------------------

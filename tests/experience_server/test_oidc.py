@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+from pydantic import ValidationError
 
 from experience_server.app import create_app
 from experience_server.settings import Settings
@@ -196,6 +197,7 @@ def test_rotated_keys_are_fetched_again(
     jwks.document = {"keys": [jwk(keys["other"].public_key(), "rsa-2", "RS256")]}
     services = oidc_client.app.state.services  # type: ignore[attr-defined]
     services.verifier._oidc._fetched_at -= 60  # the provider rotated a minute ago
+    services.verifier._oidc._attempted_at -= 60
     assert me(oidc_client, sign(keys["other"], "RS256", "rsa-2")).status_code == 200
     assert me(oidc_client, sign(keys["rsa"], "RS256", "rsa-1")).status_code == 401
 
@@ -205,3 +207,30 @@ def test_embedded_tokens_still_work_beside_oidc(oidc_client: TestClient) -> None
 
     issuer = oidc_client.app.state.services.issuer  # type: ignore[attr-defined]
     assert me(oidc_client, issuer.issue("kiosk-1", Role.guest)).json()["role"] == "guest"
+
+
+def test_unsigned_token_is_401_with_oidc_on(oidc_client: TestClient) -> None:
+    def b64(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    token = f"{b64({'alg': 'none', 'kid': 'rsa-1'})}.{b64(claims())}."
+    response = me(oidc_client, token)
+    assert response.status_code == 401
+    assert_error_shape(response.json(), "unauthenticated")
+
+
+def test_oidc_without_issuer_and_audience_is_refused_at_start(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="READINGROOM_OIDC_ISSUER"):
+        Settings(data_dir=tmp_path, oidc_jwks_url="http://127.0.0.1:9/certs")
+
+
+def test_provider_outage_keeps_known_keys(
+    oidc_client: TestClient, jwks: JwksServer, keys: dict[str, Any]
+) -> None:
+    assert me(oidc_client, sign(keys["rsa"], "RS256", "rsa-1")).status_code == 200
+    jwks.__exit__()  # the provider goes down
+    verifier = oidc_client.app.state.services.verifier._oidc  # type: ignore[attr-defined]
+    verifier._fetched_at -= 3600
+    verifier._attempted_at -= 3600
+    assert me(oidc_client, sign(keys["rsa"], "RS256", "rsa-1")).status_code == 200
+    assert me(oidc_client, sign(keys["other"], "RS256", "rsa-9")).status_code == 401
