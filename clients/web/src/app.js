@@ -99,7 +99,7 @@ export async function startRoom({ api, me, params }) {
   const poses = new Poses({ api, stage, room: params.room, me: user, source: mode });
   poses.start();
 
-  window.readingroom = { api, stage, room, session, reader, panels, controls, annotations, ink, mode, poses, me: user, params };
+  window.readingroom = { api, stage, room, session, reader, panels, controls, annotations, ink, mode, poses, me: user, params, profile };
   document.body.dataset.ready = "room";
   if (params.book) await openBook(params.book, { page: params.page ?? 1 });
   return window.readingroom;

@@ -48,18 +48,54 @@ export class Book3D {
     this.stopImages = this.images.onImage((page) => this.refreshPage(page));
   }
 
-  /** Load the model (GLB, else built here). Never throws for a missing model. */
-  async load(report) {
+  /**
+   * Show the book at once, built here from the page size, so the first page image is on
+   * screen without waiting for the model; the book's GLB takes over when it has landed
+   * (`whenModel`). A missing model is not an error: the built book stays.
+   */
+  load(report) {
+    this.build(this.partsBuiltHere());
+    // The model is not needed to read: fetch it once the first page is on screen, so it
+    // never competes with that page for the network or the main thread.
+    this.whenModel = this.firstImages().then(() => this.loadModel(report));
+  }
+
+  async loadModel(report) {
     let parts = null;
     try {
       const buffer = await fetchWithProgress(this.api, this.manifest.modelUrl, report);
-      parts = await this.partsFromGlb(buffer);
-      this.fromGlb = Boolean(parts);
+      parts = this.disposed ? null : await this.partsFromGlb(buffer);
     } catch (error) {
-      if (!error?.missing) console.warn("book model unavailable, building one", error);
+      if (!error?.missing) console.warn("book model unavailable, keeping the built one", error);
     }
     report?.done();
-    this.build(parts ?? this.partsBuiltHere());
+    if (parts && !this.disposed) this.adoptModel(parts);
+  }
+
+  /** Swap the built book for the GLB's parts: its model and its page mesh for the leaves. */
+  adoptModel(parts) {
+    if (this.turning) {
+      this.pendingModel = parts;
+      return;
+    }
+    const old = this.model;
+    this.object.remove(old);
+    disposeTree(old);
+    this.model = parts.model;
+    this.object.add(this.model);
+    this.stacks = parts.stacks;
+    this.tops = { right: parts.rightTop, left: parts.leftTop };
+    this.shape = parts.shape;
+    const materials = Object.fromEntries(
+      Object.entries(this.leaves).map(([name, leaf]) => [name, [leaf.front.material, leaf.back.material]]),
+    );
+    for (const leaf of Object.values(this.leaves)) {
+      leaf.object.removeFromParent();
+      leaf.dispose();
+    }
+    this.makeLeaves(materials);
+    this.fromGlb = true;
+    this.layout();
   }
 
   async partsFromGlb(buffer) {
@@ -142,11 +178,18 @@ export class Book3D {
       turnFront: new PageFace(aspect),
       turnBack: new PageFace(aspect),
     };
-    this.leaves = {
-      right: new Leaf(this.shape, this.faces.right.material, blank()),
-      left: new Leaf(this.shape, blank(), this.faces.left.material),
-      turn: new Leaf(this.shape, this.faces.turnFront.material, this.faces.turnBack.material),
-    };
+    this.makeLeaves({
+      right: [this.faces.right.material, blank()],
+      left: [blank(), this.faces.left.material],
+      turn: [this.faces.turnFront.material, this.faces.turnBack.material],
+    });
+    this.layout();
+  }
+
+  makeLeaves(materials) {
+    this.leaves = Object.fromEntries(
+      Object.entries(materials).map(([name, [front, back]]) => [name, new Leaf(this.shape, front, back)]),
+    );
     for (const leaf of Object.values(this.leaves)) this.object.add(leaf.object);
     this.leaves.turn.object.visible = false;
     this.faceOwner = new Map([
@@ -155,7 +198,6 @@ export class Book3D {
       [this.leaves.turn.front, this.faces.turnFront],
       [this.leaves.turn.back, this.faces.turnBack],
     ]);
-    this.layout();
   }
 
   get size() {
@@ -258,7 +300,13 @@ export class Book3D {
     this.turning = null;
     this.spread = target;
     this.leaves.turn.object.visible = false;
-    this.layout();
+    if (this.pendingModel) {
+      const parts = this.pendingModel;
+      this.pendingModel = null;
+      this.adoptModel(parts);
+    } else {
+      this.layout();
+    }
     resolve(true);
     this.nextTurn();
   }
@@ -285,8 +333,8 @@ export class Book3D {
     this.faces.right.show(right, this.source);
     this.faces.left.show(left, this.source);
     this.images.setFocus(left ?? right ?? 1);
-    this.request([left, right]);
-    this.prefetch();
+    // What is on view first (thumbs, then the reading size), the neighbours after.
+    this.request([left, right]).then(() => this.prefetch());
   }
 
   /** Use a different image size for what is on view (thumb, medium, full). */
@@ -296,8 +344,10 @@ export class Book3D {
     this.request(this.visiblePages);
   }
 
-  request(pages) {
-    return Promise.all(pages.filter(Boolean).map((page) => this.images.progressive(page, this.imageSize)));
+  async request(pages) {
+    const visible = pages.filter(Boolean);
+    await Promise.all(visible.map((page) => (this.images.best(page) ? null : this.images.load(page, "thumb"))));
+    await Promise.all(visible.map((page) => this.images.progressive(page, this.imageSize)));
   }
 
   /** Neighbouring spreads at the reading size, so a turn finds its pages ready. */
@@ -360,21 +410,26 @@ export class Book3D {
   }
 
   dispose() {
+    this.disposed = true;
     this.stopImages();
     this.images.dispose();
     for (const face of Object.values(this.faces ?? {})) face.dispose();
     for (const leaf of Object.values(this.leaves ?? {})) leaf.dispose();
-    this.object.traverse((node) => {
-      if (node.isMesh) {
-        node.geometry.dispose();
-        for (const material of [node.material].flat()) {
-          material.map?.dispose();
-          material.dispose();
-        }
-      }
-    });
+    disposeTree(this.object);
     this.object.removeFromParent();
   }
+}
+
+function disposeTree(root) {
+  root.traverse((node) => {
+    if (node.isMesh) {
+      node.geometry.dispose();
+      for (const material of [node.material].flat()) {
+        material.map?.dispose();
+        material.dispose();
+      }
+    }
+  });
 }
 
 /** The two page blocks and where their base and top are, in their own frames. */

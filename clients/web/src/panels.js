@@ -48,10 +48,11 @@ export class Panels {
       ),
       h("button", { type: "button", id: "panel-collapse", "aria-label": "Hide panel", onclick: () => this.toggleCollapsed() }, "⇥"),
     );
-    reader.on("open", () => {
+    reader.on("open", (book) => {
       this.record = null;
       this.searchState = { query: "", hits: [], message: "" };
-      this.loadRecord();
+      // The catalog can wait until the first page is on screen.
+      book.firstImages().then(() => this.loadRecord());
       if (this.current === "shelves") this.show("book");
       else this.render();
     });

@@ -98,7 +98,7 @@ export class Reader {
       profile: this.profile,
       decorate: (ctx, n, w, h) => this.decorate(ctx, n, w, h),
     });
-    await book.load(task);
+    book.load(task);
     this.close({ replaced: true });
     this.stage.requestRender();
     this.book = book;

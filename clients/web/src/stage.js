@@ -5,12 +5,29 @@
  */
 import * as THREE from "three";
 
+/** True when WebGL runs on the CPU (the renderer string names a software rasteriser). */
+export function isSoftwareRenderer() {
+  try {
+    const gl = document.createElement("canvas").getContext("webgl2");
+    if (!gl) return false;
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension("WEBGL_lose_context")?.loseContext();
+    return /swiftshader|llvmpipe|softpipe|software/i.test(name);
+  } catch {
+    return false;
+  }
+}
+
 export class Stage {
   /** @param {HTMLElement} container @param {{pixelRatio: number}} profile */
   constructor(container, profile) {
     this.container = container;
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
-    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, profile.pixelRatio));
+    // A software rasteriser (no GPU: SwiftShader, llvmpipe) cannot afford multisampling or
+    // high-DPI buffers; a real GPU gets both.
+    this.software = isSoftwareRenderer();
+    this.renderer = new THREE.WebGLRenderer({ antialias: !this.software, powerPreference: "high-performance" });
+    this.renderer.setPixelRatio(this.software ? 1 : Math.min(window.devicePixelRatio || 1, profile.pixelRatio));
     this.renderer.outputColorSpace = THREE.SRGBColorSpace;
     this.renderer.xr.enabled = true;
     this.renderer.domElement.id = "scene";

@@ -1,0 +1,58 @@
+"""The teacher at the blackboard leads the page and inks with a pen; a reader following
+on another device turns with the teacher and sees the ink, pressure and all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.clients.conftest import WebClientFactory
+from tests.clients.library import Library
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_class_follows_the_teacher_and_sees_the_ink(
+    library: Library, web_client: WebClientFactory, artifacts: Path
+) -> None:
+    room = "lead-test"
+    teacher = web_client(library.token("t.wang", "teacher"), room=room, mode="blackboard").open()
+    student = web_client(library.token("r.lin", "reader"), room=room, mode="desktop").open()
+    for client in (teacher, student):
+        client.wait_for("readingroom.session.layers.presenter.synced", 15_000)
+    assert student.page.is_checked("#follow-toggle")
+
+    teacher.open_book_from_shelves(library.book)
+    assert teacher.page.is_checked("#lead-toggle"), "a presenter at the board leads by default"
+    student.wait_for_page_image()
+    assert student.indicator().startswith("Page 1 of")
+
+    teacher.page.click("#next-page")
+    student.page.wait_for_function(
+        "() => document.querySelector('#page-indicator').textContent.startsWith('Pages 2')",
+        timeout=10_000,
+    )
+    teacher.settle()
+
+    # A pen stroke across page 3 with real pen events (pointerType pen, pressure 0.8).
+    x0, y0 = teacher.screen_point(3, 0.2, 0.3)
+    x1, y1 = teacher.screen_point(3, 0.8, 0.35)
+    cdp = teacher.context.new_cdp_session(teacher.page)
+    pen = {"button": "left", "pointerType": "pen", "force": 0.8}
+    cdp.send("Input.dispatchMouseEvent", {"type": "mousePressed", "x": x0, "y": y0, "clickCount": 1, **pen})
+    for step in range(1, 7):
+        x = x0 + (x1 - x0) * step / 6
+        y = y0 + (y1 - y0) * step / 6
+        cdp.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y, "buttons": 1, **pen})
+    cdp.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x1, "y": y1, "clickCount": 1, **pen})
+
+    student.wait_for(
+        f"readingroom.ink.forPage('{library.book}', 3).some(s => s.points.length >= 5)", 10_000
+    )
+    stroke = student.state(f"readingroom.ink.forPage('{library.book}', 3)[0]")
+    assert stroke["layer"] == "presenter"
+    assert all(abs(point[2] - 0.8) < 0.01 for point in stroke["points"])
+    student.settle()
+    teacher.screenshot(artifacts / "blackboard-ink-teacher.png")
+    student.screenshot(artifacts / "blackboard-ink-student.png")
