@@ -201,7 +201,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def print_table(results: dict[str, dict[str, dict[str, list[float]]]], runs: int) -> None:
-    header = f"{'mode':<11} {'cache':<5} {'measure':<33} {'p50 ms':>8} {'p99 ms':>8} {'target':>7} {'p50/target':>10}"
+    header = (
+        f"{'mode':<11} {'cache':<5} {'measure':<33} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'target':>7} {'p50/target':>10}"
+    )
     print(header)
     print("-" * len(header))
     for mode, kinds in results.items():

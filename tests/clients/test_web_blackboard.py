@@ -39,13 +39,15 @@ def test_the_class_follows_the_teacher_and_sees_the_ink(
     x0, y0 = teacher.screen_point(3, 0.2, 0.3)
     x1, y1 = teacher.screen_point(3, 0.8, 0.35)
     cdp = teacher.context.new_cdp_session(teacher.page)
-    pen = {"button": "left", "pointerType": "pen", "force": 0.8}
-    cdp.send("Input.dispatchMouseEvent", {"type": "mousePressed", "x": x0, "y": y0, "clickCount": 1, **pen})
+
+    def pen(kind: str, x: float, y: float, **more: object) -> None:
+        event = {"type": kind, "x": x, "y": y, "button": "left", "pointerType": "pen"}
+        cdp.send("Input.dispatchMouseEvent", {**event, "force": 0.8, **more})
+
+    pen("mousePressed", x0, y0, clickCount=1)
     for step in range(1, 7):
-        x = x0 + (x1 - x0) * step / 6
-        y = y0 + (y1 - y0) * step / 6
-        cdp.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y, "buttons": 1, **pen})
-    cdp.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": x1, "y": y1, "clickCount": 1, **pen})
+        pen("mouseMoved", x0 + (x1 - x0) * step / 6, y0 + (y1 - y0) * step / 6, buttons=1)
+    pen("mouseReleased", x1, y1, clickCount=1)
 
     student.wait_for(
         f"readingroom.ink.forPage('{library.book}', 3).some(s => s.points.length >= 5)", 10_000

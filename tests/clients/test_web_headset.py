@@ -36,9 +36,7 @@ def _rotation_towards(origin: tuple[float, ...], target: list[float]) -> list[fl
 
 def _aim_and_press(client: WebClient, target_world: str, expect: str) -> None:
     """Point the right controller at a world point (a JS expression) and pull the trigger."""
-    target = client.state(
-        f"readingroom.stage.rig.worldToLocal({target_world}).toArray()"
-    )
+    target = client.state(f"readingroom.stage.rig.worldToLocal({target_world}).toArray()")
     rotation = _rotation_towards(HAND, target)
     client.page.evaluate(
         """([p, q]) => {

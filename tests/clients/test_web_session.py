@@ -12,7 +12,9 @@ from tests.clients.library import Library
 from tests.clients.webclient import WebClient
 
 MODES = ["desktop", "touch", "blackboard", "headset"]
-HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> & <b>bold</b>'
+HOSTILE = (
+    '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> & <b>bold</b>'
+)
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +29,8 @@ STAMP_SENT = """() => {
 STAMP_SEEN = """() => {
     window.__seen = null;
     readingroom.annotations.onChange(() => {
-        const found = readingroom.annotations.all().some(a => a.type === "highlight" && a.page === 1);
+        const all = readingroom.annotations.all();
+        const found = all.some(a => a.type === "highlight" && a.page === 1);
         if (found && !window.__seen) window.__seen = performance.timeOrigin + performance.now();
     });
 }"""
@@ -77,6 +80,7 @@ def test_a_note_with_markup_shows_as_text(
     reader.page.wait_for_selector("#notes-list .note-body", timeout=5_000)
     assert reader.page.text_content("#notes-list .note-body") == HOSTILE
     for client in (writer, reader):
-        assert client.page.locator("#notes-list script, #notes-list img, #notes-list b").count() == 0
+        markup = client.page.locator("#notes-list script, #notes-list img, #notes-list b")
+        assert markup.count() == 0
         assert client.state("window.__pwned === undefined")
     reader.screenshot(artifacts / f"{mode}-note-as-text.png")

@@ -100,6 +100,8 @@ def test_the_app_serves_the_client_and_its_vendored_modules(client: TestClient) 
         if url.endswith("/"):
             continue
         assert client.get(url).status_code == 200, url
-    assert client.get("/src/main.js").headers["content-type"].startswith(
-        ("text/javascript", "application/javascript")
+    assert (
+        client.get("/src/main.js")
+        .headers["content-type"]
+        .startswith(("text/javascript", "application/javascript"))
     )

@@ -36,13 +36,13 @@ class WebClient:
         self.page = self.context.new_page()
         self.console: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on(
-            "console",
-            lambda message: message.type in ("error", "warning")
-            and self.console.append(f"{message.type}: {message.text[:300]}"),
-        )
+        self.page.on("console", self._console)
         query = {"room": room, "mode": mode, "token": token, **(extra or {})}
         self.url = f"{base_url}/?{urlencode(query)}"
+
+    def _console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.console.append(f"{message.type}: {message.text[:300]}")
 
     def open(self) -> WebClient:
         self.page.goto(self.url)
@@ -83,7 +83,7 @@ class WebClient:
         self.page.wait_for_function(f"() => {expression}", timeout=timeout_ms)
 
     def indicator(self) -> str:
-        return self.page.inner_text("#page-indicator")
+        return str(self.page.inner_text("#page-indicator"))
 
     def shown_pages(self) -> dict[str, Any]:
         return dict(
@@ -122,7 +122,7 @@ class WebClient:
         self.tab("text")
         section = f".text-layer[data-page='{page}']"
         self.page.wait_for_selector(f"{section} .w", timeout=15_000)
-        quote: str = self.page.evaluate(
+        quote = self.page.evaluate(
             """([section, first, last]) => {
                 const words = document.querySelectorAll(`${section} .w`);
                 const range = document.createRange();
@@ -136,7 +136,7 @@ class WebClient:
             [section, first, last],
         )
         self.page.wait_for_selector("#highlight:not([disabled])", timeout=5_000)
-        return quote
+        return str(quote)
 
     def add_note(self, text: str) -> None:
         self.tab("notes")
