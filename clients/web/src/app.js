@@ -34,6 +34,7 @@ export async function startRoom({ api, me, params }) {
   const room = new Room({ api, stage, id: params.room, profile, loading });
   // The teacher at the board arrives at the presenter's spot; everyone else with the class.
   room.preferredSpawn = params.mode === "blackboard" && rank >= RANKS.teacher ? "presenter" : "any";
+  room.spawnShift = shiftFor(user.user);
   try {
     await room.load();
   } catch (error) {
@@ -103,6 +104,13 @@ export async function startRoom({ api, me, params }) {
   document.body.dataset.ready = "room";
   if (params.book) await openBook(params.book, { page: params.page ?? 1 });
   return window.readingroom;
+}
+
+/** A sideways step of -1.2..1.2 m, the same for a user every time. */
+function shiftFor(user) {
+  let hash = 7;
+  for (const char of user) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return ((hash % 25) - 12) / 10;
 }
 
 function round(v) {

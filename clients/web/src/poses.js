@@ -13,6 +13,8 @@ import { decodeMessage, encodePose } from "./posecodec.js";
 const SCREEN_HZ = 10;
 const XR_HZ = 72;
 const SMOOTHING = 14;
+const NEAREST = 0.6;
+const scratchEye = new THREE.Vector3();
 
 export class Poses {
   /**
@@ -114,7 +116,12 @@ export class Poses {
 
   frame(dt) {
     let moved = false;
-    for (const avatar of this.avatars.values()) moved = avatar.update(dt) || moved;
+    const eye = this.stage.camera.getWorldPosition(scratchEye);
+    for (const avatar of this.avatars.values()) {
+      moved = avatar.update(dt) || moved;
+      // Someone standing inside my head would fill the view: leave them out until they step away.
+      avatar.object.visible = avatar.head.position.distanceTo(eye) > NEAREST;
+    }
     this.send();
     return moved;
   }

@@ -205,8 +205,15 @@ export class Room {
     return this.spawns.find((s) => s.role === role) ?? this.spawns.find((s) => !s.role || s.role === "any") ?? this.spawns[0] ?? { position: new THREE.Vector3(0, 0, 2.5), yaw: 0 };
   }
 
+  /**
+   * My spawn point, moved sideways by a step that depends on who I am, so that people who
+   * arrive together do not stand inside each other (the presenter keeps their spot).
+   */
   get spawn() {
-    return this.spawnFor(this.preferredSpawn ?? "any");
+    const base = this.spawnFor(this.preferredSpawn ?? "any");
+    if (this.preferredSpawn === "presenter" || !this.spawnShift) return base;
+    const side = new THREE.Vector3(Math.cos(base.yaw), 0, -Math.sin(base.yaw));
+    return { ...base, position: base.position.clone().addScaledVector(side, this.spawnShift) };
   }
 
   /** Distinct books on the shelves, for the keyboard-operable list. */

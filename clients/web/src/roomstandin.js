@@ -21,6 +21,8 @@ export function buildStandInRoom(books) {
   );
   floor.name = "floor";
   floor.rotation.x = -Math.PI / 2;
+  // A hair above the walls' box, whose bottom face would otherwise fight it.
+  floor.position.y = 0.002;
   root.add(floor);
 
   const wallMaterial = new THREE.MeshLambertMaterial({ color: 0xd9cfbf, side: THREE.BackSide });
