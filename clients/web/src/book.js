@@ -171,7 +171,7 @@ export class Book3D {
     this.stacks = parts.stacks;
     this.object.add(this.model);
     const aspect = this.shape.height / this.shape.width;
-    const blank = () => new THREE.MeshBasicMaterial({ color: 0xf4efe4 });
+    const blank = () => new THREE.MeshBasicMaterial({ color: 0xf4efe4, toneMapped: false });
     this.faces = {
       right: new PageFace(aspect),
       left: new PageFace(aspect),

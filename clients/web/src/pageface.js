@@ -18,7 +18,7 @@ export class PageFace {
     this.texture = new THREE.CanvasTexture(this.canvas);
     this.texture.colorSpace = THREE.SRGBColorSpace;
     this.texture.anisotropy = 4;
-    this.material = new THREE.MeshBasicMaterial({ map: this.texture, color: 0xffffff });
+    this.material = new THREE.MeshBasicMaterial({ map: this.texture, color: 0xffffff, toneMapped: false });
     this.page = null;
     this.source = null;
     this.imageSize = null;

@@ -108,6 +108,11 @@ export class Room {
   adopt(scene) {
     this.object.add(scene);
     this.stage.requestRender();
+    let lit = false;
+    scene.traverse((node) => {
+      if (node.isLight) lit = true;
+    });
+    if (lit) this.stage.dimDefaultLights();
     scene.updateMatrixWorld(true);
     scene.traverse((node) => {
       const meaning = meaningOf(node);

@@ -43,10 +43,14 @@ export class Stage {
     this.rig.name = "rig";
     this.rig.add(this.camera);
     this.scene.add(this.rig);
-    this.scene.add(new THREE.HemisphereLight(0xfff6e8, 0x3a3028, 2.2));
-    const sun = new THREE.DirectionalLight(0xffffff, 1.2);
-    sun.position.set(3, 6, 2);
-    this.scene.add(sun);
+    // Rooms that bring their own lights (glTF punctual lights) dim these; filmic tone
+    // mapping keeps bright lamps from washing the room out. Pages are unlit and not
+    // tone-mapped, so paper stays paper-white.
+    this.renderer.toneMapping = THREE.ACESFilmicToneMapping;
+    this.ambient = new THREE.HemisphereLight(0xfff6e8, 0x3a3028, 2.2);
+    this.sun = new THREE.DirectionalLight(0xffffff, 1.2);
+    this.sun.position.set(3, 6, 2);
+    this.scene.add(this.ambient, this.sun);
 
     this.timer = new THREE.Timer();
     this.timer.connect(document);
@@ -60,6 +64,13 @@ export class Stage {
     window.addEventListener("resize", this.resize);
     this.resize();
     this.renderer.setAnimationLoop((time, frame) => this.tick(time, frame));
+  }
+
+  /** The room lights itself: keep only a little fill light of our own. */
+  dimDefaultLights() {
+    this.ambient.intensity = 0.6;
+    this.sun.intensity = 0;
+    this.requestRender();
   }
 
   /** Ask for a frame to be drawn (a camera move, a texture update, a new object). */

@@ -19,7 +19,7 @@ export class XrToolbar {
       canvas.height = 120;
       const texture = new THREE.CanvasTexture(canvas);
       texture.colorSpace = THREE.SRGBColorSpace;
-      const mesh = new THREE.Mesh(new THREE.PlaneGeometry(WIDTH, HEIGHT), new THREE.MeshBasicMaterial({ map: texture, transparent: true }));
+      const mesh = new THREE.Mesh(new THREE.PlaneGeometry(WIDTH, HEIGHT), new THREE.MeshBasicMaterial({ map: texture, transparent: true, toneMapped: false }));
       mesh.name = `xr-button:${spec.id}`;
       mesh.position.x = (i - (buttons.length - 1) / 2) * (WIDTH + GAP);
       const button = { ...spec, mesh, canvas, texture, hover: false, drawn: "" };
