@@ -1,4 +1,4 @@
-"""Fixtures for the browser client: one real server per module with a small library in it
+"""Fixtures for the browser client: one real server for the session with a small library in it
 (a PDF made here, ingested through the API), and pages of the web client in Chromium."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tests.clients.webclient import WebClient
 from tests.support.live_server import LiveServer
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path_factory.mktemp("web") / "data")
     server.start()
@@ -22,7 +22,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def library(web_server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Library:
     return build_library(web_server, tmp_path_factory.mktemp("books"))
 

@@ -3,11 +3,12 @@ appears in the other within a second; a note's body is shown as text, never as H
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.clients.conftest import WebClientFactory
 from tests.clients.library import Library
 from tests.clients.webclient import WebClient
 
@@ -36,23 +37,34 @@ STAMP_SEEN = """() => {
 }"""
 
 
-def _pair(
-    mode: str, library: Library, web_client: WebClientFactory, room: str
-) -> tuple[WebClient, WebClient]:
-    pages = []
-    for user in ("r.lin", "r.okafor"):
-        client = web_client(library.token(user, "reader"), room=room, mode=mode).open()
-        client.wait_for("readingroom.session.layers.shared.synced", 15_000)
-        client.open_book_from_shelves(library.book)
-        pages.append(client)
-    return pages[0], pages[1]
+Pair = tuple[str, WebClient, WebClient]
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_highlight_reaches_the_other_page_within_a_second(
-    mode: str, library: Library, web_client: WebClientFactory, artifacts: Path
-) -> None:
-    writer, reader = _pair(mode, library, web_client, f"hl-{mode}")
+@pytest.fixture(scope="module", params=MODES)
+def pair(request: pytest.FixtureRequest, browser: Any, library: Library) -> Iterator[Pair]:
+    """Two readers in one room in the same mode, each with the test book open."""
+    mode: str = request.param
+    clients = []
+    try:
+        for user in ("r.lin", "r.okafor"):
+            client = WebClient(
+                browser,
+                library.server.url,
+                library.token(user, "reader"),
+                room=f"session-{mode}",
+                mode=mode,
+            ).open()
+            clients.append(client)
+            client.wait_for("readingroom.session.layers.shared.synced", 15_000)
+            client.open_book_from_shelves(library.book)
+        yield mode, clients[0], clients[1]
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_a_highlight_reaches_the_other_page_within_a_second(pair: Pair, artifacts: Path) -> None:
+    mode, writer, reader = pair
     quote = writer.select_words(1, 0, 2)
     assert quote.startswith("Marginalia of the")
     # Both clocks are this machine's: stamp the moment the writer's client records the
@@ -70,11 +82,8 @@ def test_a_highlight_reaches_the_other_page_within_a_second(
     reader.screenshot(artifacts / f"{mode}-highlight-received.png")
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_a_note_with_markup_shows_as_text(
-    mode: str, library: Library, web_client: WebClientFactory, artifacts: Path
-) -> None:
-    writer, reader = _pair(mode, library, web_client, f"note-{mode}")
+def test_a_note_with_markup_shows_as_text(pair: Pair, artifacts: Path) -> None:
+    mode, writer, reader = pair
     writer.add_note(HOSTILE)
     reader.tab("notes")
     reader.page.wait_for_selector("#notes-list .note-body", timeout=5_000)

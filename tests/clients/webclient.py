@@ -25,7 +25,7 @@ class WebClient:
         room: str,
         mode: str,
         extra: dict[str, str] | None = None,
-        viewport: tuple[int, int] = (1280, 800),
+        viewport: tuple[int, int] = (1024, 640),
         touch: bool = False,
     ) -> None:
         self.mode = mode
