@@ -242,7 +242,7 @@ export class Panels {
     try {
       const body = await this.api.json(book.manifest.searchUrl, { query: { q: query } });
       const hits = listOf(body, "hits", "results").map(readHit).filter(Boolean);
-      this.searchState = { query, hits, message: hits.length ? `${hits.length} hits.` : "No hits." };
+      this.searchState = { query, hits, message: hits.length ? `${hits.length} hit${hits.length === 1 ? "" : "s"}.` : "No hits." };
       this.reader.setHits(hits);
       if (hits.length && !book.visiblePages.includes(hits[0].page)) this.reader.goTo(hits[0].page);
     } catch (error) {

@@ -213,8 +213,12 @@ export class ScreenMode {
   /** Where on screen (client pixels) a point of a visible page is drawn. */
   screenPointOf(page, x, y) {
     const world = this.ctx.reader.book?.worldPoint(page, x, y);
-    if (!world) return null;
-    const ndc = world.project(this.camera);
+    return world ? this.screenPointOfWorld(world) : null;
+  }
+
+  /** Where on screen (client pixels) a world point is drawn. */
+  screenPointOfWorld(world) {
+    const ndc = world.clone().project(this.camera);
     const rect = this.canvas.getBoundingClientRect();
     return { x: rect.left + ((ndc.x + 1) / 2) * rect.width, y: rect.top + ((1 - ndc.y) / 2) * rect.height };
   }
