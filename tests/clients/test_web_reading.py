@@ -93,3 +93,22 @@ def test_search_inside_the_book_marks_the_hit_and_zoom_loads_full_pages(
     client.wait_for("readingroom.reader.book.shownSizes()[3] === 'full'", 15_000)
     client.settle()
     client.screenshot(artifacts / "desktop-zoomed.png")
+
+
+def test_the_lobby_lists_rooms_with_a_link_per_mode(
+    library: Library, web_client: WebClientFactory, artifacts: Path
+) -> None:
+    client = web_client(library.token("r.lin", "reader"), room="", mode="touch")
+    client.page.goto(client.url)
+    client.page.wait_for_selector(".room-card", timeout=15_000)
+    assert "Signed in as" in client.page.inner_text("#who")
+    if library.room_served:
+        assert client.page.locator(f".room-card[data-room='{library.room}']").count() == 1
+    else:
+        assert "does not list rooms" in client.page.inner_text("#lobby")
+    links = client.page.eval_on_selector_all(".room-card a", "links => links.map(a => a.href)")
+    assert links and all("token=" in link and "mode=" in link for link in links)
+    client.screenshot(artifacts / "lobby.png")
+    client.page.click(".room-card a.enter")
+    client.page.wait_for_selector("body[data-ready='room']", state="attached", timeout=30_000)
+    assert client.canvas_drawn()
