@@ -58,3 +58,29 @@ def test_the_class_follows_the_teacher_and_sees_the_ink(
     student.settle()
     teacher.screenshot(artifacts / "blackboard-ink-teacher.png")
     student.screenshot(artifacts / "blackboard-ink-student.png")
+
+
+def test_a_teacher_hands_presenting_to_a_reader_and_follows_them(
+    library: Library, web_client: WebClientFactory, artifacts: Path
+) -> None:
+    room = "handover-test"
+    teacher = web_client(library.token("t.wang", "teacher"), room=room, mode="blackboard").open()
+    reader = web_client(library.token("r.okafor", "reader"), room=room, mode="desktop").open()
+    if teacher.state("readingroom.presenting.state.served") is False:
+        pytest.skip("this server does not steer sessions yet (/api/v1/rooms/{id}/session)")
+    assert reader.page.is_hidden("#lead-label")
+    teacher.tab("people")
+    teacher.page.click("#participants li[data-user='r.okafor'] .hand-over", timeout=15_000)
+    reader.wait_for("readingroom.presenting.canLead", 10_000)
+    reader.open_book_from_shelves(library.book)
+    assert reader.page.is_visible("#lead-label")
+    reader.page.check("#lead-toggle")
+    teacher.wait_for_page_image()
+    reader.page.click("#next-page")
+    teacher.page.wait_for_function(
+        "() => document.querySelector('#page-indicator').textContent.startsWith('Pages 2')",
+        timeout=10_000,
+    )
+    teacher.page.click("#take-back")
+    reader.wait_for("!readingroom.presenting.canLead", 10_000)
+    teacher.screenshot(artifacts / "blackboard-following-a-reader.png")

@@ -12,6 +12,7 @@ import { LoadingBar } from "./loading.js";
 import { notify } from "./notices.js";
 import { Panels } from "./panels.js";
 import { Poses } from "./poses.js";
+import { Presenting } from "./presenting.js";
 import { profileFor } from "./profiles.js";
 import { Reader } from "./reader.js";
 import { Room } from "./room.js";
@@ -69,8 +70,10 @@ export async function startRoom({ api, me, params }) {
     }
   }, 4000);
 
-  const canWrite = () => rank >= RANKS.reader && !session.layers.shared.denied && !session.layers.shared.closed;
-  const canLead = () => rank >= RANKS.teacher || session.map("presenter", "session").get("presenter") === user.user;
+  const presenting = new Presenting({ api, session, room: params.room, me: user, rank });
+  const canWrite = () =>
+    rank >= RANKS.reader && !presenting.sharedClosed && !session.layers.shared.denied && !session.layers.shared.closed;
+  const canLead = () => presenting.canLead;
   const reader = new Reader({ api, stage, profile, loading, annotations, ink, session, me: user });
   reader.on("error", (error) => notify(`The book could not be opened: ${error.message}`, { kind: "error" }));
 
@@ -86,9 +89,9 @@ export async function startRoom({ api, me, params }) {
     notify(`“${slot.title ?? slot.recordId}” has no e-book here: only its print copy.`);
     return null;
   };
-  const panels = new Panels({ api, reader, room, session, annotations, me: user, openBook, canWrite });
+  const panels = new Panels({ api, reader, room, session, annotations, me: user, openBook, canWrite, presenting });
   const controls = new ReadingControls({ reader, panels, canWrite, canLead, onClose: () => panels.show("shelves") });
-  const inkLayer = () => (params.mode === "blackboard" && canLead() ? "presenter" : rank >= RANKS.reader ? "shared" : "private");
+  const inkLayer = () => (params.mode === "blackboard" && canLead() ? "presenter" : canWrite() ? "shared" : "private");
   const canInk = () => rank >= RANKS.reader || canLead();
   const ctx = {
     api, stage, room, reader, panels, controls, session, annotations, ink, me: user, profile, params,
@@ -100,7 +103,11 @@ export async function startRoom({ api, me, params }) {
   const poses = new Poses({ api, stage, room: params.room, me: user, source: mode });
   poses.start();
 
-  window.readingroom = { api, stage, room, session, reader, panels, controls, annotations, ink, mode, poses, me: user, params, profile };
+  presenting.onChange((state) => {
+    controls.update();
+    if (state.lecture && !presenting.canLead) notify("Lecture mode: the presenter writes, everyone else reads.");
+  });
+  window.readingroom = { api, stage, room, session, reader, panels, controls, annotations, ink, mode, poses, presenting, me: user, params, profile };
   document.body.dataset.ready = "room";
   if (params.book) await openBook(params.book, { page: params.page ?? 1 });
   return window.readingroom;

@@ -7,7 +7,7 @@
 import { listOf } from "./api.js";
 import { colourOf } from "./colors.js";
 import { fill, h } from "./dom.js";
-import { noticeHistory } from "./notices.js";
+import { notify, noticeHistory } from "./notices.js";
 
 const TABS = [
   ["shelves", "Shelves"],
@@ -25,7 +25,9 @@ export class Panels {
    *   annotations: import('./annotations.js').Annotations|null, me: object,
    *   openBook: (bookId: string, options?: object) => Promise<unknown>, canWrite: () => boolean}} options
    */
-  constructor({ api, reader, room, session, annotations, me, openBook, canWrite }) {
+  constructor({ api, reader, room, session, annotations, me, openBook, canWrite, presenting = null }) {
+    this.presenting = presenting;
+    presenting?.onChange(() => this.current === "people" && this.renderSoon());
     this.api = api;
     this.reader = reader;
     this.room = room;
@@ -316,8 +318,22 @@ export class Panels {
     if (!this.session) return [h("h2", {}, "People"), h("p", { class: "muted" }, "Live sessions are not available.")];
     const people = this.session.participants();
     const health = this.session.health;
+    const presenting = this.presenting;
+    const steer = presenting?.canSteer;
+    const presenter = presenting?.state.presenter ?? null;
+    const act = (job) => job.catch((error) => notify(`Could not change the session: ${error.message}`, { kind: "error" }));
     return [
       h("h2", {}, "People"),
+      presenting && presenter ? h("p", { id: "presenter-line" }, `Presenting: ${presenter}`) : null,
+      steer
+        ? h(
+            "label",
+            { class: "toggle" },
+            h("input", { type: "checkbox", id: "lecture-toggle", checked: presenting.state.lecture, onchange: (e) => act(presenting.setLecture(e.target.checked)) }),
+            " Lecture mode (only presenters write)",
+          )
+        : null,
+      steer && presenter ? h("button", { type: "button", id: "take-back", onclick: () => act(presenting.takeBack()) }, "Take presenting back") : null,
       h(
         "ul",
         { id: "participants" },
@@ -328,6 +344,9 @@ export class Panels {
             h("span", { class: "swatch", style: `--swatch: ${colourOf(p.user)}` }),
             h("span", {}, `${p.name}${p.me ? " (you)" : ""}`),
             h("span", { class: "muted" }, `${p.role}${p.device ? ` · ${p.device}` : ""}${p.page ? ` · p. ${p.page}` : ""}`),
+            steer && !p.me && p.user !== presenter
+              ? h("button", { type: "button", class: "hand-over", onclick: () => act(presenting.handTo(p.user)) }, "Hand presenting")
+              : null,
           ),
         ),
       ),

@@ -285,6 +285,10 @@ export class Reader {
 
   onLead() {
     const lead = this.leadState;
+    if (this.leading && lead?.leader && lead.leader !== this.me.user) {
+      // Presenting went to someone else: stop leading and follow them like everyone.
+      this.leading = false;
+    }
     this.emit("lead", lead);
     if (!lead || !lead.follow || !this.following || this.leading || lead.leader === this.me.user) return;
     if (!lead.book || !lead.page) return;

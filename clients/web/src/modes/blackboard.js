@@ -14,7 +14,9 @@ export default class BlackboardMode extends ScreenMode {
     if (ctx.canLead()) {
       // A presenter at the board leads by default; the toggle hands the class its freedom back.
       ctx.reader.on("open", () => {
-        if (!ctx.reader.leading && !this.leadChosen) ctx.reader.setLeading(true);
+        const lead = ctx.reader.leadState;
+        const someoneElseLeads = lead?.follow && lead.leader && lead.leader !== ctx.me.user;
+        if (!ctx.reader.leading && !this.leadChosen && !someoneElseLeads) ctx.reader.setLeading(true);
       });
       $("#lead-toggle").addEventListener("change", () => (this.leadChosen = true));
     }
