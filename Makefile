@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := redis-server chromium poppler-utils libegl1 libgl1-mesa-dri libegl-mesa0
+SYSTEM_PACKAGES := redis-server chromium poppler-utils libegl1 libgl1-mesa-dri libegl-mesa0 idzebra-2.0-utils idzebra-2.0-common libidzebra-2.0-mod-dom
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install install-test web-deps js-deps system-deps demo serve test check lint format typecheck pytest lock clean

@@ -8,6 +8,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from catalog_adapter.records import Item
+
 
 @dataclass(frozen=True, slots=True)
 class ItemRef:
@@ -43,3 +45,29 @@ class InMemoryItemLookup:
 
     def items_by_barcode(self, barcodes: Collection[str]) -> dict[str, ItemRef]:
         return {code: self._items[code] for code in barcodes if code in self._items}
+
+
+class CatalogItems(Protocol):
+    """What the embedded catalog offers (catalog_adapter.embedded.EmbeddedCatalog)."""
+
+    def items_for_record(self, record_id: str) -> list[Item] | None: ...
+
+    def items_by_barcode(self, barcodes: Iterable[str]) -> dict[str, Item]: ...
+
+
+def _ref(item: Item) -> ItemRef:
+    return ItemRef(barcode=item.item_id, call_number=item.call_number, home_location=item.location)
+
+
+class CatalogItemLookup:
+    """The location port over the catalog's holdings (852/952 items; barcode = item id)."""
+
+    def __init__(self, catalog: CatalogItems) -> None:
+        self._catalog = catalog
+
+    def items_for_record(self, record_id: str) -> list[ItemRef] | None:
+        items = self._catalog.items_for_record(record_id)
+        return None if items is None else [_ref(item) for item in items]
+
+    def items_by_barcode(self, barcodes: Collection[str]) -> dict[str, ItemRef]:
+        return {code: _ref(item) for code, item in self._catalog.items_by_barcode(barcodes).items()}

@@ -20,7 +20,7 @@ from experience_server import __version__
 from experience_server.errors import install_error_handlers, register_domain_error
 from experience_server.limits import BodyLimitMiddleware
 from experience_server.observability import Metrics, RequestLogMiddleware
-from experience_server.routers import health, identity, location
+from experience_server.routers import analytics, catalog, health, identity, location, privacy
 from experience_server.services import open_services
 from experience_server.settings import Settings
 
@@ -59,6 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body_limit=settings.max_body_bytes,
         upload_limit=settings.max_upload_bytes,
     )
+    catalog.register_errors(app)
+    app.include_router(catalog.router)
+    app.include_router(analytics.router)
+    app.include_router(privacy.router)
     app.add_middleware(RequestLogMiddleware, metrics=metrics)
     _mount_web_client(app)
     return app

@@ -33,10 +33,11 @@ def backup_data_dir(settings: Settings, target: Path) -> dict[str, int | str]:
         dest.close()
         source.close()
     files += 1
-    if settings.secret_path.exists():
-        shutil.copy2(settings.secret_path, target / settings.secret_path.name)
-        (target / settings.secret_path.name).chmod(0o600)
-        files += 1
+    for secret in (settings.secret_path, settings.patron_key_path):
+        if secret.exists():
+            shutil.copy2(secret, target / secret.name)
+            (target / secret.name).chmod(0o600)
+            files += 1
     if settings.assets_dir.exists():
         shutil.copytree(
             settings.assets_dir, target / "assets", ignore=shutil.ignore_patterns("tmp")
@@ -69,10 +70,11 @@ def restore_data_dir(settings: Settings, source: Path) -> dict[str, int | str]:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{settings.database_path}{suffix}").unlink(missing_ok=True)
     shutil.copy2(database, settings.database_path)
-    secret = source / settings.secret_path.name
-    if secret.exists():
-        shutil.copy2(secret, settings.secret_path)
-        settings.secret_path.chmod(0o600)
+    for path in (settings.secret_path, settings.patron_key_path):
+        secret = source / path.name
+        if secret.exists():
+            shutil.copy2(secret, path)
+            path.chmod(0o600)
     if (source / "assets").is_dir():
         shutil.copytree(source / "assets", settings.assets_dir, dirs_exist_ok=True)
     return {"files": int(manifest.get("files", 0)), "created": str(manifest.get("created"))}

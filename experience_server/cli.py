@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import typer
 import uvicorn
 
+from experience_server import cli_catalog
 from experience_server.auth.roles import Role
 from experience_server.backup import BackupError, backup_data_dir, restore_data_dir
 from experience_server.observability import configure_logging
@@ -23,6 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+app.add_typer(cli_catalog.app, name="catalog")
 
 HostOpt = Annotated[str | None, typer.Option(help="Address to bind (default: setting).")]
 PortOpt = Annotated[int | None, typer.Option(help="Port to bind (default: setting).")]
@@ -87,11 +90,27 @@ def demo(
     build_only: Annotated[bool, typer.Option(help="Build the demo library, do not serve.")] = False,
 ) -> None:
     """Build the demo library once (cached under the data directory), then serve it."""
+    from experience_server.demo.install import DemoInstaller, install_catalog
     from experience_server.demo.library import build_demo_library
+    from experience_server.services import build_library
 
     settings = Settings()
     library = build_demo_library(settings.demo_dir, progress=True)
     typer.echo(f"demo library: {len(library.books)} books, catalog {library.marc_path}")
+    installer = DemoInstaller(library, settings.demo_dir)
+    catalog = build_library(settings)
+    try:
+        for report in (install_catalog(installer, catalog),):
+            typer.echo(
+                f"  {report['step']}: "
+                + (
+                    "up to date"
+                    if report.get("skipped")
+                    else ", ".join(f"{k} {v}" for k, v in report.items() if k != "step")
+                )
+            )
+    finally:
+        catalog.close()
     base = settings.public_url or f"http://{host or settings.host}:{port or settings.port}"
     typer.echo(f"readingroom demo at {base}/  (API docs at {base}/docs)")
     typer.echo("Open a link to enter a room signed in with that role:")

@@ -3,6 +3,9 @@ once per app (never at import time) and handed out through FastAPI dependencies.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -12,9 +15,10 @@ import httpx
 import redis.asyncio as aioredis
 
 from assets.store import AssetStore
-from catalog_adapter.item_lookup import InMemoryItemLookup, ItemLookup
+from catalog_adapter.item_lookup import CatalogItemLookup, ItemLookup
 from catalog_adapter.location import LocationService
 from catalog_adapter.rfid_intake import RfidIntake
+from catalog_adapter.service import Library, LibraryConfig
 from experience_server.auth.embedded import EmbeddedIssuer, load_or_create_secret
 from experience_server.auth.oidc import OidcVerifier
 from experience_server.auth.roles import Role
@@ -22,6 +26,7 @@ from experience_server.auth.verifier import TokenVerifier
 from experience_server.database import Database
 from experience_server.location_wiring import open_location
 from experience_server.observability import Metrics
+from experience_server.privacy import PersonalDataRegistry
 from experience_server.settings import Settings
 
 
@@ -38,12 +43,48 @@ class Services:
     rfid: RfidIntake
     location: LocationService
     item_lookup: ItemLookup
+    library: Library
+    privacy: PersonalDataRegistry
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """What the server holds, by kind; each package registers its own counter."""
         return {name: counter() for name, counter in sorted(self.counters.items())}
+
+
+log = logging.getLogger("readingroom.services")
+RETENTION_SWEEP_SECONDS = 3600.0
+
+
+def build_library(settings: Settings) -> Library:
+    """The catalog, recommendations and reading history (also used by the CLI)."""
+    return Library(
+        LibraryConfig(
+            database=settings.database_path,
+            patron_key=settings.patron_key_path,
+            catalog=settings.catalog,
+            sru_url=settings.sru_url,
+            timeout_seconds=settings.catalog_timeout_seconds,
+            default_licence=settings.catalog_default_licence,
+            also_borrowed_min_patrons=settings.also_borrowed_min_patrons,
+            history_retention_days=settings.history_retention_days,
+        )
+    )
+
+
+async def _retention_sweeps(library: Library, stopping: asyncio.Event) -> None:
+    """Forget reading history and loans past retention: at start, then hourly. Stops only
+    between sweeps: a sweep runs in a thread on the catalog's connections, which must not
+    be closed under it."""
+    while not stopping.is_set():
+        try:
+            purged = await asyncio.to_thread(library.purge_expired)
+            log.info("retention sweep: %s", purged)
+        except Exception:
+            log.exception("retention sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), RETENTION_SWEEP_SECONDS)
 
 
 def build_issuer(settings: Settings) -> EmbeddedIssuer:
@@ -83,6 +124,18 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             )
             stack.push_async_callback(redis_client.aclose)
         location = await open_location(settings, stack)
+        library = await asyncio.to_thread(build_library, settings)
+        stack.callback(library.close)
+        privacy = PersonalDataRegistry()
+        privacy.register("catalog", library)
+        stopping = asyncio.Event()
+        sweeper = asyncio.create_task(_retention_sweeps(library, stopping))
+
+        async def stop_sweeps() -> None:
+            stopping.set()
+            await asyncio.shield(sweeper)
+
+        stack.push_async_callback(stop_sweeps)
         services = Services(
             settings=settings,
             database=database,
@@ -94,9 +147,12 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             metrics=metrics,
             rfid=location.rfid,
             location=location.location,
-            # The catalog adapter replaces this with its record -> copies lookup.
-            item_lookup=InMemoryItemLookup(),
+            item_lookup=CatalogItemLookup(library.store),
+            library=library,
+            privacy=privacy,
         )
         services.counters["assets"] = assets.count
         services.counters["copies_on_rfid_shelves"] = location.ledger.count
+        services.counters["catalog_records"] = library.store.count
+        services.counters["loans"] = library.circulation.count
         yield services

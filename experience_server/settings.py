@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalog_adapter.licences import parse_licence
 
 
 class Settings(BaseSettings):
@@ -69,6 +71,18 @@ class Settings(BaseSettings):
             )
         return self
 
+    catalog: Literal["embedded", "sru"] = "embedded"
+    sru_url: str | None = None
+    catalog_timeout_seconds: float = Field(default=10.0, gt=0)
+    catalog_default_licence: str = "campus"
+    also_borrowed_min_patrons: int = Field(default=5, ge=2)
+    history_retention_days: int = Field(default=180, ge=1)
+
+    @field_validator("catalog_default_licence")
+    @classmethod
+    def _licence(cls, value: str) -> str:
+        return parse_licence(value)
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "readingroom.sqlite3"
@@ -80,6 +94,11 @@ class Settings(BaseSettings):
     @property
     def secret_path(self) -> Path:
         return self.data_dir / "token-secret"
+
+    @property
+    def patron_key_path(self) -> Path:
+        """The HMAC key that turns patron and user ids into the hashes we store."""
+        return self.data_dir / "patron-key"
 
     @property
     def demo_dir(self) -> Path:

@@ -413,3 +413,34 @@ def test_cli_demo_build_only_uses_the_cache(library: DemoLibrary) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert f"demo library: {len(library.books)} books" in result.stdout
+
+
+def test_demo_installs_its_catalog_once_and_serves_it(library: DemoLibrary) -> None:
+    from fastapi.testclient import TestClient
+
+    from experience_server.app import create_app
+    from experience_server.auth.roles import Role
+    from experience_server.settings import Settings
+
+    data_dir = library.root.parent
+    env = {**os.environ, "READINGROOM_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "experience_server", "demo", "--build-only"]
+    first = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    again = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "catalog: up to date" in again.stdout, first.stdout + again.stdout
+
+    chinese = next(book for book in library.books if book.language == "chi")
+    with TestClient(create_app(Settings(data_dir=data_dir))) as client:
+        token = client.app.state.services.issuer.issue("r1", Role.reader)  # type: ignore[attr-defined]
+        headers = {"Authorization": f"Bearer {token}"}
+        hits = client.get(
+            "/api/v1/catalog/search", params={"q": chinese.title[:4]}, headers=headers
+        ).json()
+        assert chinese.record_id in json.dumps(hits, ensure_ascii=False)
+        where = client.get(f"/api/v1/catalog/records/{chinese.record_id}/location", headers=headers)
+        assert where.status_code == 200
+        assert len(where.json()["copies"]) == len(chinese.items)
