@@ -134,16 +134,28 @@ export class Panels {
 
   // --- the book: record, location, related ---------------------------------------------
 
+  /**
+   * The open book's library side: related books first (their answer also names the
+   * book's catalog record when the shelf did not), then the record and where its print
+   * copies stand.
+   */
   async loadRecord() {
     const book = this.reader.book;
     if (!book) return;
     const manifest = book.manifest;
-    const record = { book: manifest.id, data: null, location: null, related: null, problems: [] };
+    const record = { book: manifest.id, data: null, location: null, related: null, borrowed: null, problems: [] };
     this.record = record;
-    const jobs = [];
+    try {
+      const related = await this.api.json(manifest.relatedUrl);
+      record.related = listOf(related, "content", "related", "books");
+      record.borrowed = Array.isArray(related?.also_borrowed) ? related.also_borrowed : [];
+      if (!manifest.recordId && typeof related?.record_id === "string") manifest.recordId = related.record_id;
+    } catch (error) {
+      record.problems.push(error.missing && error.code !== "not_found" ? "Related books are not available on this server yet." : `Related: ${error.message}`);
+    }
     if (manifest.recordId) {
       const id = encodeURIComponent(manifest.recordId);
-      jobs.push(
+      await Promise.all([
         this.api.json(`/api/v1/catalog/records/${id}`).then(
           (data) => (record.data = data),
           (error) => record.problems.push(error.missing ? "The catalog record is not available on this server yet." : `Catalog: ${error.message}`),
@@ -152,17 +164,10 @@ export class Panels {
           (data) => (record.location = data),
           (error) => record.problems.push(error.missing ? "Shelf locations are not available on this server yet." : `Location: ${error.message}`),
         ),
-      );
+      ]);
     } else {
       record.problems.push("This book has no catalog record linked.");
     }
-    jobs.push(
-      this.api.json(manifest.relatedUrl).then(
-        (data) => (record.related = listOf(data, "related", "books")),
-        (error) => record.problems.push(error.missing ? "Related books are not available on this server yet." : `Related: ${error.message}`),
-      ),
-    );
-    await Promise.all(jobs);
     if (this.record === record && this.current === "book") this.render();
   }
 
@@ -179,16 +184,28 @@ export class Panels {
     if (!record) return [...out, h("p", { class: "muted" }, "Loading the record…")];
     if (record.data) out.push(h("h3", {}, "Catalog record"), recordList(record.data));
     if (record.location) out.push(h("h3", {}, "Print copies"), locationList(record.location));
-    if (record.related?.length) {
+    for (const [heading, items, id] of [
+      ["Related books", record.related, "related-list"],
+      ["Readers of this book also borrowed", record.borrowed, "borrowed-list"],
+    ]) {
+      if (!items?.length) continue;
       out.push(
-        h("h3", {}, "Related books"),
+        h("h3", {}, heading),
         h(
           "ul",
-          { id: "related-list" },
-          record.related.map((item) => {
-            const id = String(item.id ?? item.book_id ?? "");
-            const label = String(item.title ?? id);
-            return h("li", {}, h("button", { type: "button", class: "list-button", disabled: !id, onclick: () => this.openBook(id) }, label));
+          { id },
+          items.map((item) => {
+            const bookId = item.book_id ?? item.id ?? null;
+            const label = String(item.title ?? bookId ?? item.record_id ?? "");
+            return h(
+              "li",
+              {},
+              h(
+                "button",
+                { type: "button", class: "list-button", disabled: !bookId, title: bookId ? null : "Print only", onclick: () => this.openBook(String(bookId), { recordId: item.record_id ?? null }) },
+                label,
+              ),
+            );
           }),
         ),
       );
@@ -440,6 +457,7 @@ const RECORD_FIELDS = [
   ["call_number", "Call number"],
   ["isbn", "ISBN"],
   ["identifiers", "Identifiers"],
+  ["summary", "Summary"],
 ];
 
 function recordList(data) {
@@ -490,6 +508,9 @@ function locationList(data) {
 
 function displayValue(value) {
   if (Array.isArray(value)) return value.map(displayValue).join("; ");
+  if (value && typeof value === "object" && "scheme" in value && "value" in value) {
+    return `${String(value.scheme).toUpperCase()} ${value.value}`;
+  }
   if (value && typeof value === "object") {
     return Object.entries(value)
       .map(([k, v]) => `${k}: ${displayValue(v)}`)
