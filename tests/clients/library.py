@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pymarc
 import pymupdf
 
 from tests.support.live_server import LiveServer
@@ -54,6 +55,8 @@ class Library:
     #: A room the server composes (scene GLB) when it serves rooms, else the stand-in's id.
     room: str
     room_served: bool
+    #: The book's catalog record when the server has a catalog, else None.
+    record: str | None = None
     stand_in: str = STAND_IN_ROOM
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -78,7 +81,8 @@ def build_library(server: LiveServer, workdir: Path) -> Library:
         book = str(response.json()["id"])
         _wait_ready(http, book)
         room, served = _room(http)
-    return Library(server=server, book=book, room=room, room_served=served, tokens={})
+        record = _catalog_record(http, book)
+    return Library(server=server, book=book, room=room, room_served=served, record=record)
 
 
 def _wait_ready(http: httpx.Client, book: str, timeout: float = 60) -> None:
@@ -91,6 +95,49 @@ def _wait_ready(http: httpx.Client, book: str, timeout: float = 60) -> None:
             raise AssertionError(f"the test book failed to render: {manifest.get('error')}")
         time.sleep(0.2)
     raise TimeoutError("the test book did not finish rendering")
+
+
+RECORD_ID = "rr-marginalia"
+CALL_NUMBER = "Z1003 .M37 2026"
+
+
+def _catalog_record(http: httpx.Client, book: str) -> str | None:
+    """A MARC21 record for the book with one print copy, imported and linked to the e-book,
+    when the server has a catalog."""
+    record = pymarc.Record(force_utf8=True)
+    record.add_field(pymarc.Field(tag="001", data=RECORD_ID))
+    record.add_field(
+        pymarc.Field(
+            tag="100",
+            indicators=pymarc.Indicators("1", " "),
+            subfields=[pymarc.Subfield("a", "Quill, Ada.")],
+        ),
+        pymarc.Field(
+            tag="245",
+            indicators=pymarc.Indicators("1", "0"),
+            subfields=[pymarc.Subfield("a", TITLE)],
+        ),
+        pymarc.Field(
+            tag="852",
+            indicators=pymarc.Indicators(" ", " "),
+            subfields=[
+                pymarc.Subfield("b", "Main library"),
+                pymarc.Subfield("c", "Floor 2"),
+                pymarc.Subfield("h", CALL_NUMBER),
+                pymarc.Subfield("p", "30000012345678"),
+            ],
+        ),
+    )
+    imported = http.post(
+        "/api/v1/catalog/import",
+        files={"file": ("marginalia.mrc", record.as_marc(), "application/marc")},
+    )
+    if imported.status_code in (404, 405):
+        return None
+    imported.raise_for_status()
+    linked = http.put(f"/api/v1/catalog/records/{RECORD_ID}/book", json={"book_id": book})
+    linked.raise_for_status()
+    return RECORD_ID
 
 
 def _room(http: httpx.Client) -> tuple[str, bool]:

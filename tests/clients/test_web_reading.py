@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.clients.conftest import WebClientFactory
-from tests.clients.library import NEEDLE, PAGES, Library
+from tests.clients.library import CALL_NUMBER, NEEDLE, PAGES, TITLE, Library
 
 pytestmark = pytest.mark.browser
 
@@ -112,3 +112,19 @@ def test_the_lobby_lists_rooms_with_a_link_per_mode(
     client.page.click(".room-card a.enter")
     client.page.wait_for_selector("body[data-ready='room']", state="attached", timeout=30_000)
     assert client.canvas_drawn()
+
+
+def test_the_book_panel_shows_its_catalog_record_and_print_copy(
+    library: Library, web_client: WebClientFactory, artifacts: Path
+) -> None:
+    if library.record is None:
+        pytest.skip("this server has no catalog yet (POST /api/v1/catalog/import)")
+    client = web_client(library.token("r.lin", "reader"), room="record-test", mode="desktop").open()
+    client.open_book_from_shelves(library.book)
+    client.tab("book")
+    client.page.wait_for_selector("#record", timeout=15_000)
+    record = client.page.inner_text("#record")
+    assert TITLE in record and CALL_NUMBER in record
+    client.page.wait_for_selector("#location", timeout=15_000)
+    assert client.page.inner_text("#location").strip()
+    client.screenshot(artifacts / "desktop-book-record.png")
