@@ -4,6 +4,7 @@
  * (notices) and the rest keeps working.
  */
 import { Annotations } from "./annotations.js";
+import { bookWarmUpObjects } from "./book.js";
 import { colourOf } from "./colors.js";
 import { ReadingControls } from "./controls.js";
 import { $ } from "./dom.js";
@@ -47,6 +48,7 @@ export async function startRoom({ api, me, params }) {
   if (room.notice) notify(room.notice, { sticky: true });
   await stage.nextFrame();
   performance.mark("readingroom:room-shell-frame");
+  const warmedUp = stage.warmUp(bookWarmUpObjects());
 
   const session = new Session({ api, room: params.room, me: user, device: params.mode }).start();
   const annotations = new Annotations(session, user);
@@ -108,6 +110,7 @@ export async function startRoom({ api, me, params }) {
     if (state.lecture && !presenting.canLead) notify("Lecture mode: the presenter writes, everyone else reads.");
   });
   window.readingroom = { api, stage, room, session, reader, panels, controls, annotations, ink, mode, poses, presenting, me: user, params, profile };
+  await warmedUp;
   document.body.dataset.ready = "room";
   if (params.book) await openBook(params.book, { page: params.page ?? 1 });
   return window.readingroom;

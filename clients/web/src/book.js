@@ -420,6 +420,24 @@ export class Book3D {
   }
 }
 
+/** Meshes with every kind of material an open book uses, for Stage.warmUp. */
+export function bookWarmUpObjects() {
+  const geometry = () => new THREE.PlaneGeometry(0.01, 0.01);
+  const face = new PageFace(1.4);
+  const back = new PageFace(1.4);
+  back.material.side = THREE.BackSide;
+  const materials = [
+    face.material,
+    back.material,
+    new THREE.MeshBasicMaterial({ color: 0xf4efe4, toneMapped: false }),
+    new THREE.MeshLambertMaterial({ color: 0x6b2d2a }),
+    new THREE.MeshBasicMaterial({ map: new THREE.Texture(), side: THREE.DoubleSide }),
+    new THREE.MeshStandardMaterial({ map: new THREE.Texture(), roughness: 0.8 }),
+    new THREE.MeshStandardMaterial({ roughness: 0.9 }),
+  ];
+  return materials.map((material) => new THREE.Mesh(geometry(), material));
+}
+
 function disposeTree(root) {
   root.traverse((node) => {
     if (node.isMesh) {

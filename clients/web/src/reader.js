@@ -82,6 +82,7 @@ export class Reader {
 
   async load(bookId, page, recordId) {
     const started = performance.now();
+    const ticket = (this.ticket = (this.ticket ?? 0) + 1);
     const task = this.loading.task("book", 0);
     let raw;
     try {
@@ -96,15 +97,23 @@ export class Reader {
       api: this.api,
       manifest,
       profile: this.profile,
-      decorate: (ctx, n, w, h) => this.decorate(ctx, n, w, h),
+      decorate: (ctx, n, w, h) => this.decorate(ctx, n, w, h, manifest.id),
     });
     book.load(task);
+    book.show(page);
+    // Draw nothing new until the first page image is there (or a moment has passed): every
+    // frame of a blank book would only delay that image on a slow renderer.
+    await Promise.race([book.firstImages(), new Promise((resolve) => setTimeout(resolve, 400))]);
+    if (ticket !== this.ticket) {
+      // Another book was asked for meanwhile.
+      book.dispose();
+      return null;
+    }
     this.close({ replaced: true });
-    this.stage.requestRender();
     this.book = book;
     this.text = new TextLayer(this.api, (n) => manifest.textUrl(n));
-    book.show(page);
     this.stage.scene.add(book.object);
+    this.stage.requestRender();
     this.emit("open", book);
     await book.firstImages();
     performance.mark("readingroom:first-page-image");
@@ -220,10 +229,10 @@ export class Reader {
     this.book?.redraw();
   }
 
-  decorate(ctx, page, width, height) {
-    const bookId = this.book?.manifest.id ?? this.opening?.bookId;
-    const text = this.text?.now(page) ?? null;
-    for (const hit of this.hits) {
+  decorate(ctx, page, width, height, bookId) {
+    const own = this.book?.manifest.id === bookId;
+    const text = own ? this.text?.now(page) ?? null : null;
+    for (const hit of own ? this.hits : []) {
       if (hit.page !== page) continue;
       ctx.save();
       ctx.strokeStyle = "#e0561b";
@@ -237,7 +246,7 @@ export class Reader {
     }
     if (bookId && this.annotations) drawAnnotations(ctx, this.annotations.forPage(bookId, page), text, width, height);
     if (bookId && this.ink) drawStrokes(ctx, this.ink.forPage(bookId, page), width, height);
-    if (this.selection?.page === page && text) {
+    if (own && this.selection?.page === page && text) {
       ctx.save();
       ctx.fillStyle = "rgba(40, 110, 255, 0.35)";
       for (const r of text.rectsOfWords(this.selection.a, this.selection.b)) {

@@ -66,6 +66,26 @@ export class Stage {
     this.renderer.setAnimationLoop((time, frame) => this.tick(time, frame));
   }
 
+  /**
+   * Compile the shaders `objects` need now, while nobody waits, so the first book opened
+   * does not stall on compiling them (seconds on a software rasteriser).
+   */
+  async warmUp(objects) {
+    const group = new THREE.Group();
+    group.add(...objects);
+    group.position.copy(this.camera.position);
+    this.scene.add(group);
+    try {
+      await this.renderer.compileAsync(group, this.camera, this.scene);
+    } catch (error) {
+      console.warn("shader warm-up failed", error);
+    } finally {
+      group.removeFromParent();
+      // Keep the materials: three frees a program when its last material is disposed.
+      this.warmedUp = group;
+    }
+  }
+
   /** The room lights itself: keep only a little fill light of our own. */
   dimDefaultLights() {
     this.ambient.intensity = 0.6;
@@ -75,7 +95,7 @@ export class Stage {
 
   /** Ask for a frame to be drawn (a camera move, a texture update, a new object). */
   requestRender() {
-    this.dirty = Math.max(this.dirty, 2);
+    this.dirty = Math.max(this.dirty, 1);
   }
 
   resize() {

@@ -161,7 +161,8 @@ export class ScreenMode {
   }
 
   moveCamera(eye, target, up, instant, done = null) {
-    if (instant) {
+    // On a software rasteriser every tween frame steals the CPU the page images need.
+    if (instant || this.stage.software) {
       this.camera.position.copy(eye);
       this.camera.up.copy(up);
       this.camera.lookAt(target);
