@@ -55,9 +55,9 @@ export class Book3D {
    */
   load(report) {
     this.build(this.partsBuiltHere());
-    // The model is not needed to read: fetch it once the first page is on screen, so it
-    // never competes with that page for the network or the main thread.
-    this.whenModel = this.firstImages().then(() => this.loadModel(report));
+    // The model is not needed to read: fetch it once the pages on view are there at the
+    // size to read them, so it never competes with them for the network or the renderer.
+    this.whenModel = (this.requested ?? this.firstImages()).then(() => this.loadModel(report));
   }
 
   async loadModel(report) {
@@ -334,7 +334,8 @@ export class Book3D {
     this.faces.left.show(left, this.source);
     this.images.setFocus(left ?? right ?? 1);
     // What is on view first (thumbs, then the reading size), the neighbours after.
-    this.request([left, right]).then(() => this.prefetch());
+    this.requested = this.request([left, right]);
+    this.requested.then(() => this.prefetch());
   }
 
   /** Use a different image size for what is on view (thumb, medium, full). */
