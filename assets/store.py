@@ -80,6 +80,27 @@ class AssetStore:
             raise
         return AssetRef(digest, size, path)
 
+    @property
+    def staging(self) -> Path:
+        """Where files being received are written before they have a name (same filesystem,
+        so `adopt` is an atomic rename)."""
+        return self.root / "tmp"
+
+    def adopt(self, staged: Path, digest: str) -> AssetRef:
+        """Move a file under `staging`, already hashed while it was written, into place."""
+        path = self.path_for(digest)
+        path.parent.mkdir(exist_ok=True)
+        os.replace(staged, path)
+        return AssetRef(digest, path.stat().st_size, path)
+
+    def delete(self, digest: str) -> bool:
+        """Remove an asset nothing refers to any more; False when it was not there."""
+        try:
+            self.path_for(digest).unlink()
+        except (FileNotFoundError, AssetNotFound):
+            return False
+        return True
+
     def get(self, digest: str) -> AssetRef:
         path = self.path_for(digest)
         try:

@@ -17,12 +17,32 @@ from starlette.types import Receive, Scope, Send
 from catalog_adapter.location import RecordNotFoundError
 from catalog_adapter.rfid_intake import RfidReadsRefusedError
 from experience_server import __version__
+from experience_server.books.errors import register_book_errors
 from experience_server.errors import install_error_handlers, register_domain_error
 from experience_server.limits import BodyLimitMiddleware
 from experience_server.observability import Metrics, RequestLogMiddleware
-from experience_server.routers import analytics, catalog, health, identity, location, privacy
+from experience_server.rooms.errors import (
+    RoomAssetNotFoundError,
+    RoomExistsError,
+    RoomNotFoundError,
+    RoomVersionConflictError,
+)
+from experience_server.routers import (
+    analytics,
+    books,
+    catalog,
+    health,
+    identity,
+    iiif,
+    location,
+    poses,
+    privacy,
+    rooms,
+)
 from experience_server.services import open_services
 from experience_server.settings import Settings
+from scenes.errors import InvalidTemplateError, PreviewFailedError, PreviewUnavailableError
+from scenes.profiles import UnknownProfileError
 
 WEB_CLIENT_DIR = Path(__file__).resolve().parent.parent / "clients" / "web"
 
@@ -50,19 +70,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     register_domain_error(app, RfidReadsRefusedError, 422, "rfid_reads_refused")
     register_domain_error(app, RecordNotFoundError, 404, "record_not_found")
+    catalog.register_errors(app)
+    register_book_errors(app)
+    _register_room_errors(app)
     app.include_router(health.router)
     app.include_router(identity.router)
-    _add_docs(app)
+    app.include_router(books.router)
+    app.include_router(iiif.router)
+    app.include_router(rooms.router)
     app.include_router(location.router)
+    app.include_router(catalog.router)
+    app.include_router(analytics.router)
+    app.include_router(privacy.router)
+    # Before any `/ws/rooms/{room}/{layer}` route, which would also match `poses`.
+    app.include_router(poses.router)
+    _add_docs(app)
     app.add_middleware(
         BodyLimitMiddleware,
         body_limit=settings.max_body_bytes,
         upload_limit=settings.max_upload_bytes,
     )
-    catalog.register_errors(app)
-    app.include_router(catalog.router)
-    app.include_router(analytics.router)
-    app.include_router(privacy.router)
     app.add_middleware(RequestLogMiddleware, metrics=metrics)
     _mount_web_client(app)
     return app
@@ -103,6 +130,17 @@ class WebClientFiles(StaticFiles):
         if first in self._HIDDEN:
             raise StarletteHTTPException(404)
         return path
+
+
+def _register_room_errors(app: FastAPI) -> None:
+    register_domain_error(app, InvalidTemplateError, 422, "invalid_template")
+    register_domain_error(app, UnknownProfileError, 422, "unknown_profile")
+    register_domain_error(app, RoomNotFoundError, 404, "room_not_found")
+    register_domain_error(app, RoomAssetNotFoundError, 404, "not_found")
+    register_domain_error(app, RoomExistsError, 409, "room_exists")
+    register_domain_error(app, RoomVersionConflictError, 412, "version_conflict")
+    register_domain_error(app, PreviewUnavailableError, 503, "preview_unavailable")
+    register_domain_error(app, PreviewFailedError, 503, "preview_failed")
 
 
 def _mount_web_client(app: FastAPI) -> None:

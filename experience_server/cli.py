@@ -122,6 +122,34 @@ def demo(
 
 
 @app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Documents, or directories to walk.")],
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="Render worker processes (default: one per core).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add documents as books: page images, text layer, search index and 3D model."""
+    from experience_server.books.batch import ingest_paths
+
+    configure_logging("warning")
+    reports = ingest_paths(Settings(), paths, jobs, show_progress=not as_json)
+    for report in reports:
+        if as_json:
+            typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        elif report.error_code:
+            typer.echo(f"refused  {report.path}: {report.error_message}", err=True)
+        else:
+            again = "" if report.created else " (already in the library)"
+            typer.echo(
+                f"{report.status:<8} {report.path} -> {report.id}, "
+                f"{report.pages} pages: {report.title}{again}"
+            )
+    if any(report.error_code for report in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
 def token(
     user: Annotated[str, typer.Option(help="User id (the token subject).")],
     role: Annotated[str, typer.Option(help="guest, reader, teacher, librarian or admin.")],
@@ -173,6 +201,47 @@ def restore(
         _fail(str(exc))
         return
     typer.echo(json.dumps(report) if as_json else f"restored {report['files']} files")
+
+
+@app.command()
+def view(
+    url: Annotated[str, typer.Argument(help="The readingroom server, e.g. http://127.0.0.1:8000")],
+    token: Annotated[
+        str, typer.Option(help="Your token (from `readingroom token` or the campus).")
+    ],
+    room: Annotated[str | None, typer.Option(help="Room id (default: the first room).")] = None,
+    xr: Annotated[bool, typer.Option("--xr", help="Render to a PC VR headset via OpenXR.")] = False,
+    offscreen: Annotated[
+        bool, typer.Option("--offscreen", help="Render without a window (no display needed).")
+    ] = False,
+    screenshot: Annotated[
+        Path | None, typer.Option(help="Save a picture once the room is drawn, then exit.")
+    ] = None,
+    book: Annotated[str | None, typer.Option(help="Open this book (id) on arrival.")] = None,
+    page: Annotated[int, typer.Option(min=1, help="Page to open --book at.")] = 1,
+    width: Annotated[int, typer.Option(min=64, max=8192, help="Window width.")] = 1280,
+    height: Annotated[int, typer.Option(min=64, max=8192, help="Window height.")] = 720,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait on the server.")] = 30.0,
+) -> None:
+    """Walk a reading room in the native viewer: desktop window, off screen, or a PC VR
+    headset (--xr, OpenXR: SteamVR or Monado)."""
+    # Imported here: the server never loads Panda3D or OpenXR.
+    from clients.xr.cli import run_view
+    from clients.xr.options import ViewOptions
+
+    options = ViewOptions(
+        url=url,
+        token=token,
+        room=room,
+        xr=xr,
+        offscreen=offscreen,
+        screenshot=screenshot,
+        book=book,
+        page=page,
+        size=(width, height),
+        timeout=timeout,
+    )
+    raise typer.Exit(run_view(options))
 
 
 def main() -> None:

@@ -109,7 +109,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def register_domain_error(app: FastAPI, kind: type[Exception], status: int, code: str) -> None:
-    """Answer a domain exception type with `status` and `code`, its message as the message."""
+    """Answer a domain exception type with `status` and `code`, its message as the message
+    and its `detail` attribute (if it has one) as the detail."""
 
     async def handler(_: Request, exc: Exception) -> JSONResponse:
         return error_response(status, code, str(exc), getattr(exc, "detail", None))

@@ -24,7 +24,9 @@ class BodyLimitMiddleware:
             return
         headers = dict(scope.get("headers", []))
         content_type = headers.get(b"content-type", b"").lower()
-        limit = self.upload_limit if content_type.startswith(b"multipart/") else self.body_limit
+        upload = content_type.startswith(b"multipart/")
+        limit = self.upload_limit if upload else self.body_limit
+        code = "upload_too_large" if upload else "payload_too_large"
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
@@ -32,7 +34,7 @@ class BodyLimitMiddleware:
             except ValueError:
                 too_large = True
             if too_large:
-                await self._refuse(scope, receive, send, limit)
+                await self._refuse(scope, receive, send, limit, code)
                 return
         received = 0
         response_started = False
@@ -50,7 +52,7 @@ class BodyLimitMiddleware:
                     # answers to that is dropped.
                     refused = True
                     if not response_started:
-                        await self._refuse(scope, receive, send, limit)
+                        await self._refuse(scope, receive, send, limit, code)
                     return {"type": "http.disconnect"}
             return message
 
@@ -64,10 +66,12 @@ class BodyLimitMiddleware:
 
         await self.app(scope, counting_receive, tracking_send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, limit: int, code: str
+    ) -> None:
         response = error_response(
             413,
-            "payload_too_large",
+            code,
             f"the request body is larger than {limit} bytes",
             {"limit": limit},
         )

@@ -23,11 +23,18 @@ from experience_server.auth.embedded import EmbeddedIssuer, load_or_create_secre
 from experience_server.auth.oidc import OidcVerifier
 from experience_server.auth.roles import Role
 from experience_server.auth.verifier import TokenVerifier
+from experience_server.books.access import RoleBookAccess
+from experience_server.books.service import BooksService, open_library
 from experience_server.database import Database
 from experience_server.location_wiring import open_location
 from experience_server.observability import Metrics
+from experience_server.placements import placement_source
 from experience_server.privacy import PersonalDataRegistry
+from experience_server.rooms.service import RoomService
+from experience_server.rooms.store import RoomStore
 from experience_server.settings import Settings
+from scenes.preview.renderer import PreviewRenderer
+from sync.poses import PoseConfig, PoseHub
 
 
 @dataclass
@@ -45,6 +52,9 @@ class Services:
     item_lookup: ItemLookup
     library: Library
     privacy: PersonalDataRegistry
+    poses: PoseHub
+    books: BooksService
+    rooms: RoomService
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
@@ -136,6 +146,19 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             await asyncio.shield(sweeper)
 
         stack.push_async_callback(stop_sweeps)
+        poses = PoseHub(
+            PoseConfig(
+                tick_hz=settings.pose_tick_hz,
+                near_m=settings.pose_near_m,
+                far_hz=min(settings.pose_far_hz, settings.pose_tick_hz),
+                max_rate_hz=settings.pose_max_rate_hz,
+                max_room_users=settings.pose_max_room_users,
+                guests_send=settings.pose_guests_send,
+            )
+        )
+        stack.push_async_callback(poses.aclose)
+        book_library = stack.enter_context(open_library(settings, assets))
+        rooms = await stack.enter_async_context(open_rooms(settings, assets))
         services = Services(
             settings=settings,
             database=database,
@@ -150,9 +173,42 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             item_lookup=CatalogItemLookup(library.store),
             library=library,
             privacy=privacy,
+            poses=poses,
+            books=BooksService(book_library, assets, RoleBookAccess()),
+            rooms=rooms,
         )
+        services.counters["rooms"] = rooms.store.count
         services.counters["assets"] = assets.count
+        services.counters["books"] = book_library.count
         services.counters["copies_on_rfid_shelves"] = location.ledger.count
         services.counters["catalog_records"] = library.store.count
         services.counters["loans"] = library.circulation.count
+        services.counters["pose_rooms"] = lambda: poses.rooms
+        services.counters["pose_connections"] = lambda: poses.stats.connections
+        services.counters["pose_snapshots_skipped"] = lambda: poses.stats.skipped
+        services.counters["pose_late_ticks"] = lambda: poses.stats.late_ticks
         yield services
+
+
+@asynccontextmanager
+async def open_rooms(settings: Settings, assets: AssetStore) -> AsyncIterator[RoomService]:
+    """The room store, the placement source and the preview worker (started on the first
+    preview or readiness check: /readyz then reports it ready, or why it cannot render)."""
+    store = RoomStore(settings.database_path)
+    store.open()
+    previews = PreviewRenderer(
+        assets.root / "tmp",
+        enabled=settings.previews,
+        display=settings.preview_display,
+        timeout=settings.preview_timeout_seconds,
+    )
+    rooms = RoomService(
+        store, assets, placement_source(settings), previews, max_books=settings.room_max_books
+    )
+    try:
+        if settings.seed_rooms:
+            await asyncio.to_thread(rooms.seed)
+        yield rooms
+    finally:
+        await rooms.aclose()
+        store.close()

@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     max_page_pixels: int = Field(default=2048 * 2048 * 4, gt=0)
     render_timeout_seconds: float = Field(default=30.0, gt=0)
     render_workers: int = Field(default=0, ge=0)
+    render_memory_bytes: int = Field(default=1024**3, ge=0)
+
+    room_max_books: int = Field(default=5000, ge=1, le=50_000)
+    placements_file: Path | None = None
+    seed_rooms: bool = True
+    previews: bool = True
+    preview_display: str = Field(default="p3headlessgl", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    preview_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
 
     rfid_readers: Path | None = None
     rfid_debounce_seconds: float = Field(default=10.0, ge=0)
@@ -82,6 +90,21 @@ class Settings(BaseSettings):
     @classmethod
     def _licence(cls, value: str) -> str:
         return parse_licence(value)
+
+    pose_tick_hz: float = Field(
+        default=30.0, gt=0, le=120, description="Pose snapshots sent to each client a second."
+    )
+    pose_near_m: float = Field(
+        default=10.0, gt=0, description="Users within this distance on your floor: full rate."
+    )
+    pose_far_hz: float = Field(
+        default=5.0, gt=0, description="Rate of users farther away or on another floor."
+    )
+    pose_max_rate_hz: float = Field(
+        default=120.0, gt=0, description="Pose frames a client may send a second."
+    )
+    pose_max_room_users: int = Field(default=128, ge=1, le=255)
+    pose_guests_send: bool = False
 
     @property
     def database_path(self) -> Path:

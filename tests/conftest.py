@@ -81,8 +81,10 @@ def gltf_validate(node: Node) -> Callable[[bytes], dict[str, Any]]:
     return node.validate_glb
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API keeps an event loop running in this thread,
+    which would stop the asyncio tests of later modules from starting theirs."""
     executable = shutil.which("chromium")
     if executable is None:
         missing("Debian's chromium is not installed")

@@ -34,6 +34,15 @@ async def _checks(services: Services) -> dict[str, dict[str, Any]]:
         checks["assets"] = {"ok": True}
     except OSError as exc:
         checks["assets"] = {"ok": False, "reason": exc.strerror or type(exc).__name__}
+    previews = services.rooms.check_previews()
+    checks["previews"] = {
+        "ok": previews.ok,
+        "state": previews.state,
+        "detail": previews.detail,
+        "critical": False,
+    }
+    if not previews.ok:
+        checks["previews"]["reason"] = previews.detail
     if services.redis is not None:
         try:
             await asyncio.wait_for(services.redis.ping(), timeout=2.0)
@@ -45,9 +54,11 @@ async def _checks(services: Services) -> dict[str, dict[str, Any]]:
 
 @router.get("/readyz")
 async def readyz(services: ServicesDep) -> JSONResponse:
-    """Ready when the database, the asset directory and (if configured) Redis answer."""
+    """Ready when the database, the asset directory and (if configured) Redis answer.
+    Checks marked `critical: false` (previews) are reported but do not fail readiness:
+    without them the rest of the API works."""
     checks = await _checks(services)
-    ready = all(check["ok"] for check in checks.values())
+    ready = all(check["ok"] for check in checks.values() if check.get("critical", True))
     body = {"status": "ready" if ready else "not_ready", "checks": checks}
     if ready:
         return JSONResponse(body)

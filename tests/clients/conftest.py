@@ -1,8 +1,15 @@
-"""Fixtures for the browser client: one real server for the session with a small library in it
-(a PDF made here, ingested through the API), and pages of the web client in Chromium."""
+"""Fixtures of the clients' tests.
+
+Native viewer (clients/xr): the stand-in for rooms and books and the Node reference
+y-websocket server. Web client (clients/web): one real server for the session with a small
+library in it (a PDF made here, ingested through the API), and pages of the web client in
+Chromium.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +18,37 @@ import pytest
 
 from tests.clients.library import Library, build_library
 from tests.clients.webclient import WebClient
+from tests.clients.xr_standin import StandIn, StandInServer
 from tests.support.live_server import LiveServer
+from tests.support.net import free_port, port_open, wait_until
+from tests.support.node import JS_DIR, Node
+
+
+@pytest.fixture
+def standin() -> Iterator[StandInServer]:
+    server = StandInServer(StandIn())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def reference_server(node: Node) -> Iterator[str]:
+    """`@y/websocket-server` 0.1.1 on a free port; its ws:// base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [node.executable, str(JS_DIR / "node_modules/@y/websocket-server/src/server.js")],
+        cwd=JS_DIR,
+        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: port_open(port), 10.0, "@y/websocket-server")
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +69,7 @@ WebClientFactory = Callable[..., WebClient]
 
 @pytest.fixture
 def web_client(browser: Any, web_server: LiveServer) -> Iterator[WebClientFactory]:
-    """Open the client: `web_client(token, room=..., mode=..., extra={...})`."""
+    """Open the web client: `web_client(token, room=..., mode=..., extra={...})`."""
     opened: list[WebClient] = []
 
     def open_client(token: str, **kwargs: Any) -> WebClient:

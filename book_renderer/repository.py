@@ -1,0 +1,453 @@
+"""The books' tables in the embedded SQLite database: books, their pages, page images, the
+text layer and its FTS5 index. This module owns its tables and their schema version (in
+`book_schema`, since `PRAGMA user_version` belongs to the whole file).
+
+Each thread gets its own connection: render results arrive on pool threads while requests
+read on the event loop's thread, and WAL lets them overlap.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from book_renderer.formats import Format
+from book_renderer.records import (
+    Book,
+    BookStatus,
+    DocumentInfo,
+    ImageRef,
+    OutlineEntry,
+    PageBox,
+    PageResult,
+)
+from book_renderer.sizes import PageSize
+from book_renderer.text import Word, fold, loads
+
+SCHEMA_VERSION = 1
+# A page's text row is `book.seq << PAGE_BITS | page`, so one book's pages are a rowid range
+# that FTS5 can restrict a match to.
+PAGE_BITS = 24
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE books (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL,
+        format TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        authors TEXT NOT NULL,
+        language TEXT,
+        page_count INTEGER NOT NULL,
+        outline TEXT NOT NULL,
+        has_text INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        pages_done INTEGER NOT NULL DEFAULT 0,
+        error_code TEXT,
+        error_message TEXT,
+        model_digest TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX books_status ON books(status, created_at);
+    CREATE TABLE book_pages (
+        book_seq INTEGER NOT NULL REFERENCES books(seq) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        width_pt REAL NOT NULL,
+        height_pt REAL NOT NULL,
+        words TEXT,
+        PRIMARY KEY (book_seq, n)
+    ) WITHOUT ROWID;
+    CREATE TABLE book_images (
+        book_seq INTEGER NOT NULL REFERENCES books(seq) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        size TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        PRIMARY KEY (book_seq, n, size)
+    ) WITHOUT ROWID;
+    CREATE INDEX book_images_digest ON book_images(digest);
+    CREATE TABLE book_text (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL);
+    CREATE VIRTUAL TABLE book_text_fts USING fts5(
+        body, content='book_text', content_rowid='rowid', tokenize='trigram'
+    );
+    CREATE TRIGGER book_text_ai AFTER INSERT ON book_text BEGIN
+        INSERT INTO book_text_fts(rowid, body) VALUES (new.rowid, new.body);
+    END;
+    CREATE TRIGGER book_text_ad AFTER DELETE ON book_text BEGIN
+        INSERT INTO book_text_fts(book_text_fts, rowid, body)
+        VALUES ('delete', old.rowid, old.body);
+    END;
+    """,
+}
+
+
+class BookExistsError(Exception):
+    """Another ingest of the same file got there first."""
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (triggers hold semicolons of their own)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return [statement for statement in out if statement.strip(" ;\n")]
+
+
+def text_rowid(seq: int, number: int) -> int:
+    return (seq << PAGE_BITS) | number
+
+
+def _book(row: Sequence[Any]) -> Book:
+    outline = tuple(OutlineEntry(int(e[0]), str(e[1]), int(e[2])) for e in json.loads(row[10]))
+    return Book(
+        id=row[0],
+        seq=row[1],
+        sha256=row[2],
+        format=Format(row[3]),
+        filename=row[4],
+        bytes=row[5],
+        title=row[6],
+        authors=tuple(json.loads(row[7])),
+        language=row[8],
+        page_count=row[9],
+        outline=outline,
+        has_text=bool(row[11]),
+        status=BookStatus(row[12]),
+        pages_done=row[13],
+        error_code=row[14],
+        error_message=row[15],
+        model_digest=row[16],
+        created_at=row[17],
+        updated_at=row[18],
+    )
+
+
+class BookRepository:
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+
+    # connections and schema ------------------------------------------------------------
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.create_function("rr_fold", 1, fold, deterministic=True)
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    def migrate(self) -> None:
+        """Apply missing migrations in one IMMEDIATE transaction, so a CLI and a server
+        starting together never both try."""
+        conn = self._conn
+        conn.execute("CREATE TABLE IF NOT EXISTS book_schema (version INTEGER NOT NULL)")
+        conn.commit()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT version FROM book_schema").fetchone()
+            current = int(row[0]) if row else 0
+            if current > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"the books tables are at schema {current}, newer than this code "
+                    f"({SCHEMA_VERSION}); upgrade readingroom"
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in _statements(_MIGRATIONS[version]):
+                    conn.execute(statement)
+                conn.execute("DELETE FROM book_schema")
+                conn.execute("INSERT INTO book_schema (version) VALUES (?)", (version,))
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # books -----------------------------------------------------------------------------
+
+    # Column lists are spelled out in each query (no string building around SQL).
+    def find(self, book_id: str) -> Book | None:
+        row = self._conn.execute(
+            "SELECT id, seq, sha256, format, filename, bytes, title, authors, language, "
+            "page_count, outline, has_text, status, pages_done, error_code, error_message, "
+            "model_digest, created_at, updated_at FROM books WHERE id = ?",
+            (book_id,),
+        ).fetchone()
+        return _book(row) if row else None
+
+    def list_books(self, limit: int, offset: int) -> list[Book]:
+        """Books ready or rendering (refused ones are only found by id), newest first."""
+        rows = self._conn.execute(
+            "SELECT id, seq, sha256, format, filename, bytes, title, authors, language, "
+            "page_count, outline, has_text, status, pages_done, error_code, error_message, "
+            "model_digest, created_at, updated_at FROM books WHERE status != 'failed' "
+            "ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        return [_book(row) for row in rows]
+
+    def count(self) -> int:
+        row = self._conn.execute("SELECT count(*) FROM books WHERE status != 'failed'").fetchone()
+        return int(row[0])
+
+    def with_status(self, status: BookStatus) -> list[Book]:
+        rows = self._conn.execute(
+            "SELECT id, seq, sha256, format, filename, bytes, title, authors, language, "
+            "page_count, outline, has_text, status, pages_done, error_code, error_message, "
+            "model_digest, created_at, updated_at FROM books WHERE status = ? ORDER BY seq",
+            (status.value,),
+        ).fetchall()
+        return [_book(row) for row in rows]
+
+    def insert(
+        self, book_id: str, sha256: str, filename: str, size: int, info: DocumentInfo
+    ) -> Book:
+        now = time.time()
+        outline = json.dumps([[e.level, e.title, e.page] for e in info.outline], ensure_ascii=False)
+        conn = self._conn
+        try:
+            with conn:
+                cursor = conn.execute(
+                    "INSERT INTO books (id, sha256, format, filename, bytes, title, authors, "
+                    "language, page_count, outline, status, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        book_id,
+                        sha256,
+                        info.format.value,
+                        filename,
+                        size,
+                        info.title,
+                        json.dumps(list(info.authors), ensure_ascii=False),
+                        info.language,
+                        info.page_count,
+                        outline,
+                        BookStatus.rendering.value,
+                        now,
+                        now,
+                    ),
+                )
+                seq = int(cursor.lastrowid or 0)
+                conn.executemany(
+                    "INSERT INTO book_pages (book_seq, n, width_pt, height_pt) VALUES (?, ?, ?, ?)",
+                    (
+                        (seq, n, box.width_pt, box.height_pt)
+                        for n, box in enumerate(info.pages, start=1)
+                    ),
+                )
+        except sqlite3.IntegrityError:
+            raise BookExistsError(book_id) from None
+        book = self.find(book_id)
+        assert book is not None
+        return book
+
+    def set_status(
+        self, seq: int, status: BookStatus, error: tuple[str, str] | None = None
+    ) -> None:
+        code, message = error if error else (None, None)
+        with self._conn as conn:
+            conn.execute(
+                "UPDATE books SET status = ?, error_code = ?, error_message = ?, "
+                "updated_at = ? WHERE seq = ?",
+                (status.value, code, message, time.time(), seq),
+            )
+
+    def set_model(self, seq: int, digest: str) -> None:
+        with self._conn as conn:
+            conn.execute(
+                "UPDATE books SET model_digest = ?, updated_at = ? WHERE seq = ?",
+                (digest, time.time(), seq),
+            )
+
+    # pages ---------------------------------------------------------------------------------
+
+    def pages(self, seq: int) -> list[PageBox]:
+        rows = self._conn.execute(
+            "SELECT width_pt, height_pt FROM book_pages WHERE book_seq = ? ORDER BY n", (seq,)
+        ).fetchall()
+        return [PageBox(float(w), float(h)) for w, h in rows]
+
+    def page(self, seq: int, number: int) -> PageBox | None:
+        row = self._conn.execute(
+            "SELECT width_pt, height_pt FROM book_pages WHERE book_seq = ? AND n = ?", (seq, number)
+        ).fetchone()
+        return PageBox(float(row[0]), float(row[1])) if row else None
+
+    def image(self, seq: int, number: int, size: PageSize) -> ImageRef | None:
+        row = self._conn.execute(
+            "SELECT digest, width, height, bytes FROM book_images "
+            "WHERE book_seq = ? AND n = ? AND size = ?",
+            (seq, number, size.value),
+        ).fetchone()
+        return ImageRef(row[0], row[1], row[2], row[3]) if row else None
+
+    def images(self, seq: int) -> dict[int, dict[PageSize, ImageRef]]:
+        out: dict[int, dict[PageSize, ImageRef]] = {}
+        for n, size, digest, width, height, size_bytes in self._conn.execute(
+            "SELECT n, size, digest, width, height, bytes FROM book_images WHERE book_seq = ?",
+            (seq,),
+        ):
+            out.setdefault(n, {})[PageSize(size)] = ImageRef(digest, width, height, size_bytes)
+        return out
+
+    def numbers_with(self, seq: int, size: PageSize) -> set[int]:
+        rows = self._conn.execute(
+            "SELECT n FROM book_images WHERE book_seq = ? AND size = ?", (seq, size.value)
+        )
+        return {int(row[0]) for row in rows}
+
+    def store_image(self, seq: int, number: int, size: PageSize, ref: ImageRef) -> bool:
+        """False when the book is gone or refused meanwhile (the caller discards the file)."""
+        with self._conn as conn:
+            cursor = conn.execute(
+                "INSERT OR REPLACE INTO book_images (book_seq, n, size, digest, width, height, "
+                "bytes) SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS "
+                "(SELECT 1 FROM books WHERE seq = ? AND status != 'failed')",
+                (seq, number, size.value, ref.digest, ref.width, ref.height, ref.bytes, seq),
+            )
+            return cursor.rowcount > 0
+
+    def store_pages(self, seq: int, results: Sequence[PageResult]) -> int | None:
+        """Images, words and searchable text of rendered pages, in one transaction; returns
+        how many pages of the book are done (None: the book is gone or was refused)."""
+        with self._conn as conn:
+            if (
+                conn.execute(
+                    "SELECT 1 FROM books WHERE seq = ? AND status != 'failed'", (seq,)
+                ).fetchone()
+                is None
+            ):
+                return None
+            conn.executemany(
+                "INSERT OR REPLACE INTO book_images (book_seq, n, size, digest, width, height, "
+                "bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (seq, r.number, size.value, ref.digest, ref.width, ref.height, ref.bytes)
+                    for r in results
+                    for size, ref in r.images.items()
+                ],
+            )
+            with_words = [r for r in results if r.words_json is not None]
+            conn.executemany(
+                "UPDATE book_pages SET words = ? WHERE book_seq = ? AND n = ?",
+                [(r.words_json, seq, r.number) for r in with_words],
+            )
+            texts = [(text_rowid(seq, r.number), r.text) for r in with_words if r.text]
+            conn.executemany("DELETE FROM book_text WHERE rowid = ?", [(t[0],) for t in texts])
+            conn.executemany("INSERT INTO book_text (rowid, body) VALUES (?, ?)", texts)
+            done = int(
+                conn.execute(
+                    "SELECT count(*) FROM book_images WHERE book_seq = ? AND size = ?",
+                    (seq, PageSize.medium.value),
+                ).fetchone()[0]
+            )
+            conn.execute(
+                "UPDATE books SET pages_done = ?, has_text = has_text OR ?, updated_at = ? "
+                "WHERE seq = ?",
+                (done, 1 if texts else 0, time.time(), seq),
+            )
+        return done
+
+    def words(self, seq: int, number: int) -> list[Word] | None:
+        row = self._conn.execute(
+            "SELECT words FROM book_pages WHERE book_seq = ? AND n = ?", (seq, number)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return loads(row[0])
+
+    # search ----------------------------------------------------------------------------
+
+    def match_pages(self, seq: int, fts_query: str) -> list[tuple[int, str]]:
+        rows = self._conn.execute(
+            "SELECT rowid, body FROM book_text_fts WHERE book_text_fts MATCH ? "
+            "AND rowid BETWEEN ? AND ? ORDER BY rowid",
+            (fts_query, text_rowid(seq, 0), text_rowid(seq, (1 << PAGE_BITS) - 1)),
+        ).fetchall()
+        mask = (1 << PAGE_BITS) - 1
+        return [(int(rowid) & mask, str(body)) for rowid, body in rows]
+
+    def scan_pages(self, seq: int, needle: str) -> list[tuple[int, str]]:
+        """Pages containing `needle` (already folded): for queries too short for trigrams."""
+        rows = self._conn.execute(
+            "SELECT rowid, body FROM book_text WHERE rowid BETWEEN ? AND ? "
+            "AND instr(rr_fold(body), ?) > 0 ORDER BY rowid",
+            (text_rowid(seq, 0), text_rowid(seq, (1 << PAGE_BITS) - 1), needle),
+        ).fetchall()
+        mask = (1 << PAGE_BITS) - 1
+        return [(int(rowid) & mask, str(body)) for rowid, body in rows]
+
+    # removal -------------------------------------------------------------------------------
+
+    def purge(self, seq: int, keep_row: tuple[str, str] | None = None) -> set[str]:
+        """Remove a book's pages, images and text (and the book row, unless `keep_row` gives
+        the error to keep it under as failed). Returns the digests nothing references now."""
+        conn = self._conn
+        with conn:
+            row = conn.execute(
+                "SELECT sha256, model_digest FROM books WHERE seq = ?", (seq,)
+            ).fetchone()
+            if row is None:
+                return set()
+            digests = {
+                str(d)
+                for (d,) in conn.execute(
+                    "SELECT DISTINCT digest FROM book_images WHERE book_seq = ?", (seq,)
+                )
+            }
+            digests.add(str(row[0]))
+            if row[1]:
+                digests.add(str(row[1]))
+            conn.execute(
+                "DELETE FROM book_text WHERE rowid BETWEEN ? AND ?",
+                (text_rowid(seq, 0), text_rowid(seq, (1 << PAGE_BITS) - 1)),
+            )
+            conn.execute("DELETE FROM book_images WHERE book_seq = ?", (seq,))
+            conn.execute("DELETE FROM book_pages WHERE book_seq = ?", (seq,))
+            if keep_row is None:
+                conn.execute("DELETE FROM books WHERE seq = ?", (seq,))
+            else:
+                conn.execute(
+                    "UPDATE books SET status = ?, error_code = ?, error_message = ?, "
+                    "model_digest = NULL, pages_done = 0, has_text = 0, updated_at = ? "
+                    "WHERE seq = ?",
+                    (BookStatus.failed.value, keep_row[0], keep_row[1], time.time(), seq),
+                )
+            return {d for d in digests if not self._referenced(conn, d)}
+
+    def referenced(self, digest: str) -> bool:
+        return self._referenced(self._conn, digest)
+
+    @staticmethod
+    def _referenced(conn: sqlite3.Connection, digest: str) -> bool:
+        row = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM book_images WHERE digest = ?) OR EXISTS "
+            "(SELECT 1 FROM books WHERE (sha256 = ? AND status != 'failed') "
+            "OR model_digest = ?)",
+            (digest, digest, digest),
+        ).fetchone()
+        return bool(row[0])

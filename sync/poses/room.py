@@ -1,0 +1,155 @@
+"""One room's pose state: a slot per connection, each slot's latest record in one packed
+array, and the tick that turns that array into every member's snapshot.
+
+A stored pose is a byte copy of the client's frame into the slot's record; a tick computes
+interest for all pairs at once, then per member selects rows and sends them as one bytes
+object. Records a member already has are not sent again (`_version` vs `_last_sent`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sync.poses.codec import (
+    FLOOR_SHIFT,
+    FRAME_BODY_START,
+    FRAME_SIZE,
+    RECORD_DTYPE,
+    RECORD_SIZE,
+    encode_snapshot_header,
+)
+from sync.poses.control import (
+    Roster,
+    RosterEntry,
+    encode_roster,
+)
+from sync.poses.errors import RoomFullError
+from sync.poses.interest import due_matrix
+from sync.poses.outbox import Outbox
+
+
+@dataclass(frozen=True, slots=True)
+class PoseMember:
+    """Who is behind a connection, as the roster shows them."""
+
+    user: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoomLimits:
+    capacity: int
+    near_m: float
+    far_every: int
+
+
+class PoseRoom:
+    def __init__(self, limits: RoomLimits) -> None:
+        self._limits = limits
+        cap = limits.capacity
+        self._buffer = bytearray(cap * RECORD_SIZE)
+        self._records = np.frombuffer(self._buffer, dtype=RECORD_DTYPE)
+        self._raw = np.frombuffer(self._buffer, dtype=np.uint8).reshape(cap, RECORD_SIZE)
+        self._records["slot"] = np.arange(cap)
+        # _version[j] > 0: slot j holds a pose, stored at that point of the room's clock.
+        self._version = np.zeros(cap, dtype=np.int64)
+        self._last_sent = np.zeros((cap, cap), dtype=np.int64)
+        self._members: list[PoseMember | None] = [None] * cap
+        self._outboxes: list[Outbox | None] = [None] * cap
+        self._high = 0
+        self._clock = 0
+        self._revision = 0
+
+    @property
+    def empty(self) -> bool:
+        return self._high == 0
+
+    @property
+    def size(self) -> int:
+        return sum(member is not None for member in self._members[: self._high])
+
+    def join(self, member: PoseMember, outbox: Outbox, greeting: Callable[[int], bytes]) -> int:
+        """A free slot for the connection; it gets `greeting(slot)` first, then everyone
+        gets the new roster."""
+        try:
+            slot = self._members.index(None)
+        except ValueError:
+            raise RoomFullError(f"the room is full ({self._limits.capacity} users)") from None
+        self._members[slot] = member
+        self._outboxes[slot] = outbox
+        self._version[slot] = 0
+        self._last_sent[slot, :] = 0
+        self._last_sent[:, slot] = 0
+        self._high = max(self._high, slot + 1)
+        outbox.push_control(greeting(slot))
+        self._broadcast_roster()
+        return slot
+
+    def leave(self, slot: int) -> None:
+        """Free the slot. Waiting snapshots may name it, so they are dropped and their
+        members get everything again next tick."""
+        self._members[slot] = None
+        self._outboxes[slot] = None
+        self._version[slot] = 0
+        while self._high and self._members[self._high - 1] is None:
+            self._high -= 1
+        for member, outbox in enumerate(self._outboxes[: self._high]):
+            if outbox is not None and outbox.drop_snapshot():
+                self._last_sent[member, :] = 0
+        self._broadcast_roster()
+
+    def store(self, slot: int, frame: bytes) -> None:
+        """Keep a checked POSE frame as the slot's latest pose (the hot path: one copy)."""
+        start = slot * RECORD_SIZE + 1
+        self._buffer[start : start + FRAME_SIZE - FRAME_BODY_START] = frame[FRAME_BODY_START:]
+        self._clock += 1
+        self._version[slot] = self._clock
+
+    def tick(self, tick: int) -> tuple[int, int]:
+        """Offer every member its snapshot; returns (snapshots offered, members skipped)."""
+        n = self._high
+        version = self._version[:n]
+        active = version > 0
+        if not active.any():
+            return 0, 0
+        records = self._records[:n]
+        floors = records["flags"] >> FLOOR_SHIFT
+        due = due_matrix(
+            records["head"],
+            floors,
+            active,
+            tick,
+            self._limits.near_m * 1000.0,
+            self._limits.far_every,
+        )
+        due &= version[None, :] > self._last_sent[:n, :n]
+        header = encode_snapshot_header(tick)
+        offered = skipped = 0
+        for member in np.flatnonzero(due.any(axis=1)):
+            outbox = self._outboxes[member]
+            if outbox is None:
+                continue
+            if not outbox.ready():
+                skipped += 1
+                continue
+            chosen = np.flatnonzero(due[member])
+            outbox.offer_snapshot(header + self._raw[chosen].tobytes())
+            self._last_sent[member, chosen] = version[chosen]
+            offered += 1
+        return offered, skipped
+
+    def _broadcast_roster(self) -> None:
+        self._revision += 1
+        entries = tuple(
+            RosterEntry(slot=slot, user=m.user, name=m.name, role=m.role)
+            for slot, m in enumerate(self._members[: self._high])
+            if m is not None
+        )
+        data = encode_roster(Roster(revision=self._revision, users=entries))
+        for outbox in self._outboxes[: self._high]:
+            if outbox is not None:
+                outbox.push_control(data)

@@ -1,0 +1,55 @@
+"""Tasks the pool tests send to real worker processes: misbehaving ones included."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = "tests.book_renderer.worker_tasks"
+
+
+def echo(_: Any, value: object) -> object:
+    return value
+
+
+def pid(_: Any) -> int:
+    return os.getpid()
+
+
+def hang(_: Any, seconds: float) -> str:
+    time.sleep(seconds)
+    return "woke"
+
+
+def segfault(_: Any) -> None:
+    ctypes.string_at(0)
+
+
+def exit_hard(_: Any) -> None:
+    os._exit(3)
+
+
+def crash_once(_: Any, marker: str) -> str:
+    """Dies the first time (leaving a marker), succeeds on the retry."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("crashed")
+        os._exit(1)
+    return "second try"
+
+
+def record(_: Any, log: str, value: str) -> str:
+    with Path(log).open("a") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def allocate(_: Any, size: int) -> int:
+    return len(bytearray(size))
+
+
+def raise_plain(_: Any) -> None:
+    raise KeyError("secret page text")
