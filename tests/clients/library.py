@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pymarc
 import pymupdf
+from websockets.exceptions import InvalidStatus, WebSocketException
+from websockets.sync.client import connect
 
 from tests.support.live_server import LiveServer
 from tests.support.tools import missing
@@ -39,6 +41,7 @@ def make_pdf(path: Path) -> Path:
                 page.insert_text((50, y), words, fontsize=10)
                 y += 18
         page.insert_text((205, 575), str(index + 1), fontsize=9)
+    doc.set_metadata({"title": TITLE, "author": "Ada Quill"})
     doc.save(path)
     doc.close()
     return path
@@ -57,8 +60,15 @@ class Library:
     room_served: bool
     #: The book's catalog record when the server has a catalog, else None.
     record: str | None = None
+    #: Whether the server speaks y-websocket at /ws/rooms/{room}/{layer}.
+    sessions_served: bool = False
     stand_in: str = STAND_IN_ROOM
     tokens: dict[str, str] = field(default_factory=dict)
+
+    def require_sessions(self) -> None:
+        """Skip (fail under CI=true) a test that needs live sessions on a server without."""
+        if not self.sessions_served:
+            missing("this server has no live sessions yet (/ws/rooms/{room}/{layer})")
 
     def token(self, user: str, role: str) -> str:
         key = f"{user}:{role}"
@@ -82,7 +92,15 @@ def build_library(server: LiveServer, workdir: Path) -> Library:
         _wait_ready(http, book)
         room, served = _room(http)
         record = _catalog_record(http, book)
-    return Library(server=server, book=book, room=room, room_served=served, record=record)
+    sessions = _sessions_served(server, librarian)
+    return Library(
+        server=server,
+        book=book,
+        room=room,
+        room_served=served,
+        record=record,
+        sessions_served=sessions,
+    )
 
 
 def _wait_ready(http: httpx.Client, book: str, timeout: float = 60) -> None:
@@ -95,6 +113,16 @@ def _wait_ready(http: httpx.Client, book: str, timeout: float = 60) -> None:
             raise AssertionError(f"the test book failed to render: {manifest.get('error')}")
         time.sleep(0.2)
     raise TimeoutError("the test book did not finish rendering")
+
+
+def _sessions_served(server: LiveServer, token: str) -> bool:
+    try:
+        with connect(f"{server.ws_url}/ws/rooms/probe/shared?token={token}", open_timeout=10):
+            return True
+    except InvalidStatus:
+        return False
+    except (OSError, WebSocketException):
+        return False
 
 
 RECORD_ID = "rr-marginalia"

@@ -27,6 +27,7 @@ def _joined_poses(client: WebClient) -> None:
 def test_each_sees_the_other_in_people_and_as_an_avatar(
     library: Library, web_client: WebClientFactory, artifacts: Path
 ) -> None:
+    library.require_sessions()
     room = "presence-test"
     lin = web_client(library.token("r.lin", "reader"), room=room, mode="desktop").open()
     wang = web_client(library.token("t.wang", "teacher"), room=room, mode="touch").open()

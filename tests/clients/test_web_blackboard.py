@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 def test_the_class_follows_the_teacher_and_sees_the_ink(
     library: Library, web_client: WebClientFactory, artifacts: Path
 ) -> None:
+    library.require_sessions()
     room = "lead-test"
     teacher = web_client(library.token("t.wang", "teacher"), room=room, mode="blackboard").open()
     student = web_client(library.token("r.lin", "reader"), room=room, mode="desktop").open()
@@ -63,6 +64,7 @@ def test_the_class_follows_the_teacher_and_sees_the_ink(
 def test_a_teacher_hands_presenting_to_a_reader_and_follows_them(
     library: Library, web_client: WebClientFactory, artifacts: Path
 ) -> None:
+    library.require_sessions()
     room = "handover-test"
     teacher = web_client(library.token("t.wang", "teacher"), room=room, mode="blackboard").open()
     reader = web_client(library.token("r.okafor", "reader"), room=room, mode="desktop").open()

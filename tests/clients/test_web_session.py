@@ -44,6 +44,7 @@ Pair = tuple[str, WebClient, WebClient]
 def pair(request: pytest.FixtureRequest, browser: Any, library: Library) -> Iterator[Pair]:
     """Two readers in one room in the same mode, each with the test book open."""
     mode: str = request.param
+    library.require_sessions()
     clients = []
     try:
         for user in ("r.lin", "r.okafor"):
