@@ -38,6 +38,7 @@ from experience_server.routers import (
     poses,
     privacy,
     rooms,
+    sessions,
 )
 from experience_server.services import open_services
 from experience_server.settings import Settings
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy.router)
     # Before any `/ws/rooms/{room}/{layer}` route, which would also match `poses`.
     app.include_router(poses.router)
+    app.include_router(sessions.router)
+    sessions.register_errors(app)
     _add_docs(app)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -73,6 +73,9 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         access_log=False,
         log_level=settings.log_level,
         ws_max_size=4 * 1024 * 1024,
+        # Live-session frames are small binary Yjs updates fanned out to many peers: deflate
+        # would compress the same bytes once per peer (its context is per connection).
+        ws_per_message_deflate=False,
     )
 
 

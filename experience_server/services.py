@@ -32,9 +32,11 @@ from experience_server.placements import placement_source
 from experience_server.privacy import PersonalDataRegistry
 from experience_server.rooms.service import RoomService
 from experience_server.rooms.store import RoomStore
+from experience_server.sessions_wiring import open_sessions
 from experience_server.settings import Settings
 from scenes.preview.renderer import PreviewRenderer
 from sync.poses import PoseConfig, PoseHub
+from sync.service import SessionService
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Services:
     poses: PoseHub
     books: BooksService
     rooms: RoomService
+    sessions: SessionService
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
@@ -159,6 +162,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
         stack.push_async_callback(poses.aclose)
         book_library = stack.enter_context(open_library(settings, assets))
         rooms = await stack.enter_async_context(open_rooms(settings, assets))
+        sessions = await open_sessions(settings, stack)
         services = Services(
             settings=settings,
             database=database,
@@ -176,6 +180,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             poses=poses,
             books=BooksService(book_library, assets, RoleBookAccess()),
             rooms=rooms,
+            sessions=sessions,
         )
         services.counters["rooms"] = rooms.store.count
         services.counters["assets"] = assets.count
@@ -187,6 +192,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
         services.counters["pose_connections"] = lambda: poses.stats.connections
         services.counters["pose_snapshots_skipped"] = lambda: poses.stats.skipped
         services.counters["pose_late_ticks"] = lambda: poses.stats.late_ticks
+        services.counters["live_rooms"] = sessions.room_count
         yield services
 
 

@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     preview_display: str = Field(default="p3headlessgl", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     preview_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
 
+    sync_flush_interval_ms: int = Field(default=50, ge=1, le=1000)
+    sync_compact_after_updates: int = Field(default=1000, ge=10)
+    sync_max_message_bytes: int = Field(default=1024 * 1024, ge=1024)
+    sync_max_updates_per_second: float = Field(default=200.0, gt=0)
+    sync_max_document_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
+    sync_peer_queue_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
+    sync_awareness_hz: float = Field(default=15.0, gt=0, le=60)
+    sync_idle_unload_seconds: float = Field(default=30.0, ge=0)
+
     rfid_readers: Path | None = None
     rfid_debounce_seconds: float = Field(default=10.0, ge=0)
     rfid_departure_seconds: float = Field(default=120.0, gt=0)

@@ -1,0 +1,37 @@
+"""Builds the live-session service from settings for the lifespan: its limits, and its
+store on the embedded SQLite database."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+
+from experience_server.database import connect
+from experience_server.settings import Settings
+from sync.limits import Limits
+from sync.service import SessionService
+from sync.store import SessionStore
+
+
+def session_limits(settings: Settings) -> Limits:
+    rate = settings.sync_max_updates_per_second
+    return Limits(
+        max_message_bytes=settings.sync_max_message_bytes,
+        updates_per_second=rate,
+        update_burst=max(1, int(rate * 2)),
+        max_document_bytes=settings.sync_max_document_bytes,
+        peer_queue_bytes=settings.sync_peer_queue_bytes,
+        awareness_hz=settings.sync_awareness_hz,
+        flush_interval=settings.sync_flush_interval_ms / 1000,
+        compact_after_updates=settings.sync_compact_after_updates,
+        idle_unload_seconds=settings.sync_idle_unload_seconds,
+    )
+
+
+async def open_sessions(settings: Settings, stack: AsyncExitStack) -> SessionService:
+    """Started now, stopped (documents compacted, store flushed) when `stack` closes."""
+    limits = session_limits(settings)
+    store = SessionStore(lambda: connect(settings.database_path), limits.flush_interval)
+    sessions = SessionService(store, limits)
+    await sessions.start()
+    stack.push_async_callback(sessions.stop)
+    return sessions
