@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import typer
@@ -93,7 +94,7 @@ def demo(
     build_only: Annotated[bool, typer.Option(help="Build the demo library, do not serve.")] = False,
 ) -> None:
     """Build the demo library once (cached under the data directory), then serve it."""
-    from experience_server.demo.install import DemoInstaller, install_catalog
+    from experience_server.demo.install import DemoInstaller, install_books, install_catalog
     from experience_server.demo.library import build_demo_library
     from experience_server.services import build_library
 
@@ -103,7 +104,12 @@ def demo(
     installer = DemoInstaller(library, settings.demo_dir)
     catalog = build_library(settings)
     try:
-        for report in (install_catalog(installer, catalog),):
+        steps: tuple[Callable[[], dict[str, Any]], ...] = (
+            lambda: install_catalog(installer, catalog),
+            lambda: install_books(installer, settings, catalog, progress=True),
+        )
+        for step in steps:
+            report = step()
             typer.echo(
                 f"  {report['step']}: "
                 + (
