@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 
 from experience_server.auth.errors import AuthenticationError, PermissionDenied
 from experience_server.auth.roles import Principal, Role
+from experience_server.policy import MIN_ROLE, Action, allows
 from experience_server.services import Services
 
 
@@ -48,6 +49,19 @@ def require_role(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     async def check(principal: PrincipalDep) -> Principal:
         if principal.role < role:
             raise PermissionDenied(f"this needs the role {role.name} or higher")
+        return principal
+
+    return check
+
+
+def require(action: Action) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency letting in the signed-in users the policy table allows `action`."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if not allows(principal.role, action):
+            minimum = MIN_ROLE[action]
+            name = minimum.name if minimum is not None else "guest"
+            raise PermissionDenied(f"to {action.value} you need the role {name} or higher")
         return principal
 
     return check
