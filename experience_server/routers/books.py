@@ -16,7 +16,7 @@ from experience_server.auth.roles import Principal
 from experience_server.books import models
 from experience_server.books.access import OPEN, Reader
 from experience_server.books.service import BooksService, StoredFile
-from experience_server.dependencies import PrincipalDep, ServicesDep, require
+from experience_server.dependencies import AUDIT_TARGET, PrincipalDep, ServicesDep, audited
 from experience_server.policy import Action
 from experience_server.uploads import FIELD, receive_upload
 
@@ -31,8 +31,8 @@ BookId = Annotated[
     ),
 ]
 PageNumber = Annotated[int, Path(ge=1, le=1_000_000, description="Page number, from 1.")]
-Uploader = Annotated[Principal, Depends(require(Action.book_upload))]
-Deleter = Annotated[Principal, Depends(require(Action.book_delete))]
+Uploader = Annotated[Principal, Depends(audited(Action.book_upload), scope="function")]
+Deleter = Annotated[Principal, Depends(audited(Action.book_delete), scope="function")]
 
 
 def get_books(services: ServicesDep) -> BooksService:
@@ -134,6 +134,7 @@ async def upload_book(
         services.settings.max_upload_bytes,
     )
     out, book = await books.upload(principal, upload, wait=wait, base=base)
+    setattr(request.state, AUDIT_TARGET, book.id)
     status = 200 if not out.created else 201 if book.status is BookStatus.ready else 202
     return JSONResponse(
         out.model_dump(mode="json"), status_code=status, headers={"Location": out.url}

@@ -20,7 +20,7 @@ from catalog_adapter.errors import (
 )
 from catalog_adapter.records import SearchField
 from experience_server.auth.roles import Principal
-from experience_server.dependencies import PrincipalDep, ServicesDep, require
+from experience_server.dependencies import PrincipalDep, ServicesDep, audited
 from experience_server.errors import ApiError, register_domain_error
 from experience_server.policy import Action
 
@@ -29,10 +29,12 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 BOOK_ID = r"^[A-Za-z0-9._-]{1,128}$"
 RecordId = Annotated[str, Path(min_length=1, max_length=200)]
 BookId = Annotated[str, Path(pattern=BOOK_ID)]
-CatalogEditor = Annotated[Principal, Depends(require(Action.catalog_edit))]
-LicenceEditor = Annotated[Principal, Depends(require(Action.licence_edit))]
-Importer = Annotated[Principal, Depends(require(Action.catalog_import))]
-CirculationEditor = Annotated[Principal, Depends(require(Action.circulation_edit))]
+CatalogEditor = Annotated[Principal, Depends(audited(Action.catalog_edit), scope="function")]
+LicenceEditor = Annotated[Principal, Depends(audited(Action.licence_edit), scope="function")]
+Importer = Annotated[Principal, Depends(audited(Action.catalog_import), scope="function")]
+CirculationEditor = Annotated[
+    Principal, Depends(audited(Action.circulation_edit), scope="function")
+]
 MAX_LOANS_PER_REQUEST = 10_000
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 
 from catalog_adapter.item_lookup import ItemLookup
 from experience_server.auth.roles import Principal
-from experience_server.dependencies import PrincipalDep, ServicesDep, require
+from experience_server.dependencies import PrincipalDep, ServicesDep, audited, require
 from experience_server.policy import Action
 from experience_server.routers.location_schema import (
     IntakeOut,
@@ -33,7 +33,7 @@ def get_item_lookup(services: ServicesDep) -> ItemLookup:
 
 
 ItemLookupDep = Annotated[ItemLookup, Depends(get_item_lookup)]
-RfidPoster = Annotated[Principal, Depends(require(Action.rfid_post))]
+RfidPoster = Annotated[Principal, Depends(audited(Action.rfid_post), scope="function")]
 RfidReader = Annotated[Principal, Depends(require(Action.rfid_read))]
 Reads = Annotated[list[RfidReadIn], Body(max_length=MAX_READS_PER_POST)]
 

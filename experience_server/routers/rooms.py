@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from assets.store import AssetRef
 from experience_server.auth.roles import Principal
-from experience_server.dependencies import PrincipalDep, ServicesDep, require
+from experience_server.dependencies import AUDIT_TARGET, PrincipalDep, ServicesDep, audited, require
 from experience_server.errors import ApiError
 from experience_server.policy import Action
 from experience_server.rooms.service import RoomService
@@ -31,7 +31,8 @@ Profile = Annotated[
     Literal["headset", "touch", "blackboard", "desktop"],
     Query(description="Device profile: geometry detail, texture sizes and budgets."),
 ]
-RoomEditor = Annotated[Principal, Depends(require(Action.room_edit))]
+RoomHistory = Annotated[Principal, Depends(require(Action.room_edit))]
+RoomEditor = Annotated[Principal, Depends(audited(Action.room_edit), scope="function")]
 TemplateBody = Annotated[
     dict[str, Any],
     Body(description="A room template (see GET /api/v1/room-templates/schema)."),
@@ -156,10 +157,15 @@ async def list_rooms(rooms: RoomsDep, _: PrincipalDep) -> list[RoomSummary]:
 
 @router.post("/rooms", status_code=201, summary="Create a room (librarian)")
 async def create_room(
-    body: TemplateBody, rooms: RoomsDep, principal: RoomEditor, response: Response
+    body: TemplateBody,
+    rooms: RoomsDep,
+    principal: RoomEditor,
+    request: Request,
+    response: Response,
 ) -> RoomDetail:
     """Store a new room from a template; 422 names every field to fix."""
     record = await rooms.create(body, principal.user)
+    setattr(request.state, AUDIT_TARGET, record.id)
     response.headers["Location"] = f"/api/v1/rooms/{record.id}"
     return _detail(record, rooms, response)
 
@@ -201,7 +207,7 @@ async def patch_room(
 
 
 @router.get("/rooms/{room_id}/versions", summary="Every version of a room (librarian)")
-async def room_versions(room_id: RoomId, rooms: RoomsDep, _: RoomEditor) -> list[RoomVersion]:
+async def room_versions(room_id: RoomId, rooms: RoomsDep, _: RoomHistory) -> list[RoomVersion]:
     return [
         RoomVersion(
             version=v.version, created_at=v.created_at, created_by=v.created_by, template=v.template
