@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -88,3 +89,9 @@ def test_websockets_close_for_anonymous(client: TestClient, path: str) -> None:
     ):
         socket.receive_bytes()
     assert closed.value.code == UNAUTHENTICATED
+
+
+def test_the_permissions_table_in_the_docs_names_every_route() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = [f"{m} {p}" for (m, p) in ROUTES if f"`{m} {p}`" not in docs]
+    assert missing == []
