@@ -9,6 +9,7 @@ import pytest
 
 from tests.clients.conftest import WebClientFactory
 from tests.clients.library import Library
+from tests.support.tools import missing
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +70,7 @@ def test_a_teacher_hands_presenting_to_a_reader_and_follows_them(
     teacher = web_client(library.token("t.wang", "teacher"), room=room, mode="blackboard").open()
     reader = web_client(library.token("r.okafor", "reader"), room=room, mode="desktop").open()
     if teacher.state("readingroom.presenting.state.served") is False:
-        pytest.skip("this server does not steer sessions yet (/api/v1/rooms/{id}/session)")
+        missing("this server does not steer sessions yet (/api/v1/rooms/{id}/session)")
     assert reader.page.is_hidden("#lead-label")
     teacher.tab("people")
     teacher.page.click("#participants li[data-user='r.okafor'] .hand-over", timeout=15_000)
