@@ -29,6 +29,7 @@ from experience_server.rooms.errors import (
 )
 from experience_server.routers import (
     analytics,
+    audit,
     books,
     catalog,
     health,
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _register_room_errors(app)
     app.include_router(health.router)
     app.include_router(identity.router)
+    app.include_router(audit.router)
     app.include_router(books.router)
     app.include_router(iiif.router)
     app.include_router(rooms.router)

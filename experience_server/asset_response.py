@@ -46,3 +46,14 @@ def bytes_response(delivery: Delivery, data: bytes) -> Response:
     """For content made per request (an IIIF crop): the same rules over bytes in memory."""
     body = data[delivery.start : delivery.end + 1] if delivery.length else b""
     return Response(body, status_code=delivery.status, headers=delivery.headers)
+
+
+def keep_private(response: Response) -> Response:
+    """Licensed (not `open`) content may be cached by the reader's own browser, never by a
+    shared cache: `public` becomes `private`."""
+    cache = response.headers.get("cache-control")
+    if cache and "public" in cache:
+        response.headers["Cache-Control"] = cache.replace("public", "private")
+    elif not cache:
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response

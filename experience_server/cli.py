@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import typer
 import uvicorn
@@ -30,6 +32,28 @@ HostOpt = Annotated[str | None, typer.Option(help="Address to bind (default: set
 PortOpt = Annotated[int | None, typer.Option(help="Port to bind (default: setting).")]
 WorkersOpt = Annotated[int, typer.Option(min=1, help="Server processes (needs Redis if > 1).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+#: Where each role's demo link lands: a room of the demo and the device mode that suits the
+#: role (a kiosk visitor at a touchscreen, a teacher at the blackboard, a reader in a headset).
+DEMO_LINKS: dict[Role, tuple[str, str]] = {
+    Role.guest: ("european-literature", "touch"),
+    Role.reader: ("european-literature", "headset"),
+    Role.teacher: ("classroom", "blackboard"),
+    Role.librarian: ("european-literature", "desktop"),
+    Role.admin: ("european-literature", "desktop"),
+}
+
+
+def demo_links(settings: Settings, base: str) -> list[tuple[Role, str]]:
+    """A link per role that opens a demo room ready to use (`/?room=&mode=&token=`)."""
+    issuer = build_issuer(settings)
+    links = []
+    for role in Role:
+        token = issuer.issue(f"demo-{role.name}", role, name=f"Demo {role.name.title()}")
+        room, mode = DEMO_LINKS[role]
+        links.append((role, f"{base}/?{urlencode({'room': room, 'mode': mode, 'token': token})}"))
+    return links
 
 
 def _fail(message: str) -> None:
@@ -70,7 +94,7 @@ def demo(
     build_only: Annotated[bool, typer.Option(help="Build the demo library, do not serve.")] = False,
 ) -> None:
     """Build the demo library once (cached under the data directory), then serve it."""
-    from experience_server.demo.install import DemoInstaller, install_catalog
+    from experience_server.demo.install import DemoInstaller, install_books, install_catalog
     from experience_server.demo.library import build_demo_library
     from experience_server.services import build_library
 
@@ -80,7 +104,12 @@ def demo(
     installer = DemoInstaller(library, settings.demo_dir)
     catalog = build_library(settings)
     try:
-        for report in (install_catalog(installer, catalog),):
+        steps: tuple[Callable[[], dict[str, Any]], ...] = (
+            lambda: install_catalog(installer, catalog),
+            lambda: install_books(installer, settings, catalog, progress=True),
+        )
+        for step in steps:
+            report = step()
             typer.echo(
                 f"  {report['step']}: "
                 + (
@@ -93,10 +122,10 @@ def demo(
         catalog.close()
     base = settings.public_url or f"http://{host or settings.host}:{port or settings.port}"
     typer.echo(f"readingroom demo at {base}/  (API docs at {base}/docs)")
-    issuer = build_issuer(settings)
-    for role in Role:
-        token = issuer.issue(f"demo-{role.name}", role, name=f"Demo {role.name.title()}")
-        typer.echo(f"  {role.name:<9} token: {token}")
+    typer.echo("Open a link to enter a room signed in with that role:")
+    for role, link in demo_links(settings, base):
+        typer.echo(f"  {role.name:<9} {link}")
+    typer.echo("  (mode= may be headset, touch, blackboard or desktop; without room= the lobby)")
     if not build_only:
         _serve(settings, host, port, workers)
 

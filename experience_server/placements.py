@@ -17,6 +17,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from book_renderer.library import book_id_for
 from experience_server.settings import Settings
 from scenes.placement import BookPlacement, RoomBooks, ShelfSelection
 from scenes.template import RoomTemplate, ShelfQuery
@@ -158,7 +159,7 @@ class PlacementRecord(BaseModel):
     def placement(self) -> BookPlacement:
         return BookPlacement(
             record_id=self.record_id,
-            book_id=self.book_id or self.sha256,
+            book_id=self.book_id or (book_id_for(self.sha256) if self.sha256 else None),
             title=self.title,
             authors=tuple(self.authors),
             call_number=self.call_number,

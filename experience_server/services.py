@@ -15,15 +15,17 @@ import httpx
 import redis.asyncio as aioredis
 
 from assets.store import AssetStore
+from catalog_adapter.errors import RecordNotFoundError
 from catalog_adapter.item_lookup import CatalogItemLookup, ItemLookup
 from catalog_adapter.location import LocationService
 from catalog_adapter.rfid_intake import RfidIntake
 from catalog_adapter.service import Library, LibraryConfig
+from experience_server.audit import AuditLog
 from experience_server.auth.embedded import EmbeddedIssuer, load_or_create_secret
 from experience_server.auth.oidc import OidcVerifier
 from experience_server.auth.roles import Role
 from experience_server.auth.verifier import TokenVerifier
-from experience_server.books.access import RoleBookAccess
+from experience_server.books.access import LicenceBookAccess
 from experience_server.books.service import BooksService, open_library
 from experience_server.database import Database
 from experience_server.location_wiring import open_location
@@ -58,6 +60,7 @@ class Services:
     books: BooksService
     rooms: RoomService
     sessions: SessionService
+    audit: AuditLog
     started_at: float = field(default_factory=time.time)
     counters: dict[str, Callable[[], int]] = field(default_factory=dict)
 
@@ -98,6 +101,18 @@ async def _retention_sweeps(library: Library, stopping: asyncio.Event) -> None:
             log.exception("retention sweep failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), RETENTION_SWEEP_SECONDS)
+
+
+def licence_lookup(library: Library) -> Callable[[str], str | None]:
+    """The licence on the catalog record linked to a book; None when no record links to it."""
+
+    def licence(book_id: str) -> str | None:
+        try:
+            return library.record_for_book(book_id).licence
+        except RecordNotFoundError:
+            return None
+
+    return licence
 
 
 def build_issuer(settings: Settings) -> EmbeddedIssuer:
@@ -163,6 +178,8 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
         book_library = stack.enter_context(open_library(settings, assets))
         rooms = await stack.enter_async_context(open_rooms(settings, assets))
         sessions = await open_sessions(settings, stack)
+        audit = AuditLog(settings.database_path)
+        stack.callback(audit.close)
         services = Services(
             settings=settings,
             database=database,
@@ -178,9 +195,18 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             library=library,
             privacy=privacy,
             poses=poses,
-            books=BooksService(book_library, assets, RoleBookAccess()),
+            books=BooksService(
+                book_library,
+                assets,
+                LicenceBookAccess(
+                    licence_lookup(library),
+                    settings.catalog_default_licence,
+                    settings.onsite_networks,
+                ),
+            ),
             rooms=rooms,
             sessions=sessions,
+            audit=audit,
         )
         services.counters["rooms"] = rooms.store.count
         services.counters["assets"] = assets.count
@@ -193,6 +219,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
         services.counters["pose_snapshots_skipped"] = lambda: poses.stats.skipped
         services.counters["pose_late_ticks"] = lambda: poses.stats.late_ticks
         services.counters["live_rooms"] = sessions.room_count
+        services.counters["audit_entries"] = audit.count
         yield services
 
 

@@ -3,11 +3,12 @@ docs/settings.md (a test fails when one is missing there)."""
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from catalog_adapter.licences import parse_licence
 
@@ -99,6 +100,19 @@ class Settings(BaseSettings):
     @classmethod
     def _licence(cls, value: str) -> str:
         return parse_licence(value)
+
+    onsite_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="The experience zone's networks (CIDR, comma-separated): where `onsite` "
+        "licensed books may be read.",
+    )
+
+    @field_validator("onsite_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     pose_tick_hz: float = Field(
         default=30.0, gt=0, le=120, description="Pose snapshots sent to each client a second."

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
+from clients.xr.attempt import RefusedError, attempt
 from clients.xr.frames import room_to_panda_points, room_to_panda_quats
 from clients.xr.ysync import LinkStatus
 from sync.poses.codec import (
@@ -193,19 +194,13 @@ class PoseClient:
         delay = 0.25
         while True:
             try:
-                code, reason = await self._session()
+                ended = await attempt(self._session)
+            except RefusedError as exc:
+                self._set_status("stopped", str(exc))
+                return
+            code, reason = ended.code, ended.reason
+            if ended.clean:
                 delay = 0.25
-            except InvalidStatus as exc:
-                status = exc.response.status_code
-                if 400 <= status < 500:
-                    self._set_status("stopped", f"refused with HTTP {status}")
-                    return
-                code, reason = 0, f"HTTP {status}"
-            except ConnectionClosed as exc:
-                code = exc.rcvd.code if exc.rcvd is not None else 1006
-                reason = exc.rcvd.reason if exc.rcvd is not None else ""
-            except (OSError, TimeoutError, InvalidHandshake) as exc:
-                code, reason = 0, type(exc).__name__
             self.welcome = None
             self._table.clear()
             self._on_others(self._table.others(None))

@@ -33,7 +33,9 @@ from pycrdt import (
     read_message,
 )
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed
+
+from clients.xr.attempt import RefusedError, attempt
 
 log = logging.getLogger("readingroom.xr")
 
@@ -97,19 +99,13 @@ class YLayerClient:
         delay = 0.25
         while True:
             try:
-                code, reason = await self._session()
+                ended = await attempt(self._session)
+            except RefusedError as exc:
+                self._set_status("stopped", str(exc))
+                return
+            code, reason = ended.code, ended.reason
+            if ended.clean:
                 delay = 0.25
-            except InvalidStatus as exc:
-                status = exc.response.status_code
-                if 400 <= status < 500:
-                    self._set_status("stopped", f"refused with HTTP {status}")
-                    return
-                code, reason = 0, f"HTTP {status}"
-            except ConnectionClosed as exc:
-                code = exc.rcvd.code if exc.rcvd is not None else 1006
-                reason = exc.rcvd.reason if exc.rcvd is not None else ""
-            except (OSError, TimeoutError, InvalidHandshake) as exc:
-                code, reason = 0, type(exc).__name__
             self.synced.clear()
             if 4400 <= code < 4500:
                 self._set_status("stopped", f"closed {code}: {reason}")

@@ -24,7 +24,7 @@ from book_renderer.repository import BookRepository
 from book_renderer.sizes import PageSize
 from experience_server.auth.roles import Principal
 from experience_server.books import models
-from experience_server.books.access import BookAccess, BookAction
+from experience_server.books.access import BookAccess, BookAction, Reader
 from experience_server.database import connect
 from experience_server.settings import Settings
 from experience_server.uploads import ReceivedUpload
@@ -87,10 +87,15 @@ class BooksService:
         self._access = access
         self._decoded = iiif_image.DecodedCache()
 
-    async def _readable(self, principal: Principal, book_id: str) -> Book:
+    async def _readable(self, reader: Reader, book_id: str) -> Book:
         book = await asyncio.to_thread(self.library.readable, book_id)
-        self._access.check(principal, BookAction.read, book)
+        await asyncio.to_thread(self._access.check, reader, BookAction.read, book)
         return book
+
+    async def licence(self, book_id: str) -> str:
+        """The licence a book's content is served under; only `open` content may be kept
+        in shared caches."""
+        return await asyncio.to_thread(self._access.licence, book_id)
 
     # changes -------------------------------------------------------------------------------
 
@@ -98,7 +103,7 @@ class BooksService:
         self, principal: Principal, upload: ReceivedUpload, *, wait: bool, base: str
     ) -> tuple[models.UploadOut, Book]:
         try:
-            self._access.check(principal, BookAction.upload, None)
+            self._access.check(Reader(principal), BookAction.upload, None)
         except BaseException:
             upload.path.unlink(missing_ok=True)
             raise
@@ -115,73 +120,71 @@ class BooksService:
 
     async def delete(self, principal: Principal, book_id: str) -> None:
         book = await asyncio.to_thread(self.library.get, book_id)
-        self._access.check(principal, BookAction.delete, book)
+        self._access.check(Reader(principal), BookAction.delete, book)
         await asyncio.to_thread(self.library.delete, book_id)
 
     # reading -----------------------------------------------------------------------------
 
-    async def list(
-        self, principal: Principal, limit: int, offset: int, base: str
-    ) -> models.BookList:
+    async def list(self, reader: Reader, limit: int, offset: int, base: str) -> models.BookList:
         books = await asyncio.to_thread(self.library.list_books, limit, offset)
         total = await asyncio.to_thread(self.library.count)
         visible = []
         for book in books:
-            self._access.check(principal, BookAction.read, book)
+            self._access.check(reader, BookAction.view, book)
             visible.append(models.summary(book, base))
         return models.BookList(items=visible, total=total, limit=limit, offset=offset)
 
-    async def manifest(self, principal: Principal, book_id: str, base: str) -> models.BookManifest:
+    async def manifest(self, reader: Reader, book_id: str, base: str) -> models.BookManifest:
         book = await asyncio.to_thread(self.library.get, book_id)
-        self._access.check(principal, BookAction.read, book)
+        self._access.check(reader, BookAction.view, book)
         pages = await asyncio.to_thread(self.library.pages, book)
         return models.manifest(book, pages, base)
 
     async def page_image(
-        self, principal: Principal, book_id: str, number: int, size: PageSize
+        self, reader: Reader, book_id: str, number: int, size: PageSize
     ) -> StoredFile:
-        await self._readable(principal, book_id)
+        await self._readable(reader, book_id)
         ref = await _wait(self.library.page_image(book_id, number, size))
         return StoredFile(ref, self._store.path_for(ref.digest))
 
-    async def page_text(self, principal: Principal, book_id: str, number: int) -> models.PageText:
-        await self._readable(principal, book_id)
+    async def page_text(self, reader: Reader, book_id: str, number: int) -> models.PageText:
+        await self._readable(reader, book_id)
         words = await _wait(self.library.page_words(book_id, number))
         return models.page_text(book_id, number, words)
 
     async def search(
-        self, principal: Principal, book_id: str, query: str, limit: int
+        self, reader: Reader, book_id: str, query: str, limit: int
     ) -> models.SearchOut:
-        book = await self._readable(principal, book_id)
+        book = await self._readable(reader, book_id)
         result = await asyncio.to_thread(self.library.search, book_id, query, limit)
         return models.search_out(result, book.status is BookStatus.ready)
 
-    async def model(self, principal: Principal, book_id: str) -> StoredFile:
-        await self._readable(principal, book_id)
+    async def model(self, reader: Reader, book_id: str) -> StoredFile:
+        await self._readable(reader, book_id)
         ref = await _wait(self.library.model(book_id))
         return StoredFile(ref, self._store.path_for(ref.digest))
 
     # IIIF --------------------------------------------------------------------------------
 
-    async def iiif_manifest(self, principal: Principal, book_id: str, base: str) -> dict[str, Any]:
-        book = await self._readable(principal, book_id)
+    async def iiif_manifest(self, reader: Reader, book_id: str, base: str) -> dict[str, Any]:
+        book = await self._readable(reader, book_id)
         pages = await asyncio.to_thread(self.library.pages, book)
         urls = iiif.IiifUrls(f"{base}/iiif/{book.id}", models.BookUrls(base, book.id).model)
         return iiif.manifest(book, pages, urls, f"{urls.base}/manifest.json")
 
     async def _page_sizes(
-        self, principal: Principal, book_id: str, number: int
+        self, reader: Reader, book_id: str, number: int
     ) -> dict[PageSize, tuple[int, int]]:
-        book = await self._readable(principal, book_id)
+        book = await self._readable(reader, book_id)
         pages = await asyncio.to_thread(self.library.pages, book)
         if not 1 <= number <= len(pages):
             raise PageNotFoundError(f"the book has pages 1 to {len(pages)}, not {number}")
         return iiif.page_sizes(pages[number - 1])
 
     async def iiif_info(
-        self, principal: Principal, book_id: str, number: int, base: str
+        self, reader: Reader, book_id: str, number: int, base: str
     ) -> dict[str, Any]:
-        sizes = await self._page_sizes(principal, book_id, number)
+        sizes = await self._page_sizes(reader, book_id, number)
         width, height = sizes[PageSize.full]
         return iiif_image.info(
             f"{base}/iiif/{book_id}/{number}", width, height, list(sizes.values())
@@ -189,7 +192,7 @@ class BooksService:
 
     async def iiif_image(
         self,
-        principal: Principal,
+        reader: Reader,
         book_id: str,
         number: int,
         region: str,
@@ -200,7 +203,7 @@ class BooksService:
     ) -> IiifImage:
         """The image for one Image API request; with `if_none_match` naming its ETag, no
         pixels are made (the answer will be 304)."""
-        sizes = await self._page_sizes(principal, book_id, number)
+        sizes = await self._page_sizes(reader, book_id, number)
         full = sizes[PageSize.full]
         request = iiif_image.parse(region, size, rotation, quality_format, *full)
         candidates = [

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from book_renderer.library import book_id_for
 from catalog_adapter.loans_csv import read_loans_csv
 from catalog_adapter.service import Library
+from experience_server.books.batch import ingest_paths
 from experience_server.demo.model import DemoLibrary
+from experience_server.settings import Settings
 
 MARKER = "installed.json"
 
@@ -62,3 +65,21 @@ def install_catalog(installer: DemoInstaller, library: Library) -> dict[str, Any
 
     version = _digest(demo.marc_path, demo.circulation_path)
     return installer.step("catalog", version, run)
+
+
+def install_books(
+    installer: DemoInstaller, settings: Settings, library: Library, *, progress: bool
+) -> dict[str, Any]:
+    """Ingests the demo's PDFs (page images, text, search, 3D models) and links each
+    catalog record to its e-book, so shelves, the catalog and the reader agree on ids."""
+    demo = installer.demo
+
+    def run() -> dict[str, Any]:
+        reports = ingest_paths(settings, [book.pdf_path for book in demo.books], None, progress)
+        refused = [r.path for r in reports if r.error_code]
+        for book in demo.books:
+            library.link_book(book.record_id, book_id_for(book.sha256))
+        return {"books": len(reports) - len(refused), "refused": len(refused)}
+
+    version = hashlib.sha256("".join(b.sha256 for b in demo.books).encode()).hexdigest()
+    return installer.step("books", version, run)

@@ -10,8 +10,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from catalog_adapter.analytics import Period
-from experience_server.auth.roles import Principal, Role
-from experience_server.dependencies import PrincipalDep, ServicesDep, require_role
+from experience_server.auth.roles import Principal
+from experience_server.dependencies import PrincipalDep, ServicesDep, require
+from experience_server.policy import Action
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 Subject = Annotated[str | None, Query(max_length=200, description="Primary subject heading.")]
@@ -44,7 +45,7 @@ async def hot(
 @router.get("/borrowing")
 async def borrowing(
     services: ServicesDep,
-    _: Annotated[Principal, Depends(require_role(Role.librarian))],
+    _: Annotated[Principal, Depends(require(Action.analytics_borrowing))],
     start: Annotated[dt.date, Query(alias="from")],
     end: Annotated[dt.date, Query(alias="until", description="Exclusive.")],
     period: Period = "month",

@@ -11,11 +11,13 @@ from fastapi.responses import JSONResponse
 from assets.delivery import plan
 from book_renderer.records import BookStatus
 from book_renderer.sizes import PageSize
-from experience_server.asset_response import file_response
-from experience_server.auth.roles import Principal, Role
+from experience_server.asset_response import file_response, keep_private
+from experience_server.auth.roles import Principal
 from experience_server.books import models
+from experience_server.books.access import OPEN, Reader
 from experience_server.books.service import BooksService, StoredFile
-from experience_server.dependencies import PrincipalDep, ServicesDep, require_role
+from experience_server.dependencies import AUDIT_TARGET, PrincipalDep, ServicesDep, audited
+from experience_server.policy import Action
 from experience_server.uploads import FIELD, receive_upload
 
 router = APIRouter(prefix="/api/v1/books", tags=["books"])
@@ -29,7 +31,8 @@ BookId = Annotated[
     ),
 ]
 PageNumber = Annotated[int, Path(ge=1, le=1_000_000, description="Page number, from 1.")]
-Librarian = Annotated[Principal, Depends(require_role(Role.librarian))]
+Uploader = Annotated[Principal, Depends(audited(Action.book_upload), scope="function")]
+Deleter = Annotated[Principal, Depends(audited(Action.book_delete), scope="function")]
 
 
 def get_books(services: ServicesDep) -> BooksService:
@@ -68,7 +71,24 @@ _UPLOAD_BODY = {
 }
 
 
-async def _asset(request: Request, stored: StoredFile, media_type: str) -> Response:
+async def cache_by_licence(response: Response, books: BooksService, book_id: str) -> Response:
+    """Only `open` books keep a `public` Cache-Control; licensed pages stay private."""
+    if await books.licence(book_id) != OPEN:
+        keep_private(response)
+    return response
+
+
+def reader_of(request: Request, principal: PrincipalDep) -> Reader:
+    """The caller and the client address an `onsite` licence is checked against."""
+    return Reader(principal, request.client.host if request.client else None)
+
+
+ReaderDep = Annotated[Reader, Depends(reader_of)]
+
+
+async def _asset(
+    request: Request, books: BooksService, book_id: str, stored: StoredFile, media_type: str
+) -> Response:
     delivery = plan(
         digest=stored.ref.digest,
         size=stored.ref.bytes,
@@ -78,7 +98,8 @@ async def _asset(request: Request, stored: StoredFile, media_type: str) -> Respo
         range_header=request.headers.get("range"),
         if_range=request.headers.get("if-range"),
     )
-    return await file_response(delivery, stored.path)
+    response = await file_response(delivery, stored.path)
+    return await cache_by_licence(response, books, book_id)
 
 
 @router.post(
@@ -94,7 +115,7 @@ async def upload_book(
     request: Request,
     services: ServicesDep,
     books: BooksDep,
-    principal: Librarian,
+    principal: Uploader,
     base: BaseUrl,
     wait: Annotated[
         bool,
@@ -113,6 +134,7 @@ async def upload_book(
         services.settings.max_upload_bytes,
     )
     out, book = await books.upload(principal, upload, wait=wait, base=base)
+    setattr(request.state, AUDIT_TARGET, book.id)
     status = 200 if not out.created else 201 if book.status is BookStatus.ready else 202
     return JSONResponse(
         out.model_dump(mode="json"), status_code=status, headers={"Location": out.url}
@@ -121,81 +143,82 @@ async def upload_book(
 
 @router.get("")
 async def list_books(
-    principal: PrincipalDep,
+    reader: ReaderDep,
     books: BooksDep,
     base: BaseUrl,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> models.BookList:
     """Books ready or rendering, newest first."""
-    return await books.list(principal, limit, offset, base)
+    return await books.list(reader, limit, offset, base)
 
 
 @router.get("/{book_id}")
 async def get_book(
-    book_id: BookId, principal: PrincipalDep, books: BooksDep, base: BaseUrl
+    book_id: BookId, reader: ReaderDep, books: BooksDep, base: BaseUrl
 ) -> models.BookManifest:
     """The book manifest: metadata, page count, page sizes in mm, outline, and the URL of
     every page image, text layer and the 3D model."""
-    return await books.manifest(principal, book_id, base)
+    return await books.manifest(reader, book_id, base)
 
 
 @router.delete("/{book_id}", status_code=204)
-async def delete_book(book_id: BookId, principal: Librarian, books: BooksDep) -> Response:
+async def delete_book(book_id: BookId, principal: Deleter, books: BooksDep) -> Response:
     """Remove a book and every asset only it used (role librarian or higher)."""
     await books.delete(principal, book_id)
     return Response(status_code=204)
 
 
-@router.api_route(
+@router.get(
     "/{book_id}/model.glb",
-    methods=["GET", "HEAD"],
     response_class=Response,
     responses={200: {"content": {"model/gltf-binary": {}}}},
 )
+@router.head("/{book_id}/model.glb", response_class=Response, include_in_schema=False)
 async def get_model(
-    request: Request, book_id: BookId, principal: PrincipalDep, books: BooksDep
+    request: Request, book_id: BookId, reader: ReaderDep, books: BooksDep
 ) -> Response:
     """The 3D book (glTF binary): cover, spine, left_stack, right_stack and page nodes."""
-    return await _asset(request, await books.model(principal, book_id), "model/gltf-binary")
+    stored = await books.model(reader, book_id)
+    return await _asset(request, books, book_id, stored, "model/gltf-binary")
 
 
-@router.api_route(
+@router.get(
     "/{book_id}/pages/{number}.jpg",
-    methods=["GET", "HEAD"],
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}},
 )
+@router.head("/{book_id}/pages/{number}.jpg", response_class=Response, include_in_schema=False)
 async def get_page_image(
     request: Request,
     book_id: BookId,
     number: PageNumber,
-    principal: PrincipalDep,
+    reader: ReaderDep,
     books: BooksDep,
     size: PageSize = PageSize.medium,
 ) -> Response:
     """A page image: thumb (256 px), medium (1024 px) or full (2048 px) on the long side.
     Pages not made yet are made at once, ahead of everything queued."""
-    stored = await books.page_image(principal, book_id, number, size)
-    return await _asset(request, stored, "image/jpeg")
+    stored = await books.page_image(reader, book_id, number, size)
+    return await _asset(request, books, book_id, stored, "image/jpeg")
 
 
 @router.get("/{book_id}/pages/{number}/text")
 async def get_page_text(
-    book_id: BookId, number: PageNumber, principal: PrincipalDep, books: BooksDep
+    book_id: BookId, number: PageNumber, reader: ReaderDep, books: BooksDep
 ) -> models.PageText:
     """The page's words with boxes in 0..1 page units, in reading order."""
-    return await books.page_text(principal, book_id, number)
+    return await books.page_text(reader, book_id, number)
 
 
 @router.get("/{book_id}/search")
 async def search_book(
     book_id: BookId,
-    principal: PrincipalDep,
+    reader: ReaderDep,
     books: BooksDep,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> models.SearchOut:
     """Pages where `q` occurs (Chinese and Japanese substrings too), each with a snippet
     and the boxes of every match."""
-    return await books.search(principal, book_id, q, limit)
+    return await books.search(reader, book_id, q, limit)

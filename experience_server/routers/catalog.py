@@ -19,16 +19,22 @@ from catalog_adapter.errors import (
     UpstreamUnavailableError,
 )
 from catalog_adapter.records import SearchField
-from experience_server.auth.roles import Principal, Role
-from experience_server.dependencies import PrincipalDep, ServicesDep, require_role
+from experience_server.auth.roles import Principal
+from experience_server.dependencies import PrincipalDep, ServicesDep, audited
 from experience_server.errors import ApiError, register_domain_error
+from experience_server.policy import Action
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 BOOK_ID = r"^[A-Za-z0-9._-]{1,128}$"
 RecordId = Annotated[str, Path(min_length=1, max_length=200)]
 BookId = Annotated[str, Path(pattern=BOOK_ID)]
-Librarian = Annotated[Principal, Depends(require_role(Role.librarian))]
+CatalogEditor = Annotated[Principal, Depends(audited(Action.catalog_edit), scope="function")]
+LicenceEditor = Annotated[Principal, Depends(audited(Action.licence_edit), scope="function")]
+Importer = Annotated[Principal, Depends(audited(Action.catalog_import), scope="function")]
+CirculationEditor = Annotated[
+    Principal, Depends(audited(Action.circulation_edit), scope="function")
+]
 MAX_LOANS_PER_REQUEST = 10_000
 
 
@@ -92,7 +98,7 @@ async def record(
 
 @router.put("/catalog/records/{record_id}/book")
 async def link_book(
-    services: ServicesDep, _: Librarian, record_id: RecordId, body: BookLink
+    services: ServicesDep, _: CatalogEditor, record_id: RecordId, body: BookLink
 ) -> dict[str, Any]:
     """Link a record to its e-book (or unlink with `null`)."""
     await asyncio.to_thread(services.library.link_book, record_id, body.book_id)
@@ -101,7 +107,7 @@ async def link_book(
 
 @router.put("/catalog/records/{record_id}/licence")
 async def set_licence(
-    services: ServicesDep, _: Librarian, record_id: RecordId, body: LicenceBody
+    services: ServicesDep, _: LicenceEditor, record_id: RecordId, body: LicenceBody
 ) -> dict[str, Any]:
     """Who may read the record's e-book."""
     licence = await asyncio.to_thread(services.library.set_licence, record_id, body.licence)
@@ -111,7 +117,7 @@ async def set_licence(
 @router.post("/catalog/import")
 async def import_marc(
     services: ServicesDep,
-    _: Librarian,
+    _: Importer,
     file: UploadFile,
     format: Annotated[
         Literal["marc", "marcxml", "json"] | None,
@@ -143,7 +149,7 @@ async def related(
 @router.post("/circulation/loans")
 async def add_loans(
     services: ServicesDep,
-    _: Librarian,
+    _: CirculationEditor,
     loans: Annotated[list[LoanIn], Field(max_length=MAX_LOANS_PER_REQUEST)],
 ) -> dict[str, Any]:
     """Loans from the ILS. Patron ids are stored only as keyed hashes."""
@@ -158,7 +164,7 @@ async def add_loans(
 
 
 @router.post("/circulation/also-borrowed/build")
-async def build_also_borrowed(services: ServicesDep, _: Librarian) -> dict[str, Any]:
+async def build_also_borrowed(services: ServicesDep, _: CirculationEditor) -> dict[str, Any]:
     """Recount 'also borrowed' pairs from the loans kept (pairs below k are dropped)."""
     report = await asyncio.to_thread(services.library.build_also_borrowed)
     return asdict(report)

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from experience_server import __version__
 from experience_server.auth.roles import Principal, Role
-from experience_server.dependencies import PrincipalDep, ServicesDep, require_role
+from experience_server.dependencies import PrincipalDep, ServicesDep, require
+from experience_server.policy import Action
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
@@ -43,7 +44,7 @@ async def me(principal: PrincipalDep) -> Me:
 
 @router.get("/admin/status")
 async def admin_status(
-    services: ServicesDep, _: Annotated[Principal, Depends(require_role(Role.admin))]
+    services: ServicesDep, _: Annotated[Principal, Depends(require(Action.admin_status))]
 ) -> AdminStatus:
     """Version, uptime and what the server holds (admin only)."""
     counts = await asyncio.to_thread(services.counts)

@@ -18,8 +18,9 @@ from assets.delivery import plan
 from experience_server.asset_response import bytes_response, file_response
 from experience_server.auth.errors import AuthenticationError
 from experience_server.auth.roles import Principal
+from experience_server.books.access import Reader
 from experience_server.dependencies import ServicesDep, bearer_token
-from experience_server.routers.books import BOOK_ID, BaseUrl, BooksDep
+from experience_server.routers.books import BOOK_ID, BaseUrl, BooksDep, cache_by_licence
 
 router = APIRouter(prefix="/iiif", tags=["iiif"])
 
@@ -39,7 +40,13 @@ async def iiif_principal(request: Request, services: ServicesDep) -> Principal:
     return await services.verifier.verify(token)
 
 
-IiifPrincipal = Annotated[Principal, Depends(iiif_principal)]
+async def iiif_reader(
+    request: Request, principal: Annotated[Principal, Depends(iiif_principal)]
+) -> Reader:
+    return Reader(principal, request.client.host if request.client else None)
+
+
+IiifReader = Annotated[Reader, Depends(iiif_reader)]
 
 
 def _json(request: Request, document: dict[str, Any], ld_type: str) -> Response:
@@ -52,10 +59,10 @@ def _json(request: Request, document: dict[str, Any], ld_type: str) -> Response:
 
 @router.get("/{book_id}/manifest.json", response_class=Response)
 async def manifest(
-    request: Request, book_id: BookId, principal: IiifPrincipal, books: BooksDep, base: BaseUrl
+    request: Request, book_id: BookId, reader: IiifReader, books: BooksDep, base: BaseUrl
 ) -> Response:
     """IIIF Presentation 3 manifest: paged, one canvas per page, outline as ranges."""
-    return _json(request, await books.iiif_manifest(principal, book_id, base), _PRESENTATION)
+    return _json(request, await books.iiif_manifest(reader, book_id, base), _PRESENTATION)
 
 
 @router.get("/{book_id}/{number}", response_class=RedirectResponse, status_code=303)
@@ -69,12 +76,12 @@ async def image_info(
     request: Request,
     book_id: BookId,
     number: PageNumber,
-    principal: IiifPrincipal,
+    reader: IiifReader,
     books: BooksDep,
     base: BaseUrl,
 ) -> Response:
     """Image API 3 info.json of one page (level 1, plus pct: sizes and regions)."""
-    document = await books.iiif_info(principal, book_id, number, base)
+    document = await books.iiif_info(reader, book_id, number, base)
     response = _json(request, document, _IMAGE)
     response.headers["Link"] = _LEVEL1
     return response
@@ -93,13 +100,13 @@ async def image(
     size: str,
     rotation: str,
     quality_format: str,
-    principal: IiifPrincipal,
+    reader: IiifReader,
     books: BooksDep,
 ) -> Response:
     """An Image API 3 image request: region/size/rotation/quality.format."""
     if_none_match = request.headers.get("if-none-match")
     answer = await books.iiif_image(
-        principal, book_id, number, region, size, rotation, quality_format, if_none_match
+        reader, book_id, number, region, size, rotation, quality_format, if_none_match
     )
     range_header, if_range = request.headers.get("range"), request.headers.get("if-range")
     if answer.stored is not None:
@@ -127,4 +134,4 @@ async def image(
         )
         response = bytes_response(delivery, data)
     response.headers.update({**_CORS, "Link": _LEVEL1})
-    return response
+    return await cache_by_licence(response, books, book_id)

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query
 
 from catalog_adapter.item_lookup import ItemLookup
-from experience_server.auth.roles import Principal, Role
-from experience_server.dependencies import PrincipalDep, ServicesDep, require_role
+from experience_server.auth.roles import Principal
+from experience_server.dependencies import PrincipalDep, ServicesDep, audited, require
+from experience_server.policy import Action
 from experience_server.routers.location_schema import (
     IntakeOut,
     MovementOut,
@@ -32,7 +33,8 @@ def get_item_lookup(services: ServicesDep) -> ItemLookup:
 
 
 ItemLookupDep = Annotated[ItemLookup, Depends(get_item_lookup)]
-Librarian = Annotated[Principal, Depends(require_role(Role.librarian))]
+RfidPoster = Annotated[Principal, Depends(audited(Action.rfid_post), scope="function")]
+RfidReader = Annotated[Principal, Depends(require(Action.rfid_read))]
 Reads = Annotated[list[RfidReadIn], Body(max_length=MAX_READS_PER_POST)]
 
 
@@ -41,7 +43,7 @@ async def post_rfid_events(
     reads: Reads,
     services: ServicesDep,
     catalog: ItemLookupDep,
-    _: Librarian,
+    _: RfidPoster,
     skip_refused: Annotated[
         bool, Query(description="Keep the good reads and list the refused ones instead of 422.")
     ] = False,
@@ -58,7 +60,7 @@ async def post_rfid_events(
 async def rfid_movements(
     item: Annotated[str, Path(min_length=1, max_length=128)],
     services: ServicesDep,
-    _: Librarian,
+    _: RfidReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[MovementOut]:
     """A copy's newest arrivals, moves and departures, newest first."""

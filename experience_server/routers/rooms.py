@@ -11,9 +11,10 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from assets.store import AssetRef
-from experience_server.auth.roles import Principal, Role
-from experience_server.dependencies import PrincipalDep, ServicesDep, require_role
+from experience_server.auth.roles import Principal
+from experience_server.dependencies import AUDIT_TARGET, PrincipalDep, ServicesDep, audited, require
 from experience_server.errors import ApiError
+from experience_server.policy import Action
 from experience_server.rooms.service import RoomService
 from experience_server.rooms.store import RoomRecord
 from scenes.profiles import PROFILE_NAMES
@@ -30,7 +31,8 @@ Profile = Annotated[
     Literal["headset", "touch", "blackboard", "desktop"],
     Query(description="Device profile: geometry detail, texture sizes and budgets."),
 ]
-Librarian = Annotated[Principal, Depends(require_role(Role.librarian))]
+RoomHistory = Annotated[Principal, Depends(require(Action.room_edit))]
+RoomEditor = Annotated[Principal, Depends(audited(Action.room_edit), scope="function")]
 TemplateBody = Annotated[
     dict[str, Any],
     Body(description="A room template (see GET /api/v1/room-templates/schema)."),
@@ -155,10 +157,15 @@ async def list_rooms(rooms: RoomsDep, _: PrincipalDep) -> list[RoomSummary]:
 
 @router.post("/rooms", status_code=201, summary="Create a room (librarian)")
 async def create_room(
-    body: TemplateBody, rooms: RoomsDep, principal: Librarian, response: Response
+    body: TemplateBody,
+    rooms: RoomsDep,
+    principal: RoomEditor,
+    request: Request,
+    response: Response,
 ) -> RoomDetail:
     """Store a new room from a template; 422 names every field to fix."""
     record = await rooms.create(body, principal.user)
+    setattr(request.state, AUDIT_TARGET, record.id)
     response.headers["Location"] = f"/api/v1/rooms/{record.id}"
     return _detail(record, rooms, response)
 
@@ -175,7 +182,7 @@ async def replace_room(
     room_id: RoomId,
     body: TemplateBody,
     rooms: RoomsDep,
-    principal: Librarian,
+    principal: RoomEditor,
     response: Response,
     if_match: IfMatch = None,
 ) -> RoomDetail:
@@ -189,7 +196,7 @@ async def patch_room(
     room_id: RoomId,
     body: TemplateBody,
     rooms: RoomsDep,
-    principal: Librarian,
+    principal: RoomEditor,
     response: Response,
     if_match: IfMatch = None,
 ) -> RoomDetail:
@@ -200,7 +207,7 @@ async def patch_room(
 
 
 @router.get("/rooms/{room_id}/versions", summary="Every version of a room (librarian)")
-async def room_versions(room_id: RoomId, rooms: RoomsDep, _: Librarian) -> list[RoomVersion]:
+async def room_versions(room_id: RoomId, rooms: RoomsDep, _: RoomHistory) -> list[RoomVersion]:
     return [
         RoomVersion(
             version=v.version, created_at=v.created_at, created_by=v.created_by, template=v.template

@@ -14,8 +14,9 @@ from starlette.websockets import WebSocketDisconnect
 
 from experience_server.auth.errors import AuthenticationError
 from experience_server.auth.roles import Principal
-from experience_server.dependencies import PrincipalDep, ServicesDep, bearer_token
+from experience_server.dependencies import PrincipalDep, ServicesDep, bearer_token, require
 from experience_server.errors import ApiError, register_domain_error
+from experience_server.policy import Action
 from sync.channel import ChannelClosed, CloseCode
 from sync.errors import (
     DocumentFull,
@@ -52,6 +53,7 @@ async def current_member(principal: PrincipalDep) -> Member:
 
 
 MemberDep = Annotated[Member, Depends(current_member)]
+STEER = [Depends(require(Action.session_steer))]
 
 
 # The websocket
@@ -251,7 +253,7 @@ async def session(room_id: str, services: ServicesDep, member: MemberDep) -> Ses
     return _session_out(room_id, await services.sessions.session(room_id, member))
 
 
-@router.patch("/api/v1/rooms/{room_id}/session")
+@router.patch("/api/v1/rooms/{room_id}/session", dependencies=STEER)
 async def update_session(
     room_id: str, change: SessionIn, services: ServicesDep, member: MemberDep
 ) -> SessionOut:
@@ -266,7 +268,7 @@ async def update_session(
     return _session_out(room_id, state)
 
 
-@router.post("/api/v1/rooms/{room_id}/presenter")
+@router.post("/api/v1/rooms/{room_id}/presenter", dependencies=STEER)
 async def hand_over(
     room_id: str, presenter: PresenterIn, services: ServicesDep, member: MemberDep
 ) -> SessionOut:
@@ -275,7 +277,7 @@ async def hand_over(
     return _session_out(room_id, state)
 
 
-@router.delete("/api/v1/rooms/{room_id}/presenter")
+@router.delete("/api/v1/rooms/{room_id}/presenter", dependencies=STEER)
 async def take_back(room_id: str, services: ServicesDep, member: MemberDep) -> SessionOut:
     """Teachers and above: take presenting back."""
     return _session_out(room_id, await services.sessions.hand_over(room_id, member, None))

@@ -12,8 +12,8 @@ from catalog_adapter.embedded import EmbeddedCatalog
 from catalog_adapter.errors import UpstreamUnavailableError
 from catalog_adapter.oai import OaiHarvester
 from tests.catalog_adapter import marc_samples as ms
-from tests.catalog_adapter._support import free_port
 from tests.catalog_adapter.oai_server import Entry, Repository, oai_repository
+from tests.support.net import free_port
 
 
 def _xml(number: str, title: str) -> bytes:

@@ -9,8 +9,8 @@ import pytest
 from catalog_adapter.errors import InvalidQueryError, RecordNotFoundError, UpstreamUnavailableError
 from catalog_adapter.sru import DEFAULT_INDEXES, SruCatalog, SruClient, build_cql, cql_term
 from tests.catalog_adapter import marc_samples as ms
-from tests.catalog_adapter._support import free_port
 from tests.catalog_adapter.zebra_server import zebra_sru
+from tests.support.net import free_port
 
 RECORDS = [
     ms.book("cn001", "红楼梦", "曹雪芹", ["中国小说"], "9787020002207"),

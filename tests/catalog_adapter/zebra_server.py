@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.catalog_adapter._support import free_port, require_tool
+from tests.support.net import free_port
+from tests.support.tools import require_tool
 
 CONFIG = Path(__file__).parent / "zebra"
 

@@ -5,7 +5,6 @@ skipped with the reason. The stand-in tests cover the viewer meanwhile."""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
@@ -21,17 +20,6 @@ from tests.support.node import Node
 PAGE_RGB = (30, 150, 90)
 
 
-def has(router: str) -> bool:
-    return importlib.util.find_spec(f"experience_server.routers.{router}") is not None
-
-
-needs_sessions = pytest.mark.skipif(not has("sessions"), reason="live sessions have not landed")
-needs_rooms_and_books = pytest.mark.skipif(
-    not (has("rooms") and has("books")), reason="rooms and books have not landed"
-)
-
-
-@needs_sessions
 @pytest.mark.node
 async def test_converges_with_the_official_client_on_readingroom(
     node: Node, live_server: LiveServer
@@ -53,7 +41,6 @@ def one_page_pdf() -> bytes:
     return data
 
 
-@needs_rooms_and_books
 def test_a_room_and_a_book_of_the_real_server(live_server: LiveServer, tmp_path: Path) -> None:
     librarian = {"Authorization": f"Bearer {live_server.token('lib-1', 'librarian')}"}
     with httpx.Client(base_url=live_server.url, headers=librarian, timeout=60) as http:

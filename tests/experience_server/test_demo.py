@@ -432,6 +432,7 @@ def test_demo_installs_its_catalog_once_and_serves_it(library: DemoLibrary) -> N
         command, env=env, capture_output=True, text=True, timeout=120, check=True
     )
     assert "catalog: up to date" in again.stdout, first.stdout + again.stdout
+    assert "books: up to date" in again.stdout, first.stdout + again.stdout
 
     chinese = next(book for book in library.books if book.language == "chi")
     with TestClient(create_app(Settings(data_dir=data_dir))) as client:
@@ -444,3 +445,15 @@ def test_demo_installs_its_catalog_once_and_serves_it(library: DemoLibrary) -> N
         where = client.get(f"/api/v1/catalog/records/{chinese.record_id}/location", headers=headers)
         assert where.status_code == 200
         assert len(where.json()["copies"]) == len(chinese.items)
+
+        books = client.get("/api/v1/books", headers=headers).json()["items"]
+        served = {book["id"] for book in books}
+        assert len(served) == len(library.books)
+        record = client.get(f"/api/v1/catalog/records/{chinese.record_id}", headers=headers).json()
+        assert any(book_id in json.dumps(record) for book_id in served)
+        scene = client.get(
+            "/api/v1/rooms/european-literature/scene.glb?profile=desktop", headers=headers
+        )
+        assert scene.status_code == 200
+        on_shelves = {book_id for book_id in served if book_id.encode() in scene.content}
+        assert on_shelves, "the topic room's spines name books the server serves"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from book_renderer.library import book_id_for
 from experience_server.placements import (
     InMemoryPlacementSource,
     JsonPlacementSource,
@@ -155,6 +156,6 @@ def test_the_demo_library_manifest_is_a_source(tmp_path: Path) -> None:
         ShelfQuery(call_number_range=("PT1", "PT9999")), 10
     )
     assert [(p.record_id, p.book_id) for p in selection.placements] == [
-        ("1000001", digest),
+        ("1000001", book_id_for(digest)),
         ("1000027", None),
     ]
