@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,8 @@ log = logging.getLogger("readingroom.sync")
 
 # An update that holds nothing: what a client with nothing new answers to sync step 1.
 EMPTY_UPDATE = b"\x00\x00"
+# y-protocols clients drop a state not renewed for 30 s; other processes' states likewise.
+_REMOTE_TTL = 30.0
 
 
 class LayerDocument:
@@ -56,7 +59,7 @@ class LayerDocument:
         self.unload_timer: asyncio.TimerHandle | None = None
         # Set when rooms span processes: accepted updates and awareness go through it.
         self.relay: RedisRelay | None = None
-        self._remote_awareness: dict[int, AwarenessEntry] = {}
+        self._remote_awareness: dict[int, tuple[float, AwarenessEntry]] = {}
 
     async def load(self) -> None:
         stored = await self._store.load(self.key)
@@ -95,7 +98,7 @@ class LayerDocument:
             self.unload_timer = None
         self.peers = (*self.peers, peer)
         self.request_state(peer)
-        states = self.awareness.current() + list(self._remote_awareness.values())
+        states = self.awareness.current() + self.remote_awareness()
         if states:
             peer.send(awareness_message(encode_awareness(states)))
 
@@ -207,27 +210,33 @@ class LayerDocument:
 
     # Other processes (through the relay)
 
-    def apply_remote_history(self, updates: list[bytes]) -> bytes:
-        """Apply what Redis holds (snapshot, then stream) at load; returns the state vector
-        of that history alone, so the caller can tell whether the local store holds more."""
+    def merge_remote(self, updates: list[bytes]) -> bytes | None:
+        """Merge what Redis holds (snapshot, then stream): what this document lacked is
+        relayed to its peers as one update; returns what Redis lacks (None: nothing)."""
         remote: Doc[Any] = Doc()
+        before = self.doc.get_state()
         for update in updates:
             try:
                 remote.apply_update(update)
             except (KeyboardInterrupt, SystemExit):
                 raise
-            except BaseException:
+            except BaseException:  # pyo3 panics derive from BaseException
                 log.error("skipped an unreadable update of a shared room document")
                 continue
-            self.apply_remote(update, relay=False)
-        return remote.get_state()
+            self._apply_quietly(update)
+        if updates:
+            gained = self.doc.get_update(before)
+            if gained != EMPTY_UPDATE:
+                self._log.append(gained)
+                self.size += len(gained)
+                self.broadcast(update_message(gained), None)
+        missing = self.doc.get_update(remote.get_state())
+        return None if missing == EMPTY_UPDATE else missing
 
-    def holds_more_than(self, state_vector: bytes) -> bool:
-        return self.doc.get_update(state_vector) != EMPTY_UPDATE
-
-    def apply_remote(self, update: bytes, *, relay: bool = True) -> None:
-        """An update another process accepted: apply, store locally and relay to our peers
-        (never published again). Its size was checked by the process that accepted it."""
+    def apply_remote(self, update: bytes) -> None:
+        """An update another process accepted: apply and relay to our peers (never
+        published again). Redis keeps it; the local store gets it with the next snapshot.
+        Its size was checked by the process that accepted it."""
         if update == EMPTY_UPDATE:
             return
         if not self._apply_quietly(update):
@@ -236,9 +245,7 @@ class LayerDocument:
             return
         self._log.append(update)
         self.size += len(update)
-        self._store.append(self.key, update)
-        if relay:
-            self.broadcast(update_message(update), None)
+        self.broadcast(update_message(update), None)
         if len(self._log) >= self._limits.compact_after_updates:
             self.compact()
 
@@ -251,13 +258,23 @@ class LayerDocument:
             )
         except ProtocolError:
             return
+        now = time.monotonic()
         for entry in entries:
             if entry.removed:
                 self._remote_awareness.pop(entry.client, None)
             else:
-                self._remote_awareness[entry.client] = entry
+                self._remote_awareness[entry.client] = (now, entry)
         if entries:
             self.broadcast(awareness_message(payload), None)
+
+    def remote_awareness(self) -> list[AwarenessEntry]:
+        """Other processes' clients as last heard of; those silent longer than clients
+        wait before dropping a state (30 s in y-protocols) are forgotten."""
+        now = time.monotonic()
+        stale = [c for c, (at, _) in self._remote_awareness.items() if now - at > _REMOTE_TTL]
+        for client in stale:
+            del self._remote_awareness[client]
+        return [entry for _, entry in self._remote_awareness.values()]
 
     def local_awareness(self) -> bytes | None:
         """The awareness of this process's own clients, for another process that asks."""

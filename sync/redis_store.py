@@ -2,28 +2,40 @@
 
 Per document `k` (hash-tagged, so a cluster keeps them on one slot):
 - `rr:{k}:log`  a stream of entries {u: Yjs update, o: origin process id}
-- `rr:{k}:snap` a hash {snap: Yjs snapshot, id: the last stream id it holds}
+- `rr:{k}:snap` a hash {snap: Yjs snapshot, id: the last stream id it holds,
+  floor: the stream is trimmed below this id}
 - `rr:{k}:lease` the id of the process allowed to compact (SET NX PX, renewed)
+Per process `p`: `rr:wake:p`, a tiny stream the process's own reader also follows, so that
+attaching a document (or stopping) interrupts its blocking read at once.
 Awareness goes over pub/sub channels `rr:aw:<k>` as origin (32 bytes) + payload.
-With AOF on, the stream and snapshots survive a Redis restart.
+With AOF on, the streams and snapshots survive a Redis restart.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline, PubSub
 
 _ORIGIN_LEN = 32
-_AWARENESS_PATTERN = "rr:aw:*"
+# Entries stay this long behind a snapshot, so a process reading a little behind the one
+# that compacted still finds them; one further behind notices through `floor` and reloads.
+TRIM_LAG_MS = 60_000
+_WAKE_TTL_S = 3600
 
 # Snapshot plus the stream after it, read atomically (a compaction cannot slip between).
 _LOAD = """
 local snap = redis.call('HGET', KEYS[1], 'snap') or ''
-local id = redis.call('HGET', KEYS[1], 'id') or '0-0'
-local entries = redis.call('XRANGE', KEYS[2], id, '+')
+local id = redis.call('HGET', KEYS[1], 'id')
+local entries
+if id then
+  entries = redis.call('XRANGE', KEYS[2], '(' .. id, '+')
+else
+  id = '0-0'
+  entries = redis.call('XRANGE', KEYS[2], '-', '+')
+end
 return {snap, id, entries}
 """
 
@@ -41,15 +53,33 @@ return 0
 """
 
 
+def log_key(doc: str) -> str:
+    return "rr:{" + doc + "}:log"
+
+
 def _keys(doc: str) -> tuple[str, str, str]:
     base = "rr:{" + doc + "}"
     return f"{base}:log", f"{base}:snap", f"{base}:lease"
+
+
+def stream_id(value: bytes) -> tuple[int, int]:
+    """A stream id as a comparable pair."""
+    ms, _, seq = value.partition(b"-")
+    return int(ms), int(seq or 0)
 
 
 @dataclass(frozen=True, slots=True)
 class RedisHistory:
     updates: list[bytes]  # the snapshot (if any) first, then the stream after it
     last_id: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    stream: str
+    id: bytes
+    origin: bytes
+    update: bytes
 
 
 class RedisDocuments:
@@ -59,6 +89,7 @@ class RedisDocuments:
         self._lease_ms = lease_ms
         self._load = redis.register_script(_LOAD)
         self._lease = redis.register_script(_LEASE)
+        self.wake_key = "rr:wake:" + origin.decode()
 
     async def load(self, doc: str) -> RedisHistory:
         log, snap, _ = _keys(doc)
@@ -72,54 +103,82 @@ class RedisDocuments:
         return RedisHistory(updates, last_id)
 
     async def send(
-        self, updates: list[tuple[str, bytes]], awareness: list[tuple[str, bytes]]
+        self,
+        updates: list[tuple[str, bytes]],
+        awareness: list[tuple[str, bytes]],
+        *,
+        wake: bool = False,
     ) -> None:
-        """Append updates and publish awareness, in order, in one round trip."""
+        """Append updates and publish awareness, in order, in one round trip; with `wake`,
+        also interrupt this process's own blocking read."""
         async with self._redis.pipeline(transaction=False) as pipe:
             for doc, update in updates:
-                pipe.xadd(_keys(doc)[0], {"u": update, "o": self._origin})
+                pipe.xadd(log_key(doc), {"u": update, "o": self._origin})
             for doc, payload in awareness:
-                pipe.publish(f"rr:aw:{doc}", self._origin + payload)
+                pipe.publish(awareness_channel(doc), self._origin + payload)
+            if wake:
+                self._add_wake(pipe)
             await pipe.execute()
 
+    def _add_wake(self, pipe: Pipeline) -> None:
+        pipe.xadd(self.wake_key, {"w": b"1"}, maxlen=8, approximate=False)
+        pipe.expire(self.wake_key, _WAKE_TTL_S)
+
+    async def forget_wake(self) -> None:
+        await self._redis.delete(self.wake_key)
+
     async def read(
-        self, doc: str, after: bytes, block_ms: int, count: int
-    ) -> list[tuple[bytes, bytes, bytes]]:
-        """Entries after `after`: (id, origin, update); waits up to `block_ms` for some."""
-        answer: Any = await self._redis.xread({_keys(doc)[0]: after}, count=count, block=block_ms)
+        self, streams: dict[str, bytes], block_ms: int, count: int
+    ) -> list[Entry]:
+        """Entries after the given id of every stream (one XREAD); waits up to `block_ms`."""
+        answer: Any = await self._redis.xread(
+            {key: after for key, after in streams.items()}, count=count, block=block_ms
+        )
         found = []
-        for _, entries in answer or ():
+        for name, entries in answer or ():
+            stream = name.decode() if isinstance(name, bytes) else str(name)
             for entry_id, fields in entries:
-                found.append((bytes(entry_id), bytes(fields[b"o"]), bytes(fields[b"u"])))
+                found.append(
+                    Entry(
+                        stream,
+                        bytes(entry_id),
+                        bytes(fields.get(b"o", b"")),
+                        bytes(fields.get(b"u", b"")),
+                    )
+                )
         return found
+
+    async def floors(self, docs: list[str]) -> list[bytes | None]:
+        """Where each document's stream is trimmed (None: never trimmed), in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for doc in docs:
+                pipe.hget(_keys(doc)[1], "floor")
+            answers: list[Any] = await pipe.execute()
+        return [bytes(a) if a is not None else None for a in answers]
 
     async def compact(self, doc: str, snapshot: bytes, upto: bytes) -> bool:
         """If this process holds the lease: store `snapshot` (every entry up to `upto`)
-        and trim the stream before it. False when another process compacts."""
+        and trim the stream up to TRIM_LAG_MS before it. False when another compacts."""
         log, snap, lease = _keys(doc)
         if not await self._lease(keys=[lease], args=[self._origin, self._lease_ms]):
             return False
+        ms, _ = stream_id(upto)
+        floor = f"{max(0, ms - TRIM_LAG_MS)}-0"
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(snap, mapping={"snap": snapshot, "id": upto})
-            pipe.xtrim(log, minid=upto.decode())
+            pipe.hset(snap, mapping={"snap": snapshot, "id": upto, "floor": floor})
+            pipe.xtrim(log, minid=floor)
             await pipe.execute()
         return True
 
-    async def awareness(
-        self, stopped: Callable[[], bool]
-    ) -> AsyncIterator[tuple[bytes, str, bytes]]:
-        """(origin, document key, payload) of every awareness message, until Redis fails
-        or `stopped()` (checked at least once a second)."""
-        pubsub = self._redis.pubsub()
-        try:
-            await pubsub.psubscribe(_AWARENESS_PATTERN)
-            while not stopped():
-                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                if message is None or message["type"] != "pmessage":
-                    continue
-                data = bytes(message["data"])
-                channel = message["channel"]
-                name = channel.decode() if isinstance(channel, bytes) else str(channel)
-                yield data[:_ORIGIN_LEN], name[len("rr:aw:") :], data[_ORIGIN_LEN:]
-        finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+    def pubsub(self) -> PubSub:
+        return self._redis.pubsub()
+
+
+def awareness_channel(doc: str) -> str:
+    return "rr:aw:" + doc
+
+
+def split_awareness(channel: bytes | str, data: bytes) -> tuple[bytes, str, bytes]:
+    """(origin, document key, payload) of one awareness message."""
+    name = channel.decode() if isinstance(channel, bytes) else channel
+    return data[:_ORIGIN_LEN], name[len("rr:aw:") :], data[_ORIGIN_LEN:]

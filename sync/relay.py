@@ -1,18 +1,23 @@
 """Rooms across processes: each room document's updates go through one Redis stream.
 
-Every accepted update is appended (XADD) to the document's stream with this process's id;
-every process with the document loaded reads the stream (XREAD BLOCK) and applies and
-relays to its own clients the entries it did not write. A process that loads a document
-reads the latest snapshot plus the stream after it (`sync.redis_store`). One process at a
-time (a lease, SET NX PX, renewed) folds the stream into that snapshot and trims it.
+Every accepted update is appended (XADD) to the document's stream with this process's id.
+One reader task per process follows the streams of every document it has loaded in a
+single XREAD BLOCK (plus a small wake stream of its own, so a newly loaded document is
+followed at once), and applies and relays to its own clients the entries other processes
+wrote. A process that loads a document reads the latest snapshot plus the stream after it
+(`sync.redis_store`). One process at a time (a lease, SET NX PX, renewed) folds the stream
+into that snapshot and trims it, a minute behind, so readers a little late lose nothing;
+a reader later than that sees the stream's floor pass it and reloads.
 
-Awareness crosses processes on pub/sub (short-lived, never stored). Poses do not: the pose
-channel needs sticky routing (see docs/deploy.md).
+Awareness crosses processes on pub/sub, one channel per document, subscribed while the
+document is loaded here (short-lived, never stored).
 
-Redis may go away at any moment. Local clients keep being served; a document whose
-publish failed, or whose reader lost the connection, republishes its full state (one
-idempotent Yjs update) once Redis answers again, so every room converges without a
-replay buffer that could grow without bound.
+Redis may go away at any moment. Local clients keep being served meanwhile. A document
+whose publish failed, or any document once the reader lost its connection (Redis may have
+restarted and lost its last second), is resynchronised when Redis answers again: the
+process loads what Redis holds, relays what it lacked to its clients, and appends exactly
+what Redis lacks (one Yjs update: the edits made while Redis was away, and anything Redis
+lost), so every room converges with no buffer that could grow without bound.
 """
 
 from __future__ import annotations
@@ -25,9 +30,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from sync.redis_store import RedisDocuments
+from sync.redis_store import (
+    RedisDocuments,
+    awareness_channel,
+    log_key,
+    split_awareness,
+    stream_id,
+)
 
 if TYPE_CHECKING:
     from sync.document import LayerDocument
@@ -37,6 +49,8 @@ log = logging.getLogger("readingroom.sync")
 _BLOCK_MS = 1000
 _READ_COUNT = 500
 _MAX_BACKOFF = 5.0
+_FLOOR_CHECK_SECONDS = 10.0
+_POLL_SECONDS = 0.1  # awareness: how soon a newly loaded document is subscribed
 _AWARENESS_STATE = b"s"
 _AWARENESS_QUERY = b"q"
 _FAILURES = (RedisError, OSError, asyncio.TimeoutError)
@@ -45,11 +59,10 @@ _FAILURES = (RedisError, OSError, asyncio.TimeoutError)
 @dataclass(eq=False)
 class _Link:
     doc: LayerDocument
+    stream: str
     last_id: bytes = b"0-0"
     since_compact: int = 0
-    task: asyncio.Task[None] | None = None
-    stale: bool = False  # Redis may lack some of this document: republish its state
-    closed: bool = False
+    resync: bool = False  # Redis and this process may each lack something: reload
 
 
 @dataclass(eq=False)
@@ -64,13 +77,15 @@ class RedisRelay:
     """One per process; documents attach when loaded and detach when unloaded."""
 
     def __init__(self, redis: aioredis.Redis, compact_after: int, lease_ms: int = 15000) -> None:
-        self._redis = redis
         self.origin = uuid.uuid4().hex.encode()
         self._store = RedisDocuments(redis, self.origin, lease_ms)
         self._compact_after = compact_after
         self._links: dict[str, _Link] = {}
+        self._by_stream: dict[str, _Link] = {}
         self._outbox: deque[_Outgoing] = deque()
+        self._wake_reader = False
         self._wake = asyncio.Event()
+        self._wake_id = b"0-0"
         self._tasks: list[asyncio.Task[None]] = []
         self.up = True
         self._stopping = False
@@ -80,57 +95,67 @@ class RedisRelay:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._publish_loop()), loop.create_task(self._listen())]
+        self._tasks = [
+            loop.create_task(self._publish_loop(), name="redis-publish"),
+            loop.create_task(self._read_loop(), name="redis-read"),
+            loop.create_task(self._listen(), name="redis-awareness"),
+        ]
 
     async def stop(self) -> None:
-        links = list(self._links.values())
-        self._links.clear()
-        for link in links:
-            link.closed = True
+        """Hand Redis what is still queued, then end the tasks (the final pipeline also
+        wakes the reader from its blocking read)."""
         self._stopping = True
-        await _end([link.task for link in links if link.task is not None])
+        self._wake_reader = True
         self._wake.set()
         await _end(self._tasks)
         self._tasks = []
+        self._links.clear()
+        self._by_stream.clear()
+        try:
+            async with asyncio.timeout(1.0):
+                await self._store.forget_wake()
+        except (*_FAILURES, TimeoutError):
+            pass
+
+    def status(self) -> dict[str, Any]:
+        return {"up": self.up, "documents": len(self._links)}
 
     # Documents
 
     async def attach(self, doc: LayerDocument) -> None:
         """Bring a freshly loaded document up to date with Redis and follow its stream.
         What the local store held and Redis lacks (Redis lost data) is published."""
-        link = _Link(doc)
+        link = _Link(doc, log_key(doc.key))
         try:
-            loaded = await self._store.load(doc.key)
+            history = await self._store.load(doc.key)
         except _FAILURES:
             log.warning("Redis is unreachable; a room document starts from the local store")
-            link.stale = True
-            self.up = False
+            self._went_down()
+            link.resync = True
         else:
-            remote_state = doc.apply_remote_history(loaded.updates)
-            link.last_id = loaded.last_id
-            link.since_compact = len(loaded.updates)
-            link.stale = doc.holds_more_than(remote_state)
+            missing = doc.merge_remote(history.updates)
+            link.last_id = history.last_id
+            link.since_compact = len(history.updates)
+            if missing is not None:
+                self._queue(_Outgoing(doc.key, update=missing, links=[link]))
         self._links[doc.key] = link
-        link.task = asyncio.get_running_loop().create_task(self._read(link))
-        if link.stale:
-            self._wake.set()
-        self._queue(_Outgoing(doc.key, awareness=_AWARENESS_QUERY))
+        self._by_stream[link.stream] = link
+        self._wake_reader = True
+        self._wake.set()
 
-    async def detach(self, doc: LayerDocument) -> None:
+    def detach(self, doc: LayerDocument) -> None:
         link = self._links.get(doc.key)
         if link is None or link.doc is not doc:
             return
         del self._links[doc.key]
-        link.closed = True
-        if link.task is not None:
-            await _end([link.task])
+        del self._by_stream[link.stream]
 
     def publish(self, key: str, update: bytes) -> None:
         link = self._links.get(key)
         if link is None:
             return
         if not self.up:
-            link.stale = True
+            link.resync = True
             return
         self._queue(_Outgoing(key, update=update, links=[link]))
 
@@ -142,79 +167,113 @@ class RedisRelay:
         self._outbox.append(item)
         self._wake.set()
 
-    # Writing
-
-    async def _publish_loop(self) -> None:
-        backoff = 0.1
-        while not self.stopping():
-            await self._wake.wait()
-            self._wake.clear()
-            batch = list(self._outbox)
-            self._outbox.clear()
-            stale = [link for link in self._links.values() if link.stale]
-            for link in stale:
-                link.stale = False
-                batch.append(
-                    _Outgoing(link.doc.key, update=link.doc.doc.get_update(), links=[link])
-                )
-            if not batch:
-                continue
-            try:
-                await self._store.send(
-                    [(o.key, o.update) for o in batch if o.update is not None],
-                    [(o.key, o.awareness) for o in batch if o.awareness is not None],
-                )
-            except _FAILURES:
-                _reraise_if_cancelled()
-                if self.stopping():
-                    return
-                self._went_down()
-                for item in batch:
-                    for link in item.links:
-                        link.stale = True
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, _MAX_BACKOFF)
-                self._wake.set()
-                continue
-            backoff = 0.1
-            if not self.up:
-                log.warning("Redis answers again; room documents resynchronised")
-            self.up = True
-
     def _went_down(self) -> None:
         if self.up:
             log.warning("Redis is unreachable; serving local clients and retrying")
         self.up = False
 
-    # Reading
+    # Writing: every queued update and awareness message in one pipeline per wake-up
 
-    async def _read(self, link: _Link) -> None:
+    async def _publish_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch = list(self._outbox)
+            self._outbox.clear()
+            wake, self._wake_reader = self._wake_reader, False
+            if batch or wake:
+                await self._send(batch, wake)
+            if self.stopping():
+                return
+
+    async def _send(self, batch: list[_Outgoing], wake: bool) -> None:
+        try:
+            await self._store.send(
+                [(o.key, o.update) for o in batch if o.update is not None],
+                [(o.key, o.awareness) for o in batch if o.awareness is not None],
+                wake=wake,
+            )
+        except _FAILURES:
+            _reraise_if_cancelled()
+            self._went_down()
+            # Not retried here: the reader resynchronises these documents once Redis
+            # answers, sending exactly what Redis then lacks.
+            for item in batch:
+                for link in item.links:
+                    link.resync = True
+
+    # Reading: one XREAD for every followed stream
+
+    async def _read_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         backoff = 0.1
-        key = link.doc.key
-        while not link.closed:
+        next_floor_check = loop.time() + _FLOOR_CHECK_SECONDS
+        while not self.stopping():
             try:
-                entries = await self._store.read(key, link.last_id, _BLOCK_MS, _READ_COUNT)
+                await self._resync_marked()
+                if loop.time() >= next_floor_check:
+                    next_floor_check = loop.time() + _FLOOR_CHECK_SECONDS
+                    await self._check_floors()
+                streams = {self._store.wake_key: self._wake_id}
+                streams.update((link.stream, link.last_id) for link in self._links.values())
+                entries = await self._store.read(streams, _BLOCK_MS, _READ_COUNT)
             except _FAILURES:
                 _reraise_if_cancelled()
                 if self.stopping():
                     return
                 self._went_down()
-                link.stale = True
+                for link in self._links.values():
+                    link.resync = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF)
                 continue
-            if backoff > 0.1:
-                backoff = 0.1
-                self._wake.set()  # republish what Redis may have missed
-            if _closed(link):
-                return
-            for entry_id, origin, update in entries:
-                link.last_id = entry_id
-                if origin != self.origin:
-                    link.doc.apply_remote(update)
-            link.since_compact += len(entries)
-            if link.since_compact >= self._compact_after:
-                await self._maybe_compact(link)
+            backoff = 0.1
+            if not self.up:
+                log.warning("Redis answers again; room documents resynchronised")
+                self.up = True
+            touched: dict[str, _Link] = {}
+            for entry in entries:
+                if entry.stream == self._store.wake_key:
+                    self._wake_id = entry.id
+                    continue
+                link = self._by_stream.get(entry.stream)
+                if link is None or link.resync:
+                    continue  # unloaded meanwhile, or about to be reloaded whole
+                link.last_id = entry.id
+                link.since_compact += 1
+                if entry.origin != self.origin:
+                    link.doc.apply_remote(entry.update)
+                touched[entry.stream] = link
+            for link in touched.values():
+                if link.since_compact >= self._compact_after and not self.stopping():
+                    await self._maybe_compact(link)
+
+    async def _resync_marked(self) -> None:
+        for link in [link for link in self._links.values() if link.resync]:
+            link.resync = False
+            try:
+                history = await self._store.load(link.doc.key)
+            except _FAILURES:
+                link.resync = True
+                raise
+            if self._links.get(link.doc.key) is not link:
+                continue
+            missing = link.doc.merge_remote(history.updates)
+            link.last_id = history.last_id
+            link.since_compact = len(history.updates)
+            if missing is not None:
+                self._queue(_Outgoing(link.doc.key, update=missing, links=[link]))
+            self.up = True
+
+    async def _check_floors(self) -> None:
+        """A reader that fell behind a compaction's trim reloads the document."""
+        links = list(self._links.values())
+        if not links:
+            return
+        floors = await self._store.floors([link.doc.key for link in links])
+        for link, floor in zip(links, floors, strict=True):
+            if floor is not None and stream_id(link.last_id) < stream_id(floor):
+                link.resync = True
 
     async def _maybe_compact(self, link: _Link) -> None:
         """Fold the stream into a snapshot if this process holds the document's lease.
@@ -226,34 +285,58 @@ class RedisRelay:
                 link.since_compact = self._compact_after // 2
         except _FAILURES:
             _reraise_if_cancelled()
-            link.stale = True
+            link.resync = True
+
+    # Awareness: one pub/sub channel per loaded document
 
     async def _listen(self) -> None:
         backoff = 0.1
         while not self.stopping():
+            pubsub = self._store.pubsub()
             try:
-                async for origin, key, payload in self._store.awareness(self.stopping):
-                    backoff = 0.1
-                    if origin == self.origin:
-                        continue
-                    link = self._links.get(key)
-                    if link is None:
-                        continue
-                    if payload[:1] == _AWARENESS_QUERY:
-                        snapshot = link.doc.local_awareness()
-                        if snapshot is not None:
-                            self.publish_awareness(key, snapshot)
-                    elif payload[:1] == _AWARENESS_STATE:
-                        link.doc.apply_remote_awareness(payload[1:])
+                await self._follow_awareness(pubsub)
             except _FAILURES:
                 _reraise_if_cancelled()
                 if self.stopping():
                     return
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF)
+                continue
+            finally:
+                await _close_quietly(pubsub)
+            backoff = 0.1
 
-    def status(self) -> dict[str, Any]:
-        return {"up": self.up, "documents": len(self._links)}
+    async def _follow_awareness(self, pubsub: PubSub) -> None:
+        subscribed: set[str] = set()
+        while not self.stopping():
+            wanted = set(self._links)
+            new, gone = wanted - subscribed, subscribed - wanted
+            if new:
+                await pubsub.subscribe(*(awareness_channel(key) for key in new))
+                subscribed |= new
+                for key in new:  # ask the other processes who is there
+                    self._queue(_Outgoing(key, awareness=_AWARENESS_QUERY))
+            if gone:
+                await pubsub.unsubscribe(*(awareness_channel(key) for key in gone))
+                subscribed -= gone
+            if not subscribed:
+                await asyncio.sleep(_POLL_SECONDS)
+                continue
+            message = await pubsub.get_message(
+                ignore_subscribe_messages=True, timeout=_POLL_SECONDS
+            )
+            if message is None or message["type"] != "message":
+                continue
+            origin, key, payload = split_awareness(message["channel"], bytes(message["data"]))
+            link = self._links.get(key)
+            if origin == self.origin or link is None:
+                continue
+            if payload[:1] == _AWARENESS_QUERY:
+                snapshot = link.doc.local_awareness()
+                if snapshot is not None:
+                    self.publish_awareness(key, snapshot)
+            elif payload[:1] == _AWARENESS_STATE:
+                link.doc.apply_remote_awareness(payload[1:])
 
 
 def _reraise_if_cancelled() -> None:
@@ -264,27 +347,23 @@ def _reraise_if_cancelled() -> None:
         raise asyncio.CancelledError
 
 
+async def _close_quietly(pubsub: PubSub) -> None:
+    try:
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+    except _FAILURES:
+        pass
+
+
 async def _end(tasks: list[asyncio.Task[None]]) -> None:
     """Wait for tasks told to stop by their flag: each ends within one blocking read.
     Cancelling is the last resort, as redis-py drops a connection cancelled mid-command
     without closing it (and on 3.11 may turn the cancellation into a timeout)."""
     grace = _BLOCK_MS / 1000 + 2.0
     done, pending = await asyncio.wait(tasks, timeout=grace) if tasks else (set(), set())
-    tasks = list(pending)
     for task in done:
         if not task.cancelled() and task.exception() is not None:
             log.error("a Redis relay task failed", exc_info=task.exception())
-    for task in tasks:
+    for task in pending:
         task.cancel()
-    while tasks:
-        done, pending = await asyncio.wait(tasks, timeout=1.0)
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                log.error("a Redis relay task failed", exc_info=task.exception())
-        tasks = list(pending)
-        for task in tasks:
-            task.cancel()
-
-
-def _closed(link: _Link) -> bool:
-    return link.closed
+    if pending:
+        await asyncio.wait(pending, timeout=2.0)

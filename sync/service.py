@@ -48,7 +48,6 @@ class SessionService:
     ) -> None:
         self._store = store
         self.relay = relay
-        self._detaching: set[asyncio.Task[None]] = set()
         self.limits = limits
         self._rooms: dict[str, Room] = {}
         self._room_loading: dict[str, asyncio.Future[Room]] = {}
@@ -154,9 +153,7 @@ class SessionService:
         doc.compact()
         del room.docs[doc.key]
         if self.relay is not None:
-            task = asyncio.get_running_loop().create_task(self.relay.detach(doc))
-            self._detaching.add(task)
-            task.add_done_callback(self._detaching.discard)
+            self.relay.detach(doc)
         doc.relay = None
         self._release(room)
 

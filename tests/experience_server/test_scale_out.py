@@ -98,3 +98,38 @@ def test_nothing_is_lost_when_a_process_is_killed_or_redis_restarts(
     for name in ("x", "y"):
         peers("waitSize", peer=name, map="annotations", size=100, timeout=40)
     assert peers("get", peer="x", map="annotations") == peers("get", peer="y", map="annotations")
+
+
+def test_three_processes_a_killed_one_and_a_client_moving_to_another(
+    live_server_factory: LiveServerFactory,
+    redis_server: RedisServer,
+    tmp_path: Path,
+    peers: YjsPeers,
+) -> None:
+    """Three processes; one is killed with -9 mid-burst and its client goes on through
+    another process, which gives it the full state and takes what it wrote meanwhile; a
+    reader on a process started last (its own empty store) sees every edit."""
+    env = {"READINGROOM_REDIS_URL": redis_server.url}
+    a, b, c = (live_server_factory(env=env, data_dir=tmp_path / f"d{i}") for i in range(3))
+    for name, server in (("x", a), ("y", b), ("z", c)):
+        peers.open(name, server.ws_url, "room3", "shared", token(server, f"{name}user"))
+        peers("synced", peer=name)
+    for name in ("x", "y", "z"):
+        peers("burst", peer=name, map="annotations", prefix=name, count=40, interval=10)
+    peers("waitSize", peer="z", map="annotations", size=30, timeout=30)
+    b.kill()
+    peers.move("y", c.ws_url, "room3", "shared", token(c, "yuser"))
+    peers("synced", peer="y")
+    expected = {f"{p}-{i}" for p in ("x", "y", "z") for i in range(40)}
+    for name in ("x", "y", "z"):
+        peers("burstDone", peer=name, timeout=30)
+    for name in ("x", "y", "z"):
+        peers("waitSize", peer=name, map="annotations", size=120, timeout=30)
+    fresh = live_server_factory(env=env, data_dir=tmp_path / "d3")  # loads from Redis alone
+    peers.open("late", fresh.ws_url, "room3", "shared", token(fresh, "late"))
+    peers("synced", peer="late")
+    peers("waitSize", peer="late", map="annotations", size=120, timeout=30)
+    final = peers("get", peer="late", map="annotations")
+    assert set(final) == expected
+    for name in ("x", "y", "z"):
+        assert peers("get", peer=name, map="annotations") == final
