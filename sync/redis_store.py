@@ -127,9 +127,7 @@ class RedisDocuments:
     async def forget_wake(self) -> None:
         await self._redis.delete(self.wake_key)
 
-    async def read(
-        self, streams: dict[str, bytes], block_ms: int, count: int
-    ) -> list[Entry]:
+    async def read(self, streams: dict[str, bytes], block_ms: int, count: int) -> list[Entry]:
         """Entries after the given id of every stream (one XREAD); waits up to `block_ms`."""
         answer: Any = await self._redis.xread(
             {key: after for key, after in streams.items()}, count=count, block=block_ms

@@ -23,6 +23,7 @@ lost), so every room converges with no buffer that could grow without bound.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections import deque
@@ -111,11 +112,9 @@ class RedisRelay:
         self._tasks = []
         self._links.clear()
         self._by_stream.clear()
-        try:
+        with contextlib.suppress(*_FAILURES, TimeoutError):
             async with asyncio.timeout(1.0):
                 await self._store.forget_wake()
-        except (*_FAILURES, TimeoutError):
-            pass
 
     def status(self) -> dict[str, Any]:
         return {"up": self.up, "documents": len(self._links)}
@@ -236,14 +235,14 @@ class RedisRelay:
                 if entry.stream == self._store.wake_key:
                     self._wake_id = entry.id
                     continue
-                link = self._by_stream.get(entry.stream)
-                if link is None or link.resync:
+                found = self._by_stream.get(entry.stream)
+                if found is None or found.resync:
                     continue  # unloaded meanwhile, or about to be reloaded whole
-                link.last_id = entry.id
-                link.since_compact += 1
+                found.last_id = entry.id
+                found.since_compact += 1
                 if entry.origin != self.origin:
-                    link.doc.apply_remote(entry.update)
-                touched[entry.stream] = link
+                    found.doc.apply_remote(entry.update)
+                touched[entry.stream] = found
             for link in touched.values():
                 if link.since_compact >= self._compact_after and not self.stopping():
                     await self._maybe_compact(link)
@@ -348,10 +347,8 @@ def _reraise_if_cancelled() -> None:
 
 
 async def _close_quietly(pubsub: PubSub) -> None:
-    try:
+    with contextlib.suppress(*_FAILURES):
         await pubsub.aclose()  # type: ignore[no-untyped-call]
-    except _FAILURES:
-        pass
 
 
 async def _end(tasks: list[asyncio.Task[None]]) -> None:

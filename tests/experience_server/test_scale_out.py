@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psutil
 import pytest
+import redis
 
 from experience_server.auth.roles import Role
 from experience_server.services import build_issuer
@@ -133,3 +136,33 @@ def test_three_processes_a_killed_one_and_a_client_moving_to_another(
     assert set(final) == expected
     for name in ("x", "y", "z"):
         assert peers("get", peer=name, map="annotations") == final
+
+
+def test_serve_workers_shares_rooms_between_its_processes(
+    live_server_factory: LiveServerFactory,
+    redis_server: RedisServer,
+    tmp_path: Path,
+    peers: YjsPeers,
+) -> None:
+    """`readingroom serve --workers 2` on one port: the kernel spreads connections over
+    both processes; every client still sees every edit."""
+    env = {"READINGROOM_REDIS_URL": redis_server.url}
+    server = live_server_factory(env=env, data_dir=tmp_path / "w", args=["--workers", "2"])
+    assert server.pid is not None
+    workers = psutil.Process(server.pid).children()
+    assert len([w for w in workers if "spawn_main" in " ".join(w.cmdline())]) == 2
+    names = [f"p{i}" for i in range(6)]
+    for name in names:
+        peers.open(name, server.ws_url, "room4", "shared", token(server, name))
+    for name in names:
+        peers("synced", peer=name)
+        peers("burst", peer=name, map="annotations", prefix=name, count=15, interval=10)
+    for name in names:
+        peers("burstDone", peer=name, timeout=30)
+    for name in names:
+        peers("waitSize", peer=name, map="annotations", size=90, timeout=30)
+    first = peers("get", peer=names[0], map="annotations")
+    assert all(peers("get", peer=name, map="annotations") == first for name in names)
+    with redis.Redis.from_url(redis_server.url) as client:
+        entries: Any = client.xrange("rr:{room4/shared}:log")
+    assert len({fields[b"o"] for _, fields in entries}) == 2  # both processes took edits
