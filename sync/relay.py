@@ -28,7 +28,7 @@ import logging
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
@@ -115,9 +115,6 @@ class RedisRelay:
         with contextlib.suppress(*_FAILURES, TimeoutError):
             async with asyncio.timeout(1.0):
                 await self._store.forget_wake()
-
-    def status(self) -> dict[str, Any]:
-        return {"up": self.up, "documents": len(self._links)}
 
     # Documents
 
