@@ -1,5 +1,6 @@
 """The pose service: rooms by id, one connection's life in a room, and the one ticker that
-sends every room's snapshots. Knows no web framework; it talks to a `PoseChannel`."""
+sends every room's snapshots. Knows no web framework; it talks to a `PoseChannel`. Given a
+`PoseBus`, rooms span server processes (`sync.poses.federation`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sync.poses.control import (
     encode_welcome,
 )
 from sync.poses.errors import CloseCode, PoseFrameError, RoomFullError
+from sync.poses.federation import Federation, PoseBus
 from sync.poses.outbox import Outbox
 from sync.poses.ratelimit import RateLimit
 from sync.poses.room import PoseMember, PoseRoom, RoomLimits
@@ -64,10 +66,11 @@ class PoseStats:
 class PoseHub:
     """Owns the rooms and the ticker task; `aclose` stops it (the app's lifespan does)."""
 
-    def __init__(self, config: PoseConfig) -> None:
+    def __init__(self, config: PoseConfig, bus: PoseBus | None = None) -> None:
         self.config = config
         self.stats = PoseStats()
         self._rooms: dict[str, PoseRoom] = {}
+        self._federation = Federation(bus) if bus is not None else None
         self._checker = FrameChecker()
         self._ticker: asyncio.Task[None] | None = None
         self._limits = RoomLimits(config.max_room_users, config.near_m, config.far_every)
@@ -76,15 +79,23 @@ class PoseHub:
     def rooms(self) -> int:
         return len(self._rooms)
 
+    @property
+    def remote_members(self) -> int:
+        """Users of other processes shown in this process's rooms."""
+        return 0 if self._federation is None else self._federation.remote_members
+
     def may_send(self, role: str) -> bool:
         """Guests watch; their poses are relayed only when the setting allows it."""
         return role != "guest" or self.config.guests_send
 
     async def serve(self, room_id: str, member: PoseMember, channel: PoseChannel) -> None:
         """Run one connection until the peer leaves or breaks the protocol."""
+        federation = self._federation
         room = self._rooms.get(room_id)
         if room is None:
             room = self._rooms[room_id] = PoseRoom(self._limits)
+            if federation is not None:
+                federation.open(room_id, room)
         outbox = Outbox()
         may_send = self.may_send(member.role)
         try:
@@ -92,6 +103,8 @@ class PoseHub:
         except RoomFullError as exc:
             await self._close(channel, CloseCode.try_again_later, str(exc))
             return
+        if federation is not None:
+            federation.changed(room_id)
         self._start_ticker()
         self.stats.connections += 1
         verdict: tuple[CloseCode, str] | None = None
@@ -105,8 +118,12 @@ class PoseHub:
         finally:
             self.stats.connections -= 1
             room.leave(slot)
-            if room.empty:
-                self._rooms.pop(room_id, None)
+            if not room.has_local and self._rooms.get(room_id) is room:
+                del self._rooms[room_id]
+                if federation is not None:
+                    federation.close(room_id)
+            elif federation is not None:
+                federation.changed(room_id)
         if verdict is not None:
             await self._close(channel, *verdict)
 
@@ -181,6 +198,11 @@ class PoseHub:
                     continue
                 stats.snapshots += offered
                 stats.skipped += skipped
+            if self._federation is not None:
+                try:
+                    self._federation.tick(tick)
+                except Exception:
+                    log.exception("pose relay tick failed; local rooms carry on")
             tick += 1
             deadline += period
             now = loop.time()
@@ -197,3 +219,5 @@ class PoseHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
             self._ticker = None
+        if self._federation is not None:
+            await self._federation.aclose()
