@@ -111,6 +111,7 @@ class Federation:
         self._clock = clock
         self._links: dict[str, _Link] = {}
         self._started = False
+        self._closed = False
 
     @property
     def remote_members(self) -> int:
@@ -119,10 +120,15 @@ class Federation:
     # From the hub
 
     def open(self, room_id: str, room: PoseRoom) -> None:
+        """A room got its first local connection: listen to it, ask the others to announce
+        themselves (again: if the room was just closed here, the subscription may never
+        have lapsed, so no confirmation will come), and announce ours."""
+        if self._closed:
+            return
         if not self._started:
             self._bus.start(self)
             self._started = True
-        self._links[room_id] = _Link(room)
+        self._links[room_id] = _Link(room, hello=True)
         self._bus.follow(room_id)
 
     def changed(self, room_id: str) -> None:
@@ -166,7 +172,9 @@ class Federation:
             self._bus.publish(messages)
 
     async def aclose(self) -> None:
-        """Tell the others this process leaves every room, then stop the bus."""
+        """Tell the others this process leaves every room, then stop the bus; rooms opened
+        later stay local."""
+        self._closed = True
         if self._started:
             self._bus.publish(
                 [
@@ -230,9 +238,7 @@ class Federation:
         wanted = {
             e.slot: PoseMember(e.user, e.name, e.role) for e in entries if 0 <= e.slot < _SLOTS
         }
-        kept = {
-            slot: held for slot, held in peer.members.items() if wanted.get(slot) == held[0]
-        }
+        kept = {slot: held for slot, held in peer.members.items() if wanted.get(slot) == held[0]}
         gone = [ours for slot, (_, ours) in peer.members.items() if slot not in kept]
         arrivals = [slot for slot in wanted if slot not in kept]
         placed = link.room.replace_remote(gone, [wanted[slot] for slot in arrivals])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 
 from sync.poses.channel import ChannelClosedError, PoseChannel
@@ -26,6 +27,8 @@ log = logging.getLogger("readingroom.sync.poses")
 #: How long a closing handshake may wait on a client that does not read.
 CLOSE_TIMEOUT_SECONDS = 2.0
 MAX_SLOTS = 255
+#: Rooms spanning processes publish this fraction of a period before each tick.
+PUBLISH_LEAD = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +186,27 @@ class PoseHub:
 
     async def _tick_while_rooms(self) -> None:
         """One tick for every room each period, on absolute deadlines so the rate does not
-        drift; when the loop falls more than a period behind, missed ticks are dropped."""
+        drift; when the loop falls more than a period behind, missed ticks are dropped.
+
+        Rooms spanning processes tick at the same moments in every process (multiples of
+        the period on the wall clock), and each publishes its users' poses `PUBLISH_LEAD`
+        of a period before: a pose from another process then lands just before the tick
+        that sends it on, rather than waiting for one more tick on average."""
         loop = asyncio.get_running_loop()
         period = 1.0 / self.config.tick_hz
+        federation = self._federation
         deadline = loop.time()
         tick = 0
         stats = self.stats
         while self._rooms:
+            if federation is not None:
+                deadline -= _wall_phase(deadline - loop.time(), period)
+                await asyncio.sleep(max(0.0, deadline - PUBLISH_LEAD * period - loop.time()))
+                try:
+                    federation.tick(tick)
+                except Exception:
+                    log.exception("pose relay tick failed; local rooms carry on")
+                await asyncio.sleep(max(0.0, deadline - loop.time()))
             for room in list(self._rooms.values()):
                 try:
                     offered, skipped = room.tick(tick)
@@ -198,11 +215,6 @@ class PoseHub:
                     continue
                 stats.snapshots += offered
                 stats.skipped += skipped
-            if self._federation is not None:
-                try:
-                    self._federation.tick(tick)
-                except Exception:
-                    log.exception("pose relay tick failed; local rooms carry on")
             tick += 1
             deadline += period
             now = loop.time()
@@ -211,7 +223,8 @@ class PoseHub:
                 stats.late_ticks += missed
                 tick += missed
                 deadline += missed * period
-            await asyncio.sleep(max(0.0, deadline - now))
+            if federation is None:
+                await asyncio.sleep(max(0.0, deadline - now))
 
     async def aclose(self) -> None:
         if self._ticker is not None:
@@ -221,3 +234,10 @@ class PoseHub:
             self._ticker = None
         if self._federation is not None:
             await self._federation.aclose()
+
+
+def _wall_phase(delay: float, period: float) -> float:
+    """How far the moment `delay` seconds from now lies past a multiple of `period` on the
+    wall clock, within half a period either way (what to subtract to align it)."""
+    phase = (time.time() + delay) % period
+    return phase - period if phase > period / 2 else phase

@@ -120,7 +120,7 @@ class PoseRoom:
         if gone:
             self._after_freeing()
         slots = [self._take(member) for member in arrived]
-        if gone or arrived:
+        if gone or any(slot is not None for slot in slots):
             self._broadcast_roster()
         return slots
 

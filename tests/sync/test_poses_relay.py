@@ -184,7 +184,7 @@ async def test_what_crosses_is_packed_records_on_pub_sub_and_nothing_is_stored(
         assert len(data) == ENVELOPE_SIZE + HEADER_SIZE + 2 * RECORD_SIZE
         assert await watcher.dbsize() == 0
     finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await pubsub.aclose()
         await watcher.aclose()
 
 
