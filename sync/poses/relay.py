@@ -186,16 +186,19 @@ class RedisPoseRelay:
                     if self._up:
                         self._report_up()
                 if message is not None:
-                    self._dispatch(message)
+                    try:
+                        self._dispatch(message)
+                    except Exception:
+                        log.exception("pose relay: a message could not be applied")
         finally:
             if pubsub is not None:
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _sync_subscriptions(self, pubsub: PubSub, subscribed: set[str]) -> set[str]:
-        wanted = set(self._wanted)
-        if wanted == subscribed:
+        if self._wanted == subscribed:
             return subscribed
         self._changed.clear()
+        wanted = set(self._wanted)
         added = wanted - subscribed
         removed = subscribed - wanted
         if added:

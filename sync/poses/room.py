@@ -176,7 +176,10 @@ class PoseRoom:
 
     def store_records(self, slots: NDArray[np.intp], records: NDArray[np.uint8]) -> None:
         """Keep records of remote users, (n, RECORD_SIZE) bytes from their process, under
-        our `slots` (their slot byte is replaced by ours)."""
+        our `slots` (their slot byte is replaced by ours). A record held already (another
+        process sent everything again) is not news: clients would get it twice."""
+        fresh = (self._version[slots] == 0) | np.any(self._raw[slots, 1:] != records[:, 1:], axis=1)
+        slots, records = slots[fresh], records[fresh]
         if not len(slots):
             return
         self._raw[slots, 1:] = records[:, 1:]
@@ -210,7 +213,7 @@ class PoseRoom:
         due &= version[None, :] > self._last_sent[:n, :n]
         header = encode_snapshot_header(tick)
         offered = skipped = 0
-        for member in np.flatnonzero(due.any(axis=1)):
+        for member in np.flatnonzero(due.any(axis=1) & self._local[:n]):
             outbox = self._outboxes[member]
             if outbox is None:
                 continue

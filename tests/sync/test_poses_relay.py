@@ -224,18 +224,24 @@ async def test_redis_down_keeps_local_poses_flowing_and_cross_process_ones_resum
 ) -> None:
     caplog.set_level(logging.WARNING, logger="readingroom.sync.poses")
     a, b = processes(), processes()
-    alice, carol, bob = a.join("alice"), a.join("carol"), b.join("bob")
+    alice, carol, bob, dave = a.join("alice"), a.join("carol"), b.join("bob"), b.join("dave")
+    dave.incoming.put_nowait(frame(1, 3.0))  # then stands still
     async with sending(carol, 1.0) as carol_sent, sending(bob, 2.0) as bob_sent:
-        await until(lambda: len(seqs_of(alice, "bob")) > 5 and len(seqs_of(alice, "carol")) > 5)
+        await until(lambda: len(seqs_of(alice, "bob")) > 5 and seqs_of(alice, "dave") == [1])
         redis_server.stop()
         down_at = len(carol_sent)
-        await until(lambda: max(seqs_of(alice, "carol")) > down_at + 20)
-        await until(lambda: "unreachable" in caplog.text)
+        # Long enough for B's users to be forgotten here; carol's poses flow meanwhile.
+        await until(lambda: "bob" not in alice.roster().values(), within=SILENCE_SECONDS + 3)
+        assert max(seqs_of(alice, "carol")) > down_at + 100
         redis_server.start()
         restarted_at = len(bob_sent)
         await until(lambda: max(seqs_of(alice, "bob")) > restarted_at, within=10)
-    for channel in (alice, carol, bob):
+        # The one who stood still comes back too: every pose is sent again after an outage.
+        await until(lambda: seqs_of(alice, "dave") == [1, 1])
+        assert sorted(alice.roster().values()) == ["alice", "bob", "carol", "dave"]
+    for channel in (alice, carol, bob, dave):
         assert channel.closed is None
     assert "unreachable" in caplog.text
-    for user in ("alice", "bob", "carol"):
+    assert "answers again" in caplog.text
+    for user in ("alice", "bob", "carol", "dave"):
         assert user not in caplog.text.lower().replace("readingroom", "")

@@ -223,6 +223,10 @@ def test_a_remote_member_is_in_the_roster_and_snapshots_under_a_local_slot(
     assert snapshot.slots.tolist() == [slot]
     assert snapshot.seq.tolist() == [9]
     assert snapshot.poses.head_position[0].tolist() == pytest.approx([2.0, 1.6, 0.0])
+    # Sent again by its process (after a HELLO): not news, not sent again.
+    room.store_records(np.array([slot]), remote_records([200], [2.0], seq=9))
+    room.tick(1)
+    assert alice.snapshots() == []
 
 
 def test_remote_members_get_the_same_interest_management(room: PoseRoom) -> None:
