@@ -102,7 +102,7 @@ class FederationStats:
 
 class Federation:
     """One per hub. The hub reports rooms opening, changing and closing and calls `tick`
-    after each tick; the bus calls `deliver`, `followed` and `resync`."""
+    shortly before each of its ticks; the bus calls `deliver`, `followed` and `resync`."""
 
     def __init__(self, bus: PoseBus, clock: Callable[[], float] = time.monotonic) -> None:
         self.origin = uuid.uuid4().bytes
@@ -196,7 +196,8 @@ class Federation:
             message = decode_relayed(data)
         except PoseFrameError as exc:
             self.stats.refused += 1
-            log.warning("a relayed pose message was refused: %s", exc.reason)
+            if self.stats.refused == 1:  # a process of another version would flood the log
+                log.warning("a relayed pose message was refused: %s", exc.reason)
             return
         if message.origin == self.origin:
             return

@@ -104,7 +104,9 @@ class RedisPoseRelay:
         _, pending = await asyncio.wait(tasks, timeout=_STOP_SECONDS)
         for task in pending:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.error("pose relay: a task failed", exc_info=outcome)
 
     # Publishing
 
