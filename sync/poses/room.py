@@ -74,10 +74,6 @@ class PoseRoom:
         self._revision = 0
 
     @property
-    def empty(self) -> bool:
-        return self._high == 0
-
-    @property
     def has_local(self) -> bool:
         """Whether a connection of this process is in the room (remote members alone do not
         keep a room: nobody here would see them)."""
