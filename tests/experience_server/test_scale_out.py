@@ -144,25 +144,44 @@ def test_serve_workers_shares_rooms_between_its_processes(
     tmp_path: Path,
     peers: YjsPeers,
 ) -> None:
-    """`readingroom serve --workers 2` on one port: the kernel spreads connections over
-    both processes; every client still sees every edit."""
+    """`readingroom serve --workers 2` on one port: the kernel hands connections to either
+    process; clients are opened until both processes hold some (each peer's first edit
+    names its process in the stream), then every client sees every edit."""
     env = {"READINGROOM_REDIS_URL": redis_server.url}
     server = live_server_factory(env=env, data_dir=tmp_path / "w", args=["--workers", "2"])
     assert server.pid is not None
     workers = psutil.Process(server.pid).children()
     assert len([w for w in workers if "spawn_main" in " ".join(w.cmdline())]) == 2
-    names = [f"p{i}" for i in range(6)]
-    for name in names:
-        peers.open(name, server.ws_url, "room4", "shared", token(server, name))
-    for name in names:
-        peers("synced", peer=name)
-        peers("burst", peer=name, map="annotations", prefix=name, count=15, interval=10)
-    for name in names:
-        peers("burstDone", peer=name, timeout=30)
-    for name in names:
-        peers("waitSize", peer=name, map="annotations", size=90, timeout=30)
-    first = peers("get", peer=names[0], map="annotations")
-    assert all(peers("get", peer=name, map="annotations") == first for name in names)
+    stream = "rr:{room4/shared}:log"
+    origins: dict[str, bytes] = {}
     with redis.Redis.from_url(redis_server.url) as client:
-        entries: Any = client.xrange("rr:{room4/shared}:log")
-    assert len({fields[b"o"] for _, fields in entries}) == 2  # both processes took edits
+        for i in range(40):
+            name = f"p{i}"
+            peers.open(name, server.ws_url, "room4", "shared", token(server, name))
+            peers("synced", peer=name)
+            peers("set", peer=name, map="annotations", key=name, value=i)
+            origins[name] = wait_for_origin(client, stream, i + 1)
+            if len(origins) >= 4 and len(set(origins.values())) == 2:
+                break
+    assert len(set(origins.values())) == 2, "every connection went to one process"
+    for name in origins:
+        peers("burst", peer=name, map="annotations", prefix=name, count=15, interval=10)
+    for name in origins:
+        peers("burstDone", peer=name, timeout=30)
+    size = len(origins) * 16
+    for name in origins:
+        peers("waitSize", peer=name, map="annotations", size=size, timeout=30)
+    first = peers("get", peer="p0", map="annotations")
+    assert all(peers("get", peer=name, map="annotations") == first for name in origins)
+
+
+def wait_for_origin(client: redis.Redis, stream: str, length: int) -> bytes:
+    """The process id on the stream's `length`-th entry, once it is there."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        entries: Any = client.xrange(stream)
+        if len(entries) >= length:
+            origin: bytes = entries[length - 1][1][b"o"]
+            return origin
+        time.sleep(0.02)
+    raise AssertionError(f"entry {length} never reached {stream}")
