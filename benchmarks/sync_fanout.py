@@ -6,9 +6,11 @@ One writer sets a map entry `rate` times a second for `seconds`; every reader re
 each entry arrives. Printed per server: p50/p99/max fan-out latency, lost updates, server
 CPU and the clients' CPU (when the clients saturate the machine, latencies measure them,
 not the server: compare with the Node row); then, with many readers, the latency per time
-window (it must not grow over the run).
+window and its trend (it must not grow over the run): p50/p99 of the first third of the
+updates sent against the last third, and the slope of the per-window p50.
 
     python -m benchmarks.sync_fanout [--readers 50] [--many 200] [--rate 100] [--seconds 10]
+                                     [--many-seconds 30] [--rounds 1]
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-// Fan-out benchmark client, the same for every server under test (benchmarks/sync_fanout.py).
+// Fan-out benchmark client, the same for every server under test (benchmarks/_fanout.py,
+// used by benchmarks/sync_fanout.py and benchmarks/sync_redis.py). Each readers process
+// reports on its own, so the harness can tell apart readers connected to different servers.
 //   node sync-fanout.mjs readers <serverUrl> <roomname> <count> [token]
 //     opens <count> y-websocket readers, prints {"ready": n} once all synced, records the
 //     latency of every update it sees; on the line "count" prints {"count": n} (updates
