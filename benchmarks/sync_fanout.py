@@ -6,283 +6,116 @@ One writer sets a map entry `rate` times a second for `seconds`; every reader re
 each entry arrives. Printed per server: p50/p99/max fan-out latency, lost updates, server
 CPU and the clients' CPU (when the clients saturate the machine, latencies measure them,
 not the server: compare with the Node row); then, with many readers, the latency per time
-window (it must not grow over the run).
+window and its trend (it must not grow over the run): p50/p99 of the first third of the
+updates sent against the last third, and the slope of the per-window p50.
 
     python -m benchmarks.sync_fanout [--readers 50] [--many 200] [--rate 100] [--seconds 10]
+                                     [--many-seconds 30] [--many-warmup 3] [--rounds 1]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
 import numpy as np
-import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-JS_DIR = ROOT / "tests" / "js"
-READERS_PER_PROCESS = 50
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+# JS_DIR, readingroom and stop are re-exported: benchmarks.sync_memory imports them from here.
+from benchmarks._fanout import JS_DIR as JS_DIR
+from benchmarks._fanout import Result, Server, node_reference, run
+from benchmarks._fanout import readingroom as readingroom
+from benchmarks._fanout import stop as stop
 
 
-def wait_http(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=0.5)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer")
-
-
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen[bytes]
-    base_url: str  # ws:// URL the client prefixes the room name with
-    room_prefix: str
-    token: str | None
-    rooms: Iterator[int] = field(default_factory=lambda: iter(range(1_000_000)))
-
-    def target(self) -> tuple[str, str]:
-        """(serverUrl, roomname) of a fresh room for the y-websocket client."""
-        room = f"bench{next(self.rooms)}-{uuid.uuid4().hex[:6]}"
-        if self.room_prefix:
-            return f"{self.base_url}/{self.room_prefix}/{room}", "shared"
-        return self.base_url, room
-
-
-@contextmanager
-def node_reference(node: str) -> Iterator[Server]:
-    port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
-    script = JS_DIR / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
-    process = subprocess.Popen(
-        [node, str(script)],
-        cwd=JS_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/")
-        yield Server("node @y/websocket-server 0.1.1", process, f"ws://127.0.0.1:{port}", "", None)
-    finally:
-        stop(process)
-
-
-@contextmanager
-def readingroom(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "READINGROOM_DATA_DIR": str(data_dir),
-        "READINGROOM_LOG_LEVEL": "warning",
-        **(extra_env or {}),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "experience_server",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
-        token = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "experience_server",
-                "token",
-                "--user",
-                "bench",
-                "--role",
-                "reader",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        yield Server("readingroom", process, f"ws://127.0.0.1:{port}", "ws/rooms", token)
-    finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen[Any]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def spawn(node: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [node, str(JS_DIR / "sync-fanout.mjs"), *args],
-        cwd=JS_DIR,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=None,
-        text=True,
-        bufsize=1,
-    )
-
-
-def read_json(process: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError("a benchmark client exited early")
-        try:
-            data: dict[str, Any] = json.loads(line)
-            return data
-        except ValueError:
-            continue
-    raise TimeoutError("a benchmark client did not answer")
-
-
-@dataclass
-class Result:
-    server: str
-    readers: int
-    sent: int
-    received: int
-    latencies: np.ndarray  # shape (n, 2): receive time (ms since epoch), latency (ms)
-    closes: int
-    cpu_percent: float
-    client_cpu_percent: float
-
-    @property
-    def lost(self) -> int:
-        return self.sent * self.readers - self.received
-
-    def percentile(self, q: float) -> float:
-        return float(np.percentile(self.latencies[:, 1], q)) if len(self.latencies) else 0.0
-
-
-def run(
+def measure(
     server: Server, node: str, readers: int, rate: float, seconds: float, warmup: float
 ) -> Result:
-    url, room = server.target()
-    token = [server.token] if server.token else []
-    groups = []
-    left = readers
-    while left > 0:
-        count = min(READERS_PER_PROCESS, left)
-        groups.append(spawn(node, "readers", url, room, str(count), *token))
-        left -= count
-    writer = spawn(node, "writer", url, room, str(rate), str(seconds), str(warmup), *token)
-    try:
-        for group in groups:
-            read_json(group, 60)
-        read_json(writer, 30)
-        time.sleep(0.5)
-        proc = psutil.Process(server.process.pid)
-        clients = [psutil.Process(p.pid) for p in [*groups, writer]]
-        cpu_before = proc.cpu_times()
-        clients_before = sum(sum(c.cpu_times()[:2]) for c in clients)
-        wall_before = time.monotonic()
-        assert writer.stdin is not None
-        writer.stdin.write("go\n")
-        writer.stdin.flush()
-        sent = int(read_json(writer, warmup + seconds + 30)["sent"])
-        drain(groups, sent * readers)
-        cpu_after = proc.cpu_times()
-        clients_after = sum(sum(c.cpu_times()[:2]) for c in clients if c.is_running())
-        wall = time.monotonic() - wall_before
-        cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / wall
-        client_cpu = (clients_after - clients_before) / wall
-        received = 0
-        closes = 0
-        samples = []
-        for group in groups:
-            assert group.stdin is not None
-            group.stdin.write("report\n")
-            group.stdin.flush()
-            report = read_json(group, 60)
-            received += sum(report["received"])
-            closes += int(report["closes"])
-            samples.extend(report["latencies"])
-        latencies = np.array(samples, dtype=np.float64).reshape(-1, 2)
-        return Result(
-            server.name, readers, sent, received, latencies, closes, cpu * 100, client_cpu * 100
-        )
-    finally:
-        for process in [*groups, writer]:
-            stop(process)
+    """All clients on `server`: one row of the table."""
+    return run(node, server, [(server, readers)], rate, seconds, warmup).result(server.name)
 
 
-def drain(groups: list[subprocess.Popen[str]], expected: int) -> None:
-    """Wait for late updates until all arrived or none arrived for 3 s (at most 30 s)."""
-    last, stalled_since, deadline = -1, time.monotonic(), time.monotonic() + 30
-    while time.monotonic() < deadline:
-        total = 0
-        for group in groups:
-            assert group.stdin is not None
-            group.stdin.write("count\n")
-            group.stdin.flush()
-            total += int(read_json(group, 30)["count"])
-        if total >= expected:
-            return
-        if total != last:
-            last, stalled_since = total, time.monotonic()
-        elif time.monotonic() - stalled_since > 3:
-            return
-        time.sleep(0.5)
-
-
-def windows(result: Result, seconds: float, width: float) -> list[tuple[float, float, float]]:
-    """(window start s, p50 ms, p99 ms) over the run."""
+def send_times(result: Result) -> np.ndarray:
+    """Seconds from the first measured update to each update's sending: a backlog shows as
+    high latency of late updates, not as updates that arrive after the run."""
     data = result.latencies
-    if not len(data):
-        return []
-    start = data[:, 0].min()
+    sent = data[:, 0] - data[:, 1]
+    return np.asarray((sent - sent.min()) / 1000.0) if len(sent) else sent
+
+
+def windows(result: Result, width: float) -> list[tuple[float, float, float]]:
+    """(window start s, p50 ms, p99 ms) by send time over the run."""
+    at, latency = send_times(result), result.latencies[:, 1]
     out = []
-    for begin in np.arange(0.0, seconds, width):
-        mask = (data[:, 0] >= start + begin * 1000) & (data[:, 0] < start + (begin + width) * 1000)
+    for begin in np.arange(0.0, result.seconds, width):
+        mask = (at >= begin) & (at < begin + width)
         if mask.any():
-            lat = data[mask, 1]
+            lat = latency[mask]
             out.append((float(begin), float(np.percentile(lat, 50)), float(np.percentile(lat, 99))))
     return out
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Whether latency grows over a long run, robust to one noisy window: percentiles of
+    the first and the last third of the updates sent, and the least-squares slope of the
+    per-window p50."""
+
+    first_p50: float
+    first_p99: float
+    last_p50: float
+    last_p99: float
+    p50_slope_ms_per_min: float
+
+    @classmethod
+    def of(cls, result: Result, width: float) -> Trend:
+        at, latency = send_times(result), result.latencies[:, 1]
+        third = result.seconds / 3
+        first, last = latency[at < third], latency[at >= 2 * third]
+        spans = windows(result, width)
+        slope = 0.0
+        if len(spans) > 1:
+            starts, p50s = np.array([s[0] for s in spans]), np.array([s[1] for s in spans])
+            slope = float(np.polyfit(starts / 60.0, p50s, 1)[0])
+        return cls(
+            _percentile(first, 50),
+            _percentile(first, 99),
+            _percentile(last, 50),
+            _percentile(last, 99),
+            slope,
+        )
+
+
+def _percentile(latencies: np.ndarray, q: float) -> float:
+    return float(np.percentile(latencies, q)) if len(latencies) else 0.0
+
+
+def print_windows(result: Result, width: float) -> None:
+    print(f"\n{result.label}, {result.readers} readers: latency by {width:g} s window (send time)")
+    print(f"{'from s':>6} {'p50 ms':>8} {'p99 ms':>8}")
+    for begin, p50, p99 in windows(result, width):
+        print(f"{begin:>6.0f} {p50:>8.2f} {p99:>8.2f}")
+
+
+def print_trends(results: list[Result], width: float) -> None:
+    """One row per run: flat latency shows ratios near 1 and a slope near 0 ms/min."""
+    print("\nlatency trend: first vs last third of the updates sent (ms), slope of window p50")
+    print(
+        f"{'server':<32} {'readers':>7} {'p50 first':>9} {'p50 last':>9} {'ratio':>6} "
+        f"{'p99 first':>9} {'p99 last':>9} {'ratio':>6} {'p50 ms/min':>10}"
+    )
+    for r in results:
+        t = Trend.of(r, width)
+        p50_ratio = t.last_p50 / t.first_p50 if t.first_p50 else 0.0
+        p99_ratio = t.last_p99 / t.first_p99 if t.first_p99 else 0.0
+        print(
+            f"{r.label:<32} {r.readers:>7} {t.first_p50:>9.2f} {t.last_p50:>9.2f} "
+            f"{p50_ratio:>6.2f} {t.first_p99:>9.2f} {t.last_p99:>9.2f} {p99_ratio:>6.2f} "
+            f"{t.p50_slope_ms_per_min:>+10.2f}"
+        )
 
 
 def print_table(results: list[Result]) -> None:
@@ -294,26 +127,25 @@ def print_table(results: list[Result]) -> None:
     )
     for index, r in enumerate(results):
         pair = results[index - 1 : index + 2]
-        if r.server.startswith("node"):
+        if r.label.startswith("node"):
             reference[r.readers] = r
         else:
             for other in pair:
-                if other.server.startswith("node") and other.readers == r.readers:
+                if other.label.startswith("node") and other.readers == r.readers:
                     reference[r.readers] = other
         ref = reference.get(r.readers)
         ratio = r.percentile(99) / ref.percentile(99) if ref and ref.percentile(99) else 1.0
         print(
-            f"{r.server:<32} {r.readers:>7} {r.sent:>6} {r.percentile(50):>8.2f} "
-            f"{r.percentile(99):>8.2f} {r.latencies[:, 1].max() if len(r.latencies) else 0:>8.1f} "
-            f"{r.lost:>6} {r.closes:>6} {r.cpu_percent:>6.0f} {r.client_cpu_percent:>7.0f} "
-            f"{ratio:>8.2f}"
+            f"{r.label:<32} {r.readers:>7} {r.sent:>6} {r.percentile(50):>8.2f} "
+            f"{r.percentile(99):>8.2f} {r.max():>8.1f} {r.lost:>6} {r.closes:>6} "
+            f"{sum(r.cpu_percent.values()):>6.0f} {r.client_cpu_percent:>7.0f} {ratio:>8.2f}"
         )
 
 
 def print_medians(results: list[Result]) -> None:
     by_server: dict[str, list[Result]] = {}
     for r in results:
-        by_server.setdefault(r.server, []).append(r)
+        by_server.setdefault(r.label, []).append(r)
     print(f"\nmedian over {len(next(iter(by_server.values())))} alternating rounds")
     print(f"{'server':<32} {'p50 ms':>8} {'p99 ms':>8} {'lost':>6} {'p99/node':>8}")
     node_p99 = None
@@ -336,6 +168,13 @@ def main() -> None:
     parser.add_argument("--many-seconds", type=float, default=None)
     parser.add_argument("--window", type=float, default=2.0)
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds not measured")
+    parser.add_argument(
+        "--many-warmup",
+        type=float,
+        default=3.0,
+        help="seconds not measured with many readers: right after they join, the first "
+        "updates wait behind the join traffic, which is start-up, not sustained fan-out",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="repeat the 50-reader pair")
     parser.add_argument("--timeline", action="store_true", help="windows for every run")
     parser.add_argument(
@@ -360,23 +199,22 @@ def main() -> None:
         for round_ in range(args.rounds):
             for server in (ref, ours) if round_ % 2 == 0 else (ours, ref):
                 results.append(
-                    run(server, node, args.readers, args.rate, args.seconds, args.warmup)
+                    measure(server, node, args.readers, args.rate, args.seconds, args.warmup)
                 )
         if args.many:
             for server in (ref, ours):
-                many.append(run(server, node, args.many, args.rate, many_seconds, args.warmup))
+                many.append(
+                    measure(server, node, args.many, args.rate, many_seconds, args.many_warmup)
+                )
     print(f"\n1 writer, {args.rate:g} updates/s for {args.seconds:g} s")
     print_table(results + many)
     if args.rounds > 1:
         print_medians(results)
-    for r in (results + many) if args.timeline else many:
-        print(f"\n{r.server}, {r.readers} readers: latency by {args.window:g} s window")
-        print(f"{'from s':>6} {'p50 ms':>8} {'p99 ms':>8}")
-        spans = windows(r, max(args.seconds, many_seconds), args.window)
-        for begin, p50, p99 in spans:
-            print(f"{begin:>6.0f} {p50:>8.2f} {p99:>8.2f}")
-        if len(spans) > 1:
-            print(f"last window p99 / first window p99: {spans[-1][2] / spans[0][2]:.2f}")
+    timed = (results + many) if args.timeline else many
+    for r in timed:
+        print_windows(r, args.window)
+    if timed:
+        print_trends(timed, args.window)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from experience_server.sessions_wiring import open_sessions
 from experience_server.settings import Settings
 from scenes.preview.renderer import PreviewRenderer
 from sync.poses import PoseConfig, PoseHub
+from sync.poses.relay import RedisPoseRelay, pose_redis_client
 from sync.service import SessionService
 
 
@@ -164,6 +165,13 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             await asyncio.shield(sweeper)
 
         stack.push_async_callback(stop_sweeps)
+        pose_relay = None
+        if settings.redis_url:
+            # Its own client: pose traffic (30 messages a second a room) stays off the
+            # connections the room documents use; closed after the hub has stopped.
+            pose_redis = pose_redis_client(settings.redis_url)
+            stack.push_async_callback(pose_redis.aclose)
+            pose_relay = RedisPoseRelay(pose_redis)
         poses = PoseHub(
             PoseConfig(
                 tick_hz=settings.pose_tick_hz,
@@ -172,7 +180,8 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
                 max_rate_hz=settings.pose_max_rate_hz,
                 max_room_users=settings.pose_max_room_users,
                 guests_send=settings.pose_guests_send,
-            )
+            ),
+            bus=pose_relay,
         )
         stack.push_async_callback(poses.aclose)
         book_library = stack.enter_context(open_library(settings, assets))
@@ -218,6 +227,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
         services.counters["pose_connections"] = lambda: poses.stats.connections
         services.counters["pose_snapshots_skipped"] = lambda: poses.stats.skipped
         services.counters["pose_late_ticks"] = lambda: poses.stats.late_ticks
+        services.counters["pose_remote_members"] = lambda: poses.remote_members
         services.counters["live_rooms"] = sessions.room_count
         services.counters["audit_entries"] = audit.count
         yield services

@@ -1,13 +1,17 @@
-"""Builds the live-session service from settings for the lifespan: its limits, and its
-store on the embedded SQLite database."""
+"""Builds the live-session service from settings for the lifespan: its limits, its store
+on the embedded SQLite database and, with READINGROOM_REDIS_URL, the relay that lets rooms
+span processes."""
 
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
+import redis.asyncio as aioredis
+
 from experience_server.database import connect
 from experience_server.settings import Settings
 from sync.limits import Limits
+from sync.relay import RedisRelay
 from sync.service import SessionService
 from sync.store import SessionStore
 
@@ -31,7 +35,15 @@ async def open_sessions(settings: Settings, stack: AsyncExitStack) -> SessionSer
     """Started now, stopped (documents compacted, store flushed) when `stack` closes."""
     limits = session_limits(settings)
     store = SessionStore(lambda: connect(settings.database_path), limits.flush_interval)
-    sessions = SessionService(store, limits)
+    relay = None
+    if settings.redis_url:
+        # Its own client: XREAD BLOCK holds a connection per followed document.
+        redis = aioredis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2.0, socket_timeout=10.0
+        )
+        stack.push_async_callback(redis.aclose)
+        relay = RedisRelay(redis, limits.compact_after_updates)
+    sessions = SessionService(store, limits, relay)
     await sessions.start()
     stack.push_async_callback(sessions.stop)
     return sessions

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pycrdt import Doc
 
-from sync.awareness import AwarenessEntry, AwarenessRegistry, encode_awareness
+from sync.awareness import (
+    AwarenessEntry,
+    AwarenessRegistry,
+    encode_awareness,
+    parse_awareness,
+)
 from sync.errors import DocumentFull, ProtocolError
 from sync.limits import Limits
 from sync.members import Layer
@@ -25,10 +31,15 @@ from sync.peer import Peer
 from sync.protocol import awareness_message, sync_step1, sync_step2, update_message
 from sync.store import SessionStore
 
+if TYPE_CHECKING:
+    from sync.relay import RedisRelay
+
 log = logging.getLogger("readingroom.sync")
 
 # An update that holds nothing: what a client with nothing new answers to sync step 1.
 EMPTY_UPDATE = b"\x00\x00"
+# y-protocols clients drop a state not renewed for 30 s; other processes' states likewise.
+_REMOTE_TTL = 30.0
 
 
 class LayerDocument:
@@ -46,6 +57,9 @@ class LayerDocument:
         self.peers: tuple[Peer, ...] = ()
         self.awareness = AwarenessRegistry(limits.awareness_clients_per_peer)
         self.unload_timer: asyncio.TimerHandle | None = None
+        # Set when rooms span processes: accepted updates and awareness go through it.
+        self.relay: RedisRelay | None = None
+        self._remote_awareness: dict[int, tuple[float, AwarenessEntry]] = {}
 
     async def load(self) -> None:
         stored = await self._store.load(self.key)
@@ -84,7 +98,7 @@ class LayerDocument:
             self.unload_timer = None
         self.peers = (*self.peers, peer)
         self.request_state(peer)
-        states = self.awareness.current()
+        states = self.awareness.current() + self.remote_awareness()
         if states:
             peer.send(awareness_message(encode_awareness(states)))
 
@@ -95,6 +109,8 @@ class LayerDocument:
         removed = self.awareness.drop_owner(peer)
         if removed:
             self.broadcast(awareness_message(encode_awareness(removed)), None)
+            if self.relay is not None:
+                self.relay.publish_awareness(self.key, encode_awareness(removed))
 
     def request_state(self, peer: Peer) -> None:
         """Ask a peer for what the server lacks (sync step 1); it answers with step 2."""
@@ -146,6 +162,8 @@ class LayerDocument:
         self._log.append(update)
         self.size += len(update)
         self._store.append(self.key, update)
+        if self.relay is not None:
+            self.relay.publish(self.key, update)
         if len(self._log) >= self._limits.compact_after_updates:
             self.compact()
 
@@ -184,6 +202,81 @@ class LayerDocument:
         accepted = self.awareness.apply(entries, peer)
         if accepted:
             self.broadcast(awareness_message(encode_awareness(accepted)), peer)
+            if self.relay is not None:
+                self.relay.publish_awareness(self.key, encode_awareness(accepted))
 
     def awareness_snapshot(self) -> bytes:
         return awareness_message(encode_awareness(self.awareness.current()))
+
+    # Other processes (through the relay)
+
+    def merge_remote(self, updates: list[bytes]) -> bytes | None:
+        """Merge what Redis holds (snapshot, then stream): what this document lacked is
+        relayed to its peers as one update; returns what Redis lacks (None: nothing)."""
+        remote: Doc[Any] = Doc()
+        before = self.doc.get_state()
+        for update in updates:
+            try:
+                remote.apply_update(update)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:  # pyo3 panics derive from BaseException
+                log.error("skipped an unreadable update of a shared room document")
+                continue
+            self._apply_quietly(update)
+        if updates:
+            gained = self.doc.get_update(before)
+            if gained != EMPTY_UPDATE:
+                self._log.append(gained)
+                self.size += len(gained)
+                self.broadcast(update_message(gained), None)
+        missing = self.doc.get_update(remote.get_state())
+        return None if missing == EMPTY_UPDATE else missing
+
+    def apply_remote(self, update: bytes) -> None:
+        """An update another process accepted: apply and relay to our peers (never
+        published again). Redis keeps it; the local store gets it with the next snapshot.
+        Its size was checked by the process that accepted it."""
+        if update == EMPTY_UPDATE:
+            return
+        if not self._apply_quietly(update):
+            log.error("skipped an unreadable update from another process")
+            self._rebuild()
+            return
+        self._log.append(update)
+        self.size += len(update)
+        self.broadcast(update_message(update), None)
+        if len(self._log) >= self._limits.compact_after_updates:
+            self.compact()
+
+    def apply_remote_awareness(self, payload: bytes) -> None:
+        try:
+            entries = parse_awareness(
+                payload,
+                max_entries=1024,
+                max_state_bytes=self._limits.awareness_state_bytes,
+            )
+        except ProtocolError:
+            return
+        now = time.monotonic()
+        for entry in entries:
+            if entry.removed:
+                self._remote_awareness.pop(entry.client, None)
+            else:
+                self._remote_awareness[entry.client] = (now, entry)
+        if entries:
+            self.broadcast(awareness_message(payload), None)
+
+    def remote_awareness(self) -> list[AwarenessEntry]:
+        """Other processes' clients as last heard of; those silent longer than clients
+        wait before dropping a state (30 s in y-protocols) are forgotten."""
+        now = time.monotonic()
+        stale = [c for c, (at, _) in self._remote_awareness.items() if now - at > _REMOTE_TTL]
+        for client in stale:
+            del self._remote_awareness[client]
+        return [entry for _, entry in self._remote_awareness.values()]
+
+    def local_awareness(self) -> bytes | None:
+        """The awareness of this process's own clients, for another process that asks."""
+        states = self.awareness.current()
+        return encode_awareness(states) if states else None

@@ -15,6 +15,7 @@ from sync.document import LayerDocument
 from sync.limits import Limits
 from sync.members import Access, Layer, Rank, SessionState
 from sync.peer import Peer
+from sync.relay import RedisRelay
 from sync.store import SessionStore
 
 
@@ -25,8 +26,15 @@ def document_key(room: str, layer: Layer, user: str) -> str:
 
 
 class Room:
-    def __init__(self, room_id: str, store: SessionStore, limits: Limits) -> None:
+    def __init__(
+        self,
+        room_id: str,
+        store: SessionStore,
+        limits: Limits,
+        relay: RedisRelay | None = None,
+    ) -> None:
         self.id = room_id
+        self._relay = relay
         self._store = store
         self._limits = limits
         self.state = SessionState()
@@ -54,6 +62,9 @@ class Room:
         try:
             doc = LayerDocument(key, layer, self._store, self._limits)
             await doc.load()
+            if self._relay is not None:
+                doc.relay = self._relay
+                await self._relay.attach(doc)
             self.docs[key] = doc
             future.set_result(doc)
             return doc

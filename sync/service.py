@@ -24,6 +24,7 @@ from sync.errors import DocumentFull, InvalidInput, InvalidRoom, NotAllowed, Unk
 from sync.limits import Limits
 from sync.members import Access, Layer, Member, Rank, SessionState, check_room_id
 from sync.peer import Peer
+from sync.relay import RedisRelay
 from sync.room import Room
 from sync.store import SessionStore
 from sync.w3c import annotations_in, import_annotation
@@ -42,8 +43,11 @@ class Participant:
 
 
 class SessionService:
-    def __init__(self, store: SessionStore, limits: Limits) -> None:
+    def __init__(
+        self, store: SessionStore, limits: Limits, relay: RedisRelay | None = None
+    ) -> None:
         self._store = store
+        self.relay = relay
         self.limits = limits
         self._rooms: dict[str, Room] = {}
         self._room_loading: dict[str, asyncio.Future[Room]] = {}
@@ -51,6 +55,8 @@ class SessionService:
 
     async def start(self) -> None:
         await self._store.open()
+        if self.relay is not None:
+            await self.relay.start()
 
     async def stop(self) -> None:
         for room in self._rooms.values():
@@ -61,6 +67,8 @@ class SessionService:
                     doc.unload_timer.cancel()
                 doc.compact()
         self._rooms.clear()
+        if self.relay is not None:
+            await self.relay.stop()
         await self._store.close()
 
     def room_count(self) -> int:
@@ -78,7 +86,7 @@ class SessionService:
         future: asyncio.Future[Room] = asyncio.get_running_loop().create_future()
         self._room_loading[room_id] = future
         try:
-            room = Room(room_id, self._store, self.limits)
+            room = Room(room_id, self._store, self.limits, self.relay)
             await room.load_state()
             self._rooms[room_id] = room
             future.set_result(room)
@@ -144,6 +152,9 @@ class SessionService:
             return
         doc.compact()
         del room.docs[doc.key]
+        if self.relay is not None:
+            self.relay.detach(doc)
+        doc.relay = None
         self._release(room)
 
     # Presence

@@ -55,8 +55,12 @@ LiveServerFactory = Callable[..., LiveServer]
 def live_server_factory(tmp_path: Path) -> Iterator[LiveServerFactory]:
     started: list[LiveServer] = []
 
-    def start(env: dict[str, str] | None = None, data_dir: Path | None = None) -> LiveServer:
-        server = LiveServer(data_dir or tmp_path / f"live-{len(started)}", env)
+    def start(
+        env: dict[str, str] | None = None,
+        data_dir: Path | None = None,
+        args: list[str] | None = None,
+    ) -> LiveServer:
+        server = LiveServer(data_dir or tmp_path / f"live-{len(started)}", env, args)
         started.append(server)
         server.start()
         return server

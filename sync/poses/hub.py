@@ -1,11 +1,13 @@
 """The pose service: rooms by id, one connection's life in a room, and the one ticker that
-sends every room's snapshots. Knows no web framework; it talks to a `PoseChannel`."""
+sends every room's snapshots. Knows no web framework; it talks to a `PoseChannel`. Given a
+`PoseBus`, rooms span server processes (`sync.poses.federation`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 
 from sync.poses.channel import ChannelClosedError, PoseChannel
@@ -15,6 +17,7 @@ from sync.poses.control import (
     encode_welcome,
 )
 from sync.poses.errors import CloseCode, PoseFrameError, RoomFullError
+from sync.poses.federation import Federation, PoseBus
 from sync.poses.outbox import Outbox
 from sync.poses.ratelimit import RateLimit
 from sync.poses.room import PoseMember, PoseRoom, RoomLimits
@@ -24,6 +27,8 @@ log = logging.getLogger("readingroom.sync.poses")
 #: How long a closing handshake may wait on a client that does not read.
 CLOSE_TIMEOUT_SECONDS = 2.0
 MAX_SLOTS = 255
+#: Rooms spanning processes publish this fraction of a period before each tick.
+PUBLISH_LEAD = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +69,11 @@ class PoseStats:
 class PoseHub:
     """Owns the rooms and the ticker task; `aclose` stops it (the app's lifespan does)."""
 
-    def __init__(self, config: PoseConfig) -> None:
+    def __init__(self, config: PoseConfig, bus: PoseBus | None = None) -> None:
         self.config = config
         self.stats = PoseStats()
         self._rooms: dict[str, PoseRoom] = {}
+        self._federation = Federation(bus) if bus is not None else None
         self._checker = FrameChecker()
         self._ticker: asyncio.Task[None] | None = None
         self._limits = RoomLimits(config.max_room_users, config.near_m, config.far_every)
@@ -76,15 +82,23 @@ class PoseHub:
     def rooms(self) -> int:
         return len(self._rooms)
 
+    @property
+    def remote_members(self) -> int:
+        """Users of other processes shown in this process's rooms."""
+        return 0 if self._federation is None else self._federation.remote_members
+
     def may_send(self, role: str) -> bool:
         """Guests watch; their poses are relayed only when the setting allows it."""
         return role != "guest" or self.config.guests_send
 
     async def serve(self, room_id: str, member: PoseMember, channel: PoseChannel) -> None:
         """Run one connection until the peer leaves or breaks the protocol."""
+        federation = self._federation
         room = self._rooms.get(room_id)
         if room is None:
             room = self._rooms[room_id] = PoseRoom(self._limits)
+            if federation is not None:
+                federation.open(room_id, room)
         outbox = Outbox()
         may_send = self.may_send(member.role)
         try:
@@ -92,6 +106,8 @@ class PoseHub:
         except RoomFullError as exc:
             await self._close(channel, CloseCode.try_again_later, str(exc))
             return
+        if federation is not None:
+            federation.changed(room_id)
         self._start_ticker()
         self.stats.connections += 1
         verdict: tuple[CloseCode, str] | None = None
@@ -105,8 +121,12 @@ class PoseHub:
         finally:
             self.stats.connections -= 1
             room.leave(slot)
-            if room.empty:
-                self._rooms.pop(room_id, None)
+            if not room.has_local and self._rooms.get(room_id) is room:
+                del self._rooms[room_id]
+                if federation is not None:
+                    federation.close(room_id)
+            elif federation is not None:
+                federation.changed(room_id)
         if verdict is not None:
             await self._close(channel, *verdict)
 
@@ -166,13 +186,27 @@ class PoseHub:
 
     async def _tick_while_rooms(self) -> None:
         """One tick for every room each period, on absolute deadlines so the rate does not
-        drift; when the loop falls more than a period behind, missed ticks are dropped."""
+        drift; when the loop falls more than a period behind, missed ticks are dropped.
+
+        Rooms spanning processes tick at the same moments in every process (multiples of
+        the period on the wall clock), and each publishes its users' poses `PUBLISH_LEAD`
+        of a period before: a pose from another process then lands just before the tick
+        that sends it on, rather than waiting for one more tick on average."""
         loop = asyncio.get_running_loop()
         period = 1.0 / self.config.tick_hz
+        federation = self._federation
         deadline = loop.time()
         tick = 0
         stats = self.stats
         while self._rooms:
+            if federation is not None:
+                deadline -= _wall_phase(deadline - loop.time(), period)
+                await asyncio.sleep(max(0.0, deadline - PUBLISH_LEAD * period - loop.time()))
+                try:
+                    federation.tick(tick)
+                except Exception:
+                    log.exception("pose relay tick failed; local rooms carry on")
+                await asyncio.sleep(max(0.0, deadline - loop.time()))
             for room in list(self._rooms.values()):
                 try:
                     offered, skipped = room.tick(tick)
@@ -189,7 +223,8 @@ class PoseHub:
                 stats.late_ticks += missed
                 tick += missed
                 deadline += missed * period
-            await asyncio.sleep(max(0.0, deadline - now))
+            if federation is None:
+                await asyncio.sleep(max(0.0, deadline - now))
 
     async def aclose(self) -> None:
         if self._ticker is not None:
@@ -197,3 +232,12 @@ class PoseHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
             self._ticker = None
+        if self._federation is not None:
+            await self._federation.aclose()
+
+
+def _wall_phase(delay: float, period: float) -> float:
+    """How far the moment `delay` seconds from now lies past a multiple of `period` on the
+    wall clock, within half a period either way (what to subtract to align it)."""
+    phase = (time.time() + delay) % period
+    return phase - period if phase > period / 2 else phase

@@ -1,8 +1,11 @@
-// Fan-out benchmark client, the same for every server under test (benchmarks/sync_fanout.py).
+// Fan-out benchmark client, the same for every server under test (benchmarks/_fanout.py,
+// used by benchmarks/sync_fanout.py and benchmarks/sync_redis.py). Each readers process
+// reports on its own, so the harness can tell apart readers connected to different servers.
 //   node sync-fanout.mjs readers <serverUrl> <roomname> <count> [token]
 //     opens <count> y-websocket readers, prints {"ready": n} once all synced, records the
 //     latency of every update it sees; on the line "count" prints {"count": n} (updates
-//     seen by all its readers), on the line "report" its measurements.
+//     seen by all its readers), on the line "report" its measurements ("latencies" flat:
+//     receive time, latency, receive time, latency...).
 //   node sync-fanout.mjs writer <serverUrl> <roomname> <rate> <seconds> <warmup> [token]
 //     waits for the line "go", then sets one map entry per tick (its send time inside):
 //     <warmup> seconds of entries the readers ignore, then <seconds> measured; prints
@@ -31,24 +34,64 @@ function connect (token) {
   return { doc, provider }
 }
 
+// The measuring side allocates as little as it can: over a long run with many readers,
+// per-sample arrays and string sets grow the heap and the garbage collector's pauses would
+// show as latency. Samples go into a flat typed array, seen entries into a byte per index.
+class Samples {
+  constructor () {
+    this.data = new Float64Array(1 << 16)
+    this.length = 0
+  }
+
+  push (at, latency) {
+    if (this.length + 2 > this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2)
+      bigger.set(this.data)
+      this.data = bigger
+    }
+    this.data[this.length++] = at
+    this.data[this.length++] = latency
+  }
+
+  toJSON () { // [receivedAt, latencyMs, receivedAt, latencyMs, ...]
+    return Array.from(this.data.subarray(0, this.length))
+  }
+}
+
+class Seen {
+  constructor () {
+    this.flags = new Uint8Array(1 << 12)
+    this.size = 0
+  }
+
+  add (index) { // false if already seen
+    if (index >= this.flags.length) {
+      const bigger = new Uint8Array(Math.max(index + 1, this.flags.length * 2))
+      bigger.set(this.flags)
+      this.flags = bigger
+    }
+    if (this.flags[index]) return false
+    this.flags[index] = 1
+    this.size++
+    return true
+  }
+}
+
 async function readers (count, token) {
   const clients = []
-  const latencies = [] // [receivedAt, latencyMs]
+  const latencies = new Samples()
   const seen = []
   let closes = 0
   for (let i = 0; i < count; i++) {
     const client = connect(token)
-    const got = new Set()
+    const got = new Seen()
     seen.push(got)
     client.provider.on('connection-close', () => { closes++ })
     client.doc.getMap('bench').observe((event) => {
       const at = now()
       for (const key of event.keysChanged) {
         const value = event.target.get(key)
-        if (value && !value.warm && !got.has(key)) {
-          got.add(key)
-          latencies.push([at, at - value.t])
-        }
+        if (value && !value.warm && got.add(Number(key))) latencies.push(at, at - value.t)
       }
     })
     clients.push(client)

@@ -41,8 +41,7 @@ function peerOf (msg) {
   return peer
 }
 
-function open (msg) {
-  const doc = new Y.Doc()
+function open (msg, doc = new Y.Doc()) {
   const provider = new WebsocketProvider(msg.url, msg.layer, doc, {
     WebSocketPolyfill: WebSocket,
     params: msg.token ? { token: msg.token } : {},
@@ -169,6 +168,16 @@ const commands = {
     peer.provider.destroy()
     peer.doc.destroy()
     peers.delete(msg.peer)
+    return null
+  },
+  // The same document (with whatever it holds) goes on through another server:
+  // {"peer", "url", "layer", "token"}, like a client sent to another process.
+  move (msg) {
+    const peer = peerOf(msg)
+    peer.provider.destroy()
+    peers.delete(msg.peer)
+    open(msg, peer.doc)
+    peers.get(msg.peer).bursts = peer.bursts
     return null
   },
   disconnect (msg) {

@@ -16,8 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, env: dict[str, str] | None = None, args: list[str] | None = None
+    ) -> None:
         self.data_dir = data_dir
+        self.args = args or []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
@@ -44,6 +47,7 @@ class LiveServer:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                *self.args,
             ],
             env=self.env,
             cwd=ROOT,

@@ -8,57 +8,19 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from sync.poses import ChannelClosedError, CloseCode, PoseConfig, PoseHub, PoseMember
+from sync.poses import CloseCode, PoseConfig, PoseHub, PoseMember
 from sync.poses.codec import (
     MessageType,
     Poses,
     decode_snapshot,
     encode_pose_frame,
-    message_type,
 )
 from sync.poses.control import (
     decode_welcome,
 )
+from tests.sync.pose_channels import MemoryChannel
 
 TICK_HZ = 100.0
-
-
-class MemoryChannel:
-    """A client at the other end of a queue; `flowing` cleared makes it stop reading."""
-
-    def __init__(self) -> None:
-        self.incoming: asyncio.Queue[bytes | str | None] = asyncio.Queue()
-        self.received: list[bytes] = []
-        self.closed: tuple[int, str] | None = None
-        self.closed_event = asyncio.Event()
-        self.flowing = asyncio.Event()
-        self.flowing.set()
-
-    async def receive(self) -> bytes | str | None:
-        return await self.incoming.get()
-
-    async def send(self, data: bytes) -> None:
-        await self.flowing.wait()
-        if self.closed is not None:
-            raise ChannelClosedError
-        self.received.append(data)
-
-    async def close(self, code: int, reason: str) -> None:
-        self.closed = (code, reason)
-        self.closed_event.set()
-
-    def of_type(self, kind: MessageType) -> list[bytes]:
-        return [data for data in self.received if message_type(data) == kind]
-
-    def slot(self) -> int:
-        return decode_welcome(self.received[0]).slot
-
-    def slots_seen(self) -> set[int]:
-        return {
-            int(slot)
-            for data in self.of_type(MessageType.snapshot)
-            for slot in decode_snapshot(data).slots
-        }
 
 
 Join = Callable[..., MemoryChannel]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from sync.poses import RoomFullError
 from sync.poses.codec import (
+    RECORD_SIZE,
     MessageType,
     Poses,
     Snapshot,
     decode_snapshot,
     encode_pose_frame,
+    encode_records,
     message_type,
 )
 from sync.poses.control import (
@@ -193,3 +199,83 @@ def test_a_full_room_refuses_one_more() -> None:
     Member(room, "a"), Member(room, "b")
     with pytest.raises(RoomFullError):
         Member(room, "c")
+
+
+def remote_records(slots: list[int], xs: list[float], floor: int = 0, seq: int = 1) -> NDArray[Any]:
+    """Records as another process packs them, under that process's slots."""
+    poses = Poses.create([[x, 1.6, 0.0] for x in xs], floor=floor)
+    records = encode_records(slots, [seq] * len(xs), poses)
+    return np.frombuffer(records.tobytes(), dtype=np.uint8).reshape(len(xs), RECORD_SIZE)
+
+
+def test_a_remote_member_is_in_the_roster_and_snapshots_under_a_local_slot(
+    room: PoseRoom,
+) -> None:
+    alice = Member(room, "alice")
+    alice.outbox.drain()
+    (slot,) = room.replace_remote([], [PoseMember("bob", "Bob", "reader")])
+    assert slot is not None and slot != alice.slot
+    (roster,) = [decode_roster(d) for d in alice.outbox.drain()]
+    assert {(e.slot, e.user) for e in roster.users} == {(alice.slot, "alice"), (slot, "bob")}
+    room.store_records(np.array([slot]), remote_records([200], [2.0], seq=9))
+    room.tick(0)
+    (snapshot,) = alice.snapshots()
+    assert snapshot.slots.tolist() == [slot]
+    assert snapshot.seq.tolist() == [9]
+    assert snapshot.poses.head_position[0].tolist() == pytest.approx([2.0, 1.6, 0.0])
+    # Sent again by its process (after a HELLO): not news, not sent again.
+    room.store_records(np.array([slot]), remote_records([200], [2.0], seq=9))
+    room.tick(1)
+    assert alice.snapshots() == []
+
+
+def test_remote_members_get_the_same_interest_management(room: PoseRoom) -> None:
+    watcher = Member(room, "w")
+    near, upstairs = room.replace_remote(
+        [], [PoseMember("near", "N", "reader"), PoseMember("up", "U", "reader")]
+    )
+    assert near is not None and upstairs is not None
+    counts = {near: 0, upstairs: 0}
+    ticks = FAR_EVERY * 10
+    for tick in range(ticks):
+        watcher.move(0.0)
+        room.store_records(np.array([near]), remote_records([0], [1.0 + tick * 1e-3], seq=tick))
+        room.store_records(
+            np.array([upstairs]), remote_records([1], [1.0 + tick * 1e-3], floor=1, seq=tick)
+        )
+        room.tick(tick)
+        for slot in watcher.seen():
+            counts[slot] += 1
+    assert counts == {near: ticks, upstairs: 10}
+
+
+def test_only_changed_local_poses_go_to_other_processes(room: PoseRoom) -> None:
+    alice, bob = Member(room, "alice"), Member(room, "bob")
+    (remote,) = room.replace_remote([], [PoseMember("carol", "Carol", "reader")])
+    assert remote is not None
+    room.store_records(np.array([remote]), remote_records([0], [3.0]))
+    alice.move(0.0)
+    bob.move(1.0)
+    first = np.frombuffer(room.local_changes(), dtype=np.uint8).reshape(-1, RECORD_SIZE)
+    assert sorted(first[:, 0].tolist()) == [alice.slot, bob.slot]
+    assert room.local_changes() == b""
+    bob.move(1.5)
+    again = np.frombuffer(room.local_changes(), dtype=np.uint8).reshape(-1, RECORD_SIZE)
+    assert again[:, 0].tolist() == [bob.slot]
+    everything = np.frombuffer(room.local_changes(everything=True), dtype=np.uint8)
+    assert len(everything) == 2 * RECORD_SIZE
+    assert [e.user for e in room.local_entries()] == ["alice", "bob"]
+
+
+def test_remote_members_alone_do_not_keep_a_room_and_a_full_room_places_no_more() -> None:
+    room = PoseRoom(RoomLimits(capacity=2, near_m=10.0, far_every=FAR_EVERY))
+    alice = Member(room, "alice")
+    alice.outbox.drain()
+    placed = room.replace_remote([], [PoseMember(u, u, "reader") for u in ("b", "c")])
+    assert placed[1] is None
+    assert len(alice.outbox.drain()) == 1
+    assert room.replace_remote([], [PoseMember("d", "d", "reader")]) == [None]
+    assert alice.outbox.drain() == []
+    room.leave(alice.slot)
+    assert not room.has_local
+    assert room.remote_size == 1

@@ -1,0 +1,182 @@
+"""The Redis side of shared room documents: key layout and the few commands used.
+
+Per document `k` (hash-tagged, so a cluster keeps them on one slot):
+- `rr:{k}:log`  a stream of entries {u: Yjs update, o: origin process id}
+- `rr:{k}:snap` a hash {snap: Yjs snapshot, id: the last stream id it holds,
+  floor: the stream is trimmed below this id}
+- `rr:{k}:lease` the id of the process allowed to compact (SET NX PX, renewed)
+Per process `p`: `rr:wake:p`, a tiny stream the process's own reader also follows, so that
+attaching a document (or stopping) interrupts its blocking read at once.
+Awareness goes over pub/sub channels `rr:aw:<k>` as origin (32 bytes) + payload.
+With AOF on, the streams and snapshots survive a Redis restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline, PubSub
+
+_ORIGIN_LEN = 32
+# Entries stay this long behind a snapshot, so a process reading a little behind the one
+# that compacted still finds them; one further behind notices through `floor` and reloads.
+TRIM_LAG_MS = 60_000
+_WAKE_TTL_S = 3600
+
+# Snapshot plus the stream after it, read atomically (a compaction cannot slip between).
+_LOAD = """
+local snap = redis.call('HGET', KEYS[1], 'snap') or ''
+local id = redis.call('HGET', KEYS[1], 'id')
+local entries
+if id then
+  entries = redis.call('XRANGE', KEYS[2], '(' .. id, '+')
+else
+  id = '0-0'
+  entries = redis.call('XRANGE', KEYS[2], '-', '+')
+end
+return {snap, id, entries}
+"""
+
+# Take or renew the lease; true when this process holds it.
+_LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+elseif holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+def log_key(doc: str) -> str:
+    return "rr:{" + doc + "}:log"
+
+
+def _keys(doc: str) -> tuple[str, str, str]:
+    base = "rr:{" + doc + "}"
+    return f"{base}:log", f"{base}:snap", f"{base}:lease"
+
+
+def stream_id(value: bytes) -> tuple[int, int]:
+    """A stream id as a comparable pair."""
+    ms, _, seq = value.partition(b"-")
+    return int(ms), int(seq or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class RedisHistory:
+    updates: list[bytes]  # the snapshot (if any) first, then the stream after it
+    last_id: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    stream: str
+    id: bytes
+    origin: bytes
+    update: bytes
+
+
+class RedisDocuments:
+    def __init__(self, redis: aioredis.Redis, origin: bytes, lease_ms: int) -> None:
+        self._redis = redis
+        self._origin = origin
+        self._lease_ms = lease_ms
+        self._load = redis.register_script(_LOAD)
+        self._lease = redis.register_script(_LEASE)
+        self.wake_key = "rr:wake:" + origin.decode()
+
+    async def load(self, doc: str) -> RedisHistory:
+        log, snap, _ = _keys(doc)
+        snapshot, snap_id, entries = await self._load(keys=[snap, log])
+        updates = [bytes(snapshot)] if snapshot else []
+        last_id = bytes(snap_id)
+        for entry_id, fields in entries:
+            values = dict(zip(fields[::2], fields[1::2], strict=True))
+            updates.append(bytes(values[b"u"]))
+            last_id = bytes(entry_id)
+        return RedisHistory(updates, last_id)
+
+    async def send(
+        self,
+        updates: list[tuple[str, bytes]],
+        awareness: list[tuple[str, bytes]],
+        *,
+        wake: bool = False,
+    ) -> None:
+        """Append updates and publish awareness, in order, in one round trip; with `wake`,
+        also interrupt this process's own blocking read."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for doc, update in updates:
+                pipe.xadd(log_key(doc), {"u": update, "o": self._origin})
+            for doc, payload in awareness:
+                pipe.publish(awareness_channel(doc), self._origin + payload)
+            if wake:
+                self._add_wake(pipe)
+            await pipe.execute()
+
+    def _add_wake(self, pipe: Pipeline) -> None:
+        pipe.xadd(self.wake_key, {"w": b"1"}, maxlen=8, approximate=False)
+        pipe.expire(self.wake_key, _WAKE_TTL_S)
+
+    async def forget_wake(self) -> None:
+        await self._redis.delete(self.wake_key)
+
+    async def read(self, streams: dict[str, bytes], block_ms: int, count: int) -> list[Entry]:
+        """Entries after the given id of every stream (one XREAD); waits up to `block_ms`."""
+        answer: Any = await self._redis.xread(
+            {key: after for key, after in streams.items()}, count=count, block=block_ms
+        )
+        found = []
+        for name, entries in answer or ():
+            stream = name.decode() if isinstance(name, bytes) else str(name)
+            for entry_id, fields in entries:
+                found.append(
+                    Entry(
+                        stream,
+                        bytes(entry_id),
+                        bytes(fields.get(b"o", b"")),
+                        bytes(fields.get(b"u", b"")),
+                    )
+                )
+        return found
+
+    async def floors(self, docs: list[str]) -> list[bytes | None]:
+        """Where each document's stream is trimmed (None: never trimmed), in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for doc in docs:
+                pipe.hget(_keys(doc)[1], "floor")
+            answers: list[Any] = await pipe.execute()
+        return [bytes(a) if a is not None else None for a in answers]
+
+    async def compact(self, doc: str, snapshot: bytes, upto: bytes) -> bool:
+        """If this process holds the lease: store `snapshot` (every entry up to `upto`)
+        and trim the stream up to TRIM_LAG_MS before it. False when another compacts."""
+        log, snap, lease = _keys(doc)
+        if not await self._lease(keys=[lease], args=[self._origin, self._lease_ms]):
+            return False
+        ms, _ = stream_id(upto)
+        floor = f"{max(0, ms - TRIM_LAG_MS)}-0"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(snap, mapping={"snap": snapshot, "id": upto, "floor": floor})
+            pipe.xtrim(log, minid=floor)
+            await pipe.execute()
+        return True
+
+    def pubsub(self) -> PubSub:
+        return self._redis.pubsub()
+
+
+def awareness_channel(doc: str) -> str:
+    return "rr:aw:" + doc
+
+
+def split_awareness(channel: bytes | str, data: bytes) -> tuple[bytes, str, bytes]:
+    """(origin, document key, payload) of one awareness message."""
+    name = channel.decode() if isinstance(channel, bytes) else channel
+    return data[:_ORIGIN_LEN], name[len("rr:aw:") :], data[_ORIGIN_LEN:]

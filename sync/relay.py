@@ -1,0 +1,363 @@
+"""Rooms across processes: each room document's updates go through one Redis stream.
+
+Every accepted update is appended (XADD) to the document's stream with this process's id.
+One reader task per process follows the streams of every document it has loaded in a
+single XREAD BLOCK (plus a small wake stream of its own, so a newly loaded document is
+followed at once), and applies and relays to its own clients the entries other processes
+wrote. A process that loads a document reads the latest snapshot plus the stream after it
+(`sync.redis_store`). One process at a time (a lease, SET NX PX, renewed) folds the stream
+into that snapshot and trims it, a minute behind, so readers a little late lose nothing;
+a reader later than that sees the stream's floor pass it and reloads.
+
+Awareness crosses processes on pub/sub, one channel per document, subscribed while the
+document is loaded here (short-lived, never stored).
+
+Redis may go away at any moment. Local clients keep being served meanwhile. A document
+whose publish failed, or any document once the reader lost its connection (Redis may have
+restarted and lost its last second), is resynchronised when Redis answers again: the
+process loads what Redis holds, relays what it lacked to its clients, and appends exactly
+what Redis lacks (one Yjs update: the edits made while Redis was away, and anything Redis
+lost), so every room converges with no buffer that could grow without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from sync.redis_store import (
+    RedisDocuments,
+    awareness_channel,
+    log_key,
+    split_awareness,
+    stream_id,
+)
+
+if TYPE_CHECKING:
+    from sync.document import LayerDocument
+
+log = logging.getLogger("readingroom.sync")
+
+_BLOCK_MS = 1000
+_READ_COUNT = 500
+_MAX_BACKOFF = 5.0
+_FLOOR_CHECK_SECONDS = 10.0
+_POLL_SECONDS = 0.1  # awareness: how soon a newly loaded document is subscribed
+_AWARENESS_STATE = b"s"
+_AWARENESS_QUERY = b"q"
+_FAILURES = (RedisError, OSError, asyncio.TimeoutError)
+
+
+@dataclass(eq=False)
+class _Link:
+    doc: LayerDocument
+    stream: str
+    last_id: bytes = b"0-0"
+    since_compact: int = 0
+    resync: bool = False  # Redis and this process may each lack something: reload
+
+
+@dataclass(eq=False)
+class _Outgoing:
+    key: str
+    update: bytes | None = None
+    awareness: bytes | None = None
+    links: list[_Link] = field(default_factory=list)
+
+
+class RedisRelay:
+    """One per process; documents attach when loaded and detach when unloaded."""
+
+    def __init__(self, redis: aioredis.Redis, compact_after: int, lease_ms: int = 15000) -> None:
+        self.origin = uuid.uuid4().hex.encode()
+        self._store = RedisDocuments(redis, self.origin, lease_ms)
+        self._compact_after = compact_after
+        self._links: dict[str, _Link] = {}
+        self._by_stream: dict[str, _Link] = {}
+        self._outbox: deque[_Outgoing] = deque()
+        self._wake_reader = False
+        self._wake = asyncio.Event()
+        self._wake_id = b"0-0"
+        self._tasks: list[asyncio.Task[None]] = []
+        self.up = True
+        self._stopping = False
+
+    def stopping(self) -> bool:
+        return self._stopping
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._publish_loop(), name="redis-publish"),
+            loop.create_task(self._read_loop(), name="redis-read"),
+            loop.create_task(self._listen(), name="redis-awareness"),
+        ]
+
+    async def stop(self) -> None:
+        """Hand Redis what is still queued, then end the tasks (the final pipeline also
+        wakes the reader from its blocking read)."""
+        self._stopping = True
+        self._wake_reader = True
+        self._wake.set()
+        await _end(self._tasks)
+        self._tasks = []
+        self._links.clear()
+        self._by_stream.clear()
+        with contextlib.suppress(*_FAILURES, TimeoutError):
+            async with asyncio.timeout(1.0):
+                await self._store.forget_wake()
+
+    # Documents
+
+    async def attach(self, doc: LayerDocument) -> None:
+        """Bring a freshly loaded document up to date with Redis and follow its stream.
+        What the local store held and Redis lacks (Redis lost data) is published."""
+        link = _Link(doc, log_key(doc.key))
+        try:
+            history = await self._store.load(doc.key)
+        except _FAILURES:
+            log.warning("Redis is unreachable; a room document starts from the local store")
+            self._went_down()
+            link.resync = True
+        else:
+            missing = doc.merge_remote(history.updates)
+            link.last_id = history.last_id
+            link.since_compact = len(history.updates)
+            if missing is not None:
+                self._queue(_Outgoing(doc.key, update=missing, links=[link]))
+        self._links[doc.key] = link
+        self._by_stream[link.stream] = link
+        self._wake_reader = True
+        self._wake.set()
+
+    def detach(self, doc: LayerDocument) -> None:
+        link = self._links.get(doc.key)
+        if link is None or link.doc is not doc:
+            return
+        del self._links[doc.key]
+        del self._by_stream[link.stream]
+
+    def publish(self, key: str, update: bytes) -> None:
+        link = self._links.get(key)
+        if link is None:
+            return
+        if not self.up:
+            link.resync = True
+            return
+        self._queue(_Outgoing(key, update=update, links=[link]))
+
+    def publish_awareness(self, key: str, payload: bytes) -> None:
+        if self.up and key in self._links:
+            self._queue(_Outgoing(key, awareness=_AWARENESS_STATE + payload))
+
+    def _queue(self, item: _Outgoing) -> None:
+        self._outbox.append(item)
+        self._wake.set()
+
+    def _went_down(self) -> None:
+        if self.up:
+            log.warning("Redis is unreachable; serving local clients and retrying")
+        self.up = False
+
+    # Writing: every queued update and awareness message in one pipeline per wake-up
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch = list(self._outbox)
+            self._outbox.clear()
+            wake, self._wake_reader = self._wake_reader, False
+            if batch or wake:
+                await self._send(batch, wake)
+            if self.stopping():
+                return
+
+    async def _send(self, batch: list[_Outgoing], wake: bool) -> None:
+        try:
+            await self._store.send(
+                [(o.key, o.update) for o in batch if o.update is not None],
+                [(o.key, o.awareness) for o in batch if o.awareness is not None],
+                wake=wake,
+            )
+        except _FAILURES:
+            _reraise_if_cancelled()
+            self._went_down()
+            # Not retried here: the reader resynchronises these documents once Redis
+            # answers, sending exactly what Redis then lacks.
+            for item in batch:
+                for link in item.links:
+                    link.resync = True
+
+    # Reading: one XREAD for every followed stream
+
+    async def _read_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        backoff = 0.1
+        next_floor_check = loop.time() + _FLOOR_CHECK_SECONDS
+        while not self.stopping():
+            try:
+                await self._resync_marked()
+                if loop.time() >= next_floor_check:
+                    next_floor_check = loop.time() + _FLOOR_CHECK_SECONDS
+                    await self._check_floors()
+                streams = {self._store.wake_key: self._wake_id}
+                streams.update((link.stream, link.last_id) for link in self._links.values())
+                entries = await self._store.read(streams, _BLOCK_MS, _READ_COUNT)
+            except _FAILURES:
+                _reraise_if_cancelled()
+                if self.stopping():
+                    return
+                self._went_down()
+                for link in self._links.values():
+                    link.resync = True
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF)
+                continue
+            backoff = 0.1
+            if not self.up:
+                log.warning("Redis answers again; room documents resynchronised")
+                self.up = True
+            touched: dict[str, _Link] = {}
+            for entry in entries:
+                if entry.stream == self._store.wake_key:
+                    self._wake_id = entry.id
+                    continue
+                found = self._by_stream.get(entry.stream)
+                if found is None or found.resync:
+                    continue  # unloaded meanwhile, or about to be reloaded whole
+                found.last_id = entry.id
+                found.since_compact += 1
+                if entry.origin != self.origin:
+                    found.doc.apply_remote(entry.update)
+                touched[entry.stream] = found
+            for link in touched.values():
+                if link.since_compact >= self._compact_after and not self.stopping():
+                    await self._maybe_compact(link)
+
+    async def _resync_marked(self) -> None:
+        for link in [link for link in self._links.values() if link.resync]:
+            link.resync = False
+            try:
+                history = await self._store.load(link.doc.key)
+            except _FAILURES:
+                link.resync = True
+                raise
+            if self._links.get(link.doc.key) is not link:
+                continue
+            missing = link.doc.merge_remote(history.updates)
+            link.last_id = history.last_id
+            link.since_compact = len(history.updates)
+            if missing is not None:
+                self._queue(_Outgoing(link.doc.key, update=missing, links=[link]))
+            self.up = True
+
+    async def _check_floors(self) -> None:
+        """A reader that fell behind a compaction's trim reloads the document."""
+        links = list(self._links.values())
+        if not links:
+            return
+        floors = await self._store.floors([link.doc.key for link in links])
+        for link, floor in zip(links, floors, strict=True):
+            if floor is not None and stream_id(link.last_id) < stream_id(floor):
+                link.resync = True
+
+    async def _maybe_compact(self, link: _Link) -> None:
+        """Fold the stream into a snapshot if this process holds the document's lease.
+        The snapshot holds every entry up to `last_id` (all were applied here)."""
+        try:
+            if await self._store.compact(link.doc.key, link.doc.doc.get_update(), link.last_id):
+                link.since_compact = 0
+            else:
+                link.since_compact = self._compact_after // 2
+        except _FAILURES:
+            _reraise_if_cancelled()
+            link.resync = True
+
+    # Awareness: one pub/sub channel per loaded document
+
+    async def _listen(self) -> None:
+        backoff = 0.1
+        while not self.stopping():
+            pubsub = self._store.pubsub()
+            try:
+                await self._follow_awareness(pubsub)
+            except _FAILURES:
+                _reraise_if_cancelled()
+                if self.stopping():
+                    return
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF)
+                continue
+            finally:
+                await _close_quietly(pubsub)
+            backoff = 0.1
+
+    async def _follow_awareness(self, pubsub: PubSub) -> None:
+        subscribed: set[str] = set()
+        while not self.stopping():
+            wanted = set(self._links)
+            new, gone = wanted - subscribed, subscribed - wanted
+            if new:
+                await pubsub.subscribe(*(awareness_channel(key) for key in new))
+                subscribed |= new
+                for key in new:  # ask the other processes who is there
+                    self._queue(_Outgoing(key, awareness=_AWARENESS_QUERY))
+            if gone:
+                await pubsub.unsubscribe(*(awareness_channel(key) for key in gone))
+                subscribed -= gone
+            if not subscribed:
+                await asyncio.sleep(_POLL_SECONDS)
+                continue
+            message = await pubsub.get_message(
+                ignore_subscribe_messages=True, timeout=_POLL_SECONDS
+            )
+            if message is None or message["type"] != "message":
+                continue
+            origin, key, payload = split_awareness(message["channel"], bytes(message["data"]))
+            link = self._links.get(key)
+            if origin == self.origin or link is None:
+                continue
+            if payload[:1] == _AWARENESS_QUERY:
+                snapshot = link.doc.local_awareness()
+                if snapshot is not None:
+                    self.publish_awareness(key, snapshot)
+            elif payload[:1] == _AWARENESS_STATE:
+                link.doc.apply_remote_awareness(payload[1:])
+
+
+def _reraise_if_cancelled() -> None:
+    """redis-py may turn a cancellation into a connection error; a task being stopped
+    must stop, not retry."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def _close_quietly(pubsub: PubSub) -> None:
+    with contextlib.suppress(*_FAILURES):
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+async def _end(tasks: list[asyncio.Task[None]]) -> None:
+    """Wait for tasks told to stop by their flag: each ends within one blocking read.
+    Cancelling is the last resort, as redis-py drops a connection cancelled mid-command
+    without closing it (and on 3.11 may turn the cancellation into a timeout)."""
+    grace = _BLOCK_MS / 1000 + 2.0
+    done, pending = await asyncio.wait(tasks, timeout=grace) if tasks else (set(), set())
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a Redis relay task failed", exc_info=task.exception())
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=2.0)

@@ -1,0 +1,52 @@
+"""Poses across two real server processes sharing a real redis-server: a headset on each
+sees the other's pose, and loses it soon after the other process is killed with -9."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import LiveServerFactory
+from tests.experience_server.test_poses_ws import TICK_HZ, headset, pose_of, send_poses
+from tests.support.live_server import LiveServer
+from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def servers(
+    live_server_factory: LiveServerFactory, redis_server: RedisServer, tmp_path: Path
+) -> list[LiveServer]:
+    env = {"READINGROOM_REDIS_URL": redis_server.url, "READINGROOM_POSE_TICK_HZ": str(TICK_HZ)}
+    return [live_server_factory(env=env, data_dir=tmp_path / f"data-{i}") for i in range(2)]
+
+
+async def test_headsets_on_two_processes_see_each_other(servers: list[LiveServer]) -> None:
+    a, b = servers
+    async with headset(a, "alice") as alice, headset(b, "bob") as bob:
+        await asyncio.gather(send_poses(alice, 0, 40), send_poses(bob, 1, 40))
+        await asyncio.sleep(5 / TICK_HZ)
+        assert sorted(alice.roster.values()) == ["alice", "bob"]
+        assert sorted(bob.roster.values()) == ["alice", "bob"]
+        assert alice.users_seen() == {"bob"}
+        assert bob.users_seen() == {"alice"}
+        for watcher, user, index in ((alice, "bob", 1), (bob, "alice", 0)):
+            records = watcher.records_of(user)
+            assert len(records) >= 10
+            seq, got = records[-1]
+            assert seq == 39
+            sent = pose_of(index, 3.9)
+            assert np.allclose(got.head_position, sent.head_position, atol=0.0005 + 1e-9)
+            assert np.allclose(got.right_position, sent.right_position, atol=0.002 + 1e-9)
+
+        b.kill()
+        loop = asyncio.get_running_loop()
+        killed_at = loop.time()
+        while "bob" in alice.roster.values():
+            assert loop.time() - killed_at < 8.0, "a killed process's user is still shown"
+            await asyncio.sleep(0.05)
+        assert list(alice.roster.values()) == ["alice"]

@@ -1,0 +1,187 @@
+"""Two real server processes sharing rooms through a real redis-server, with the official
+npm y-websocket clients spread over them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+import redis
+
+from experience_server.auth.roles import Role
+from experience_server.services import build_issuer
+from experience_server.settings import Settings
+from tests.conftest import LiveServerFactory
+from tests.support.live_server import LiveServer
+from tests.support.node import Node
+from tests.support.redis_server import RedisServer
+from tests.sync.yjs_peers import YjsPeers
+
+pytestmark = [pytest.mark.node, pytest.mark.redis]
+
+
+@pytest.fixture
+def peers(node: Node) -> Iterator[YjsPeers]:
+    driver = YjsPeers(node.executable)
+    yield driver
+    driver.stop()
+
+
+def token(server: LiveServer, user: str) -> str:
+    issuer = build_issuer(Settings(data_dir=server.data_dir))
+    return issuer.issue(user, Role.parse("reader"), name=user.title())
+
+
+@pytest.fixture
+def servers(
+    live_server_factory: LiveServerFactory, redis_server: RedisServer, tmp_path: Path
+) -> list[LiveServer]:
+    env = {"READINGROOM_REDIS_URL": redis_server.url}
+    return [live_server_factory(env=env, data_dir=tmp_path / f"data-{i}") for i in range(2)]
+
+
+def test_clients_on_two_processes_converge_and_see_each_others_presence(
+    servers: list[LiveServer], peers: YjsPeers
+) -> None:
+    a, b = servers
+    peers.open("x", a.ws_url, "class", "shared", token(a, "xena"), awareness={"name": "Xena"})
+    peers.open("y", b.ws_url, "class", "shared", token(b, "yuri"), awareness={"name": "Yuri"})
+    for name in ("x", "y"):
+        peers("synced", peer=name)
+        peers("burst", peer=name, map="annotations", prefix=name, count=40, interval=3)
+    for name in ("x", "y"):
+        peers("burstDone", peer=name)
+    for name in ("x", "y"):
+        peers("waitSize", peer=name, map="annotations", size=80)
+    assert peers("get", peer="x", map="annotations") == peers("get", peer="y", map="annotations")
+    peers("setAwareness", peer="x", state={"name": "Xena", "page": 7})
+    seen = []
+    for _ in range(100):
+        seen = peers("awareness", peer="y")
+        if any(s.get("page") == 7 for s in seen if s):
+            break
+        time.sleep(0.05)
+    assert any(s.get("page") == 7 for s in seen if s)
+
+
+def test_readyz_reports_redis_down_while_it_restarts(
+    servers: list[LiveServer], redis_server: RedisServer
+) -> None:
+    redis_server.stop()
+    try:
+        assert httpx.get(f"{servers[0].url}/readyz", timeout=10).status_code == 503
+    finally:
+        redis_server.start()
+
+
+def test_nothing_is_lost_when_a_process_is_killed_or_redis_restarts(
+    servers: list[LiveServer], peers: YjsPeers, redis_server: RedisServer
+) -> None:
+    a, b = servers
+    peers.open("x", a.ws_url, "room2", "shared", token(a, "xena"))
+    peers.open("y", b.ws_url, "room2", "shared", token(b, "yuri"))
+    for name in ("x", "y"):
+        peers("synced", peer=name)
+        peers("burst", peer=name, map="annotations", prefix=f"{name}1", count=30, interval=5)
+    a.kill()
+    a.start()
+    for name in ("x", "y"):
+        peers("burstDone", peer=name, timeout=30)
+    redis_server.stop()
+    for name in ("x", "y"):
+        peers("burst", peer=name, map="annotations", prefix=f"{name}2", count=20, interval=5)
+    for name in ("x", "y"):
+        peers("burstDone", peer=name, timeout=30)
+    redis_server.start()
+    for name in ("x", "y"):
+        peers("waitSize", peer=name, map="annotations", size=100, timeout=40)
+    assert peers("get", peer="x", map="annotations") == peers("get", peer="y", map="annotations")
+
+
+def test_three_processes_a_killed_one_and_a_client_moving_to_another(
+    live_server_factory: LiveServerFactory,
+    redis_server: RedisServer,
+    tmp_path: Path,
+    peers: YjsPeers,
+) -> None:
+    """Three processes; one is killed with -9 mid-burst and its client goes on through
+    another process, which gives it the full state and takes what it wrote meanwhile; a
+    reader on a process started last (its own empty store) sees every edit."""
+    env = {"READINGROOM_REDIS_URL": redis_server.url}
+    a, b, c = (live_server_factory(env=env, data_dir=tmp_path / f"d{i}") for i in range(3))
+    for name, server in (("x", a), ("y", b), ("z", c)):
+        peers.open(name, server.ws_url, "room3", "shared", token(server, f"{name}user"))
+        peers("synced", peer=name)
+    for name in ("x", "y", "z"):
+        peers("burst", peer=name, map="annotations", prefix=name, count=40, interval=10)
+    peers("waitSize", peer="z", map="annotations", size=30, timeout=30)
+    b.kill()
+    peers.move("y", c.ws_url, "room3", "shared", token(c, "yuser"))
+    peers("synced", peer="y")
+    expected = {f"{p}-{i}" for p in ("x", "y", "z") for i in range(40)}
+    for name in ("x", "y", "z"):
+        peers("burstDone", peer=name, timeout=30)
+    for name in ("x", "y", "z"):
+        peers("waitSize", peer=name, map="annotations", size=120, timeout=30)
+    fresh = live_server_factory(env=env, data_dir=tmp_path / "d3")  # loads from Redis alone
+    peers.open("late", fresh.ws_url, "room3", "shared", token(fresh, "late"))
+    peers("synced", peer="late")
+    peers("waitSize", peer="late", map="annotations", size=120, timeout=30)
+    final = peers("get", peer="late", map="annotations")
+    assert set(final) == expected
+    for name in ("x", "y", "z"):
+        assert peers("get", peer=name, map="annotations") == final
+
+
+def test_serve_workers_shares_rooms_between_its_processes(
+    live_server_factory: LiveServerFactory,
+    redis_server: RedisServer,
+    tmp_path: Path,
+    peers: YjsPeers,
+) -> None:
+    """`readingroom serve --workers 2` on one port: the kernel hands connections to either
+    process; clients are opened until both processes hold some (each peer's first edit
+    names its process in the stream), then every client sees every edit."""
+    env = {"READINGROOM_REDIS_URL": redis_server.url}
+    server = live_server_factory(env=env, data_dir=tmp_path / "w", args=["--workers", "2"])
+    assert server.pid is not None
+    workers = psutil.Process(server.pid).children()
+    assert len([w for w in workers if "spawn_main" in " ".join(w.cmdline())]) == 2
+    stream = "rr:{room4/shared}:log"
+    origins: dict[str, bytes] = {}
+    with redis.Redis.from_url(redis_server.url) as client:
+        for i in range(40):
+            name = f"p{i}"
+            peers.open(name, server.ws_url, "room4", "shared", token(server, name))
+            peers("synced", peer=name)
+            peers("set", peer=name, map="annotations", key=name, value=i)
+            origins[name] = wait_for_origin(client, stream, i + 1)
+            if len(origins) >= 4 and len(set(origins.values())) == 2:
+                break
+    assert len(set(origins.values())) == 2, "every connection went to one process"
+    for name in origins:
+        peers("burst", peer=name, map="annotations", prefix=name, count=15, interval=10)
+    for name in origins:
+        peers("burstDone", peer=name, timeout=30)
+    size = len(origins) * 16
+    for name in origins:
+        peers("waitSize", peer=name, map="annotations", size=size, timeout=30)
+    first = peers("get", peer="p0", map="annotations")
+    assert all(peers("get", peer=name, map="annotations") == first for name in origins)
+
+
+def wait_for_origin(client: redis.Redis, stream: str, length: int) -> bytes:
+    """The process id on the stream's `length`-th entry, once it is there."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        entries: Any = client.xrange(stream)
+        if len(entries) >= length:
+            origin: bytes = entries[length - 1][1][b"o"]
+            return origin
+        time.sleep(0.02)
+    raise AssertionError(f"entry {length} never reached {stream}")

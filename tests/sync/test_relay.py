@@ -1,0 +1,170 @@
+"""Session services (several processes' worth) sharing rooms through a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from sync.limits import Limits
+from sync.members import Member
+from sync.relay import RedisRelay
+from sync.service import SessionService
+from sync.store import SessionStore
+from tests.support.redis_server import RedisServer
+from tests.sync.conftest import ALICE, BOB, sqlite_connect, until
+from tests.sync.memory import YClient
+
+pytestmark = [pytest.mark.redis]
+
+LIMITS = Limits(flush_interval=0.01, idle_unload_seconds=60.0, compact_after_updates=20)
+
+
+async def connect(service: SessionService, member: Member = ALICE) -> YClient:
+    client = YClient()
+    client.connect(lambda channel: service.serve(channel, "r", "shared", member))
+    await asyncio.wait_for(client.synced.wait(), 5)
+    return client
+
+
+class Processes:
+    """Session services started on demand; every Redis client and service is closed at
+    the end, so no connection outlives the test."""
+
+    def __init__(self, stack: AsyncExitStack, url: str, directory: Path) -> None:
+        self._stack = stack
+        self._url = url
+        self._directory = directory
+
+    async def start(self, name: str) -> SessionService:
+        redis = aioredis.Redis.from_url(self._url, socket_connect_timeout=1.0)
+        self._stack.push_async_callback(redis.aclose)
+        relay = RedisRelay(redis, LIMITS.compact_after_updates)
+        store = SessionStore(
+            sqlite_connect(self._directory / f"{name}.sqlite3"), LIMITS.flush_interval
+        )
+        service = SessionService(store, LIMITS, relay)
+        await service.start()
+        self._stack.push_async_callback(service.stop)
+        return service
+
+
+@pytest.fixture
+async def processes(tmp_path: Path, redis_server: RedisServer) -> AsyncIterator[Processes]:
+    async with AsyncExitStack() as stack:
+        yield Processes(stack, redis_server.url, tmp_path)
+
+
+@pytest.fixture
+async def pair(processes: Processes) -> list[SessionService]:
+    return [await processes.start("a"), await processes.start("b")]
+
+
+@pytest.fixture
+async def redis(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_server.url)
+    yield client
+    await client.aclose()
+
+
+async def test_edits_on_one_process_reach_clients_of_the_other(pair: list[SessionService]) -> None:
+    a, b = pair
+    alice, bob = await connect(a), await connect(b, BOB)
+    for i in range(50):
+        alice.set(f"a{i}", {"n": i})
+        bob.set(f"b{i}", {"n": i})
+    await until(lambda: len(alice.get()) == 100 and len(bob.get()) == 100)
+    assert alice.get() == bob.get()
+    await alice.stop()
+    await bob.stop()
+
+
+async def test_a_process_joining_late_loads_the_compacted_snapshot_and_the_stream(
+    pair: list[SessionService], processes: Processes, redis: aioredis.Redis
+) -> None:
+    a, _ = pair
+    alice = await connect(a)
+    for i in range(75):  # past compact_after_updates: snapshot + stream after it
+        alice.set(f"k{i}", i)
+    await until(lambda: len(alice.get()) == 75)
+    await until_async(lambda: redis.hexists("rr:{r/shared}:snap", "snap"))
+    late = await processes.start("c")
+    carol = await connect(late, BOB)
+    assert len(carol.get()) == 75
+    alice.set("after", 1)
+    await until(lambda: "after" in carol.get())
+    await carol.stop()
+    await alice.stop()
+
+
+async def test_edits_made_while_redis_is_down_arrive_when_it_returns(
+    pair: list[SessionService], redis_server: RedisServer
+) -> None:
+    a, b = pair
+    alice, bob = await connect(a), await connect(b, BOB)
+    alice.set("before", 1)
+    await until(lambda: "before" in bob.get())
+    await asyncio.to_thread(redis_server.stop)
+    alice.set("during-a", 2)
+    bob.set("during-b", 3)
+    await until(lambda: "during-a" in alice.get())
+    await asyncio.sleep(0.5)
+    await asyncio.to_thread(redis_server.start)
+    await until(lambda: {"during-a", "during-b"} <= alice.get().keys() <= bob.get().keys(), 15)
+    assert alice.get() == bob.get()
+    await alice.stop()
+    await bob.stop()
+
+
+async def test_what_redis_lost_is_given_back_by_the_processes_that_hold_it(
+    pair: list[SessionService], processes: Processes, redis_server: RedisServer
+) -> None:
+    """Redis comes back empty (its files gone): the processes notice the lost connection,
+    append what Redis lacks, and a process started afterwards sees every edit."""
+    a, b = pair
+    alice, bob = await connect(a), await connect(b, BOB)
+    for i in range(30):
+        alice.set(f"a{i}", i)
+        bob.set(f"b{i}", i)
+    await until(lambda: len(alice.get()) == 60 and len(bob.get()) == 60)
+    await asyncio.to_thread(redis_server.kill)
+    shutil.rmtree(redis_server.directory)
+    await asyncio.to_thread(redis_server.start)
+    bob.set("after", 1)
+    await until(lambda: "after" in alice.get(), 15)
+    late = await processes.start("c")
+    carol = await connect(late, BOB)
+    assert carol.get() == alice.get() == bob.get()
+    assert len(carol.get()) == 61
+    for client in (alice, bob, carol):
+        await client.stop()
+
+
+async def test_a_stopping_process_hands_redis_what_it_accepted(
+    processes: Processes, redis: aioredis.Redis
+) -> None:
+    a = await processes.start("a")
+    alice, watcher = await connect(a), await connect(a, BOB)
+    for i in range(10):
+        alice.set(f"k{i}", i)
+    await until(lambda: len(watcher.get()) == 10)  # the server applied them all
+    await alice.stop()
+    await watcher.stop()
+    await a.stop()
+    b = await processes.start("b")
+    bob = await connect(b, BOB)
+    assert len(bob.get()) == 10
+    await bob.stop()
+
+
+async def until_async(check: Callable[[], Awaitable[object]], within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
