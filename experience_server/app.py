@@ -43,6 +43,7 @@ from experience_server.routers import (
 )
 from experience_server.services import open_services
 from experience_server.settings import Settings
+from experience_server.websocket_send import RawWebSocketSend
 from scenes.errors import InvalidTemplateError, PreviewFailedError, PreviewUnavailableError
 from scenes.profiles import UnknownProfileError
 
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_limit=settings.max_upload_bytes,
     )
     app.add_middleware(RequestLogMiddleware, metrics=metrics)
+    app.add_middleware(RawWebSocketSend)
     _mount_web_client(app)
     return app
 

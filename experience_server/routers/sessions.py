@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, WebSocket
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.types import Send
 from starlette.websockets import WebSocketDisconnect
 
 from experience_server.auth.errors import AuthenticationError
@@ -17,6 +18,7 @@ from experience_server.auth.roles import Principal
 from experience_server.dependencies import PrincipalDep, ServicesDep, bearer_token, require
 from experience_server.errors import ApiError, register_domain_error
 from experience_server.policy import Action
+from experience_server.websocket_send import RAW_SEND
 from sync.channel import ChannelClosed, CloseCode
 from sync.errors import (
     DocumentFull,
@@ -64,6 +66,8 @@ class WebSocketChannel:
 
     def __init__(self, websocket: WebSocket) -> None:
         self._websocket = websocket
+        # Data frames go straight to the server (see experience_server.websocket_send).
+        self._send: Send = websocket.scope.get(RAW_SEND) or websocket.send
 
     @property
     def path(self) -> str:
@@ -71,7 +75,7 @@ class WebSocketChannel:
 
     async def send(self, message: bytes) -> None:
         try:
-            await self._websocket.send_bytes(message)
+            await self._send({"type": "websocket.send", "bytes": message})
         except (WebSocketDisconnect, RuntimeError, OSError):
             raise ChannelClosed from None
 
