@@ -21,6 +21,9 @@ class Limits:
     compact_after_updates: int = 1000
     idle_unload_seconds: float = 30.0
     denial_interval: float = 1.0
+    # y-websocket clients reconnect after 30 s without a message; a peer sent nothing for
+    # this long (a lone writer) gets an empty awareness message, so it never does.
+    keepalive_seconds: float = 10.0
 
 
 class TokenBucket:

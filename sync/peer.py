@@ -49,6 +49,7 @@ class Peer:
         "denied_at",
         "member",
         "on_close",
+        "sent",
     )
 
     def __init__(self, channel: Channel, member: Member, limits: Limits, now: float) -> None:
@@ -73,6 +74,7 @@ class Peer:
         # Called once, at once, when the peer closes: it leaves its document right away,
         # even if its socket takes a while to close.
         self.on_close: Callable[[], None] | None = None
+        self.sent = 0  # messages handed to `send`: the keepalive sweep tells idle peers by it
 
     def start(self) -> asyncio.Task[None]:
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
@@ -82,6 +84,7 @@ class Peer:
         """Send or queue a message; never waits. Overflow closes the peer instead of growing."""
         if self.closing:
             return
+        self.sent += 1
         if self._idle:
             self._send_now(message)
             return

@@ -9,6 +9,7 @@ id matching `members.ROOM_ID` is a session room; the rooms catalogue is not cons
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 from pycrdt import Map
 
 from sync.annotations import Annotation, read_annotations, write_annotations
+from sync.awareness import encode_awareness
 from sync.channel import Channel, CloseCode
 from sync.connection import Connection
 from sync.document import LayerDocument
@@ -24,10 +26,14 @@ from sync.errors import DocumentFull, InvalidInput, InvalidRoom, NotAllowed, Unk
 from sync.limits import Limits
 from sync.members import Access, Layer, Member, Rank, SessionState, check_room_id
 from sync.peer import Peer
+from sync.protocol import awareness_message
 from sync.relay import RedisRelay
 from sync.room import Room
 from sync.store import SessionStore
 from sync.w3c import annotations_in, import_annotation
+
+# An awareness update with no entries: y-protocols clients take it as a no-op message.
+KEEPALIVE = awareness_message(encode_awareness([]))
 
 log = logging.getLogger("readingroom.sync")
 
@@ -51,14 +57,22 @@ class SessionService:
         self.limits = limits
         self._rooms: dict[str, Room] = {}
         self._room_loading: dict[str, asyncio.Future[Room]] = {}
+        self._keepalive: asyncio.Task[None] | None = None
+        self._sent_at_sweep: dict[Peer, int] = {}
         self.connections = 0
 
     async def start(self) -> None:
         await self._store.open()
         if self.relay is not None:
             await self.relay.start()
+        self._keepalive = asyncio.get_running_loop().create_task(self._keep_alive())
 
     async def stop(self) -> None:
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keepalive
+            self._keepalive = None
         for room in self._rooms.values():
             for _, peer in room.peers():
                 peer.close(CloseCode.GOING_AWAY, "the server is restarting")
@@ -70,6 +84,18 @@ class SessionService:
         if self.relay is not None:
             await self.relay.stop()
         await self._store.close()
+
+    async def _keep_alive(self) -> None:
+        """Every `keepalive_seconds`, an empty awareness message to each peer that was sent
+        nothing since the last sweep (y-websocket reconnects after 30 s of silence)."""
+        while True:
+            await asyncio.sleep(self.limits.keepalive_seconds)
+            before, self._sent_at_sweep = self._sent_at_sweep, {}
+            for room in self._rooms.values():
+                for _, peer in room.peers():
+                    if before.get(peer) == peer.sent:
+                        peer.send(KEEPALIVE)
+                    self._sent_at_sweep[peer] = peer.sent
 
     def room_count(self) -> int:
         return len(self._rooms)

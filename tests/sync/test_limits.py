@@ -11,6 +11,7 @@ from pycrdt import Doc, Map
 from sync.channel import CloseCode
 from sync.limits import Limits
 from sync.protocol import sync_step1, update_message
+from sync.service import KEEPALIVE
 from tests.sync.conftest import ALICE, BOB, ClientFactory, make_service, until
 from tests.sync.memory import YClient
 
@@ -86,3 +87,33 @@ async def test_a_flood_of_sync_requests_is_closed(clients: ClientFactory) -> Non
         asker.channel.push(sync_step1(b"\x00"))
     code, _ = await asker.closed() or (0, "")
     assert code == CloseCode.RATE_LIMITED
+
+
+async def test_a_peer_sent_nothing_for_a_while_gets_a_keepalive_and_a_busy_one_does_not(
+    tmp_path: Path,
+) -> None:
+    """y-websocket clients reconnect after 30 s without a message: a lone writer would drop
+    its connection twice a minute. The server sends idle peers an empty awareness message
+    (a no-op for the client) and leaves peers that receive updates alone."""
+    limits = Limits(flush_interval=0.01, idle_unload_seconds=60.0, keepalive_seconds=0.3)
+    service = make_service(tmp_path / "k.sqlite3", limits)
+    await service.start()
+    try:
+        writer, reader = YClient(), YClient()
+        for client, member in ((writer, ALICE), (reader, BOB)):
+            client.connect(lambda ch, m=member: service.serve(ch, "k", "shared", m))
+            await asyncio.wait_for(client.synced.wait(), 5)
+        writer.set("first", 0)
+        await until(lambda: "first" in reader.get())
+        heard = len(reader.received)
+        for i in range(40):  # the reader hears an update every 30 ms, the writer nothing
+            writer.set(f"k{i}", i)
+            await asyncio.sleep(0.03)
+        await until(lambda: len(reader.get()) == 41)
+        assert KEEPALIVE in writer.received
+        assert KEEPALIVE not in reader.received[heard:]
+        assert writer.awareness == {}  # nothing for the client to show
+        await writer.stop()
+        await reader.stop()
+    finally:
+        await service.stop()
