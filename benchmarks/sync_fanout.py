@@ -24,11 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-# JS_DIR, readingroom and stop are re-exported: benchmarks.sync_memory imports them from here.
-from benchmarks._fanout import JS_DIR as JS_DIR
-from benchmarks._fanout import Result, Server, node_reference, run
-from benchmarks._fanout import readingroom as readingroom
-from benchmarks._fanout import stop as stop
+from benchmarks._fanout import Result, Server, node_reference, readingroom, run
 
 
 def measure(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.sync_fanout import JS_DIR, readingroom, stop
+from benchmarks._fanout import JS_DIR, readingroom, stop
 
 ROOMS_PER_PROCESS = 5
 BUDGET_MB = 300.0
