@@ -64,6 +64,7 @@ class _Link:
     last_id: bytes = b"0-0"
     since_compact: int = 0
     resync: bool = False  # Redis and this process may each lack something: reload
+    unloaded: bool = False  # followed only until Redis has what it lacked (see detach)
 
 
 @dataclass(eq=False)
@@ -140,10 +141,18 @@ class RedisRelay:
         self._wake.set()
 
     def detach(self, doc: LayerDocument) -> None:
+        """Stop following an unloaded document. One that Redis may lack edits of (made
+        while Redis was away) stays until its resync has handed them over."""
         link = self._links.get(doc.key)
         if link is None or link.doc is not doc:
             return
-        del self._links[doc.key]
+        if link.resync:
+            link.unloaded = True
+            return
+        self._drop(link)
+
+    def _drop(self, link: _Link) -> None:
+        del self._links[link.doc.key]
         del self._by_stream[link.stream]
 
     def publish(self, key: str, update: bytes) -> None:
@@ -257,7 +266,15 @@ class RedisRelay:
             missing = link.doc.merge_remote(history.updates)
             link.last_id = history.last_id
             link.since_compact = len(history.updates)
-            if missing is not None:
+            if link.unloaded:  # hand Redis what it lacks now, then forget the document
+                if missing is not None:
+                    try:
+                        await self._store.send([(link.doc.key, missing)], [])
+                    except _FAILURES:
+                        link.resync = True
+                        raise
+                self._drop(link)
+            elif missing is not None:
                 self._queue(_Outgoing(link.doc.key, update=missing, links=[link]))
             self.up = True
 

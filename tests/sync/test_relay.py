@@ -41,14 +41,14 @@ class Processes:
         self._url = url
         self._directory = directory
 
-    async def start(self, name: str) -> SessionService:
+    async def start(self, name: str, limits: Limits = LIMITS) -> SessionService:
         redis = aioredis.Redis.from_url(self._url, socket_connect_timeout=1.0)
         self._stack.push_async_callback(redis.aclose)
-        relay = RedisRelay(redis, LIMITS.compact_after_updates)
+        relay = RedisRelay(redis, limits.compact_after_updates)
         store = SessionStore(
-            sqlite_connect(self._directory / f"{name}.sqlite3"), LIMITS.flush_interval
+            sqlite_connect(self._directory / f"{name}.sqlite3"), limits.flush_interval
         )
-        service = SessionService(store, LIMITS, relay)
+        service = SessionService(store, limits, relay)
         await service.start()
         self._stack.push_async_callback(service.stop)
         return service
@@ -160,6 +160,36 @@ async def test_a_stopping_process_hands_redis_what_it_accepted(
     bob = await connect(b, BOB)
     assert len(bob.get()) == 10
     await bob.stop()
+
+
+async def test_edits_of_a_room_unloaded_while_redis_is_down_still_reach_redis(
+    processes: Processes, redis_server: RedisServer
+) -> None:
+    """Alice edits while Redis is away and leaves; her process unloads the room before
+    Redis returns. Once it does, the process still hands Redis her edits, so a process
+    that never saw the room finds them."""
+    quick = Limits(flush_interval=0.01, idle_unload_seconds=0.2, compact_after_updates=20)
+    a = await processes.start("a", quick)
+    alice, watcher = await connect(a), await connect(a, BOB)
+    alice.set("before", 1)
+    await until(lambda: "before" in watcher.get())
+    await asyncio.to_thread(redis_server.stop)
+    alice.set("offline", 2)
+    await until(lambda: "offline" in watcher.get())
+    await alice.stop()
+    await watcher.stop()
+    await asyncio.sleep(0.6)  # the room is unloaded
+    assert a.room_count() == 0
+    await asyncio.to_thread(redis_server.start)
+    b = await processes.start("b")
+    for _ in range(100):
+        carol = await connect(b, BOB)
+        found = carol.get()
+        await carol.stop()
+        if "offline" in found:
+            break
+        await asyncio.sleep(0.2)
+    assert found == {"before": 1, "offline": 2}
 
 
 async def until_async(check: Callable[[], Awaitable[object]], within: float = 5.0) -> None:
