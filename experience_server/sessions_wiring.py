@@ -7,6 +7,8 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 import redis.asyncio as aioredis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from experience_server.database import connect
 from experience_server.settings import Settings
@@ -37,9 +39,13 @@ async def open_sessions(settings: Settings, stack: AsyncExitStack) -> SessionSer
     store = SessionStore(lambda: connect(settings.database_path), limits.flush_interval)
     relay = None
     if settings.redis_url:
-        # Its own client: XREAD BLOCK holds a connection per followed document.
+        # Its own client (the relay's blocking XREAD holds one connection), with no retries
+        # inside redis-py: the relay's own backoff and resync decide what happens next.
         redis = aioredis.Redis.from_url(
-            settings.redis_url, socket_connect_timeout=2.0, socket_timeout=10.0
+            settings.redis_url,
+            socket_connect_timeout=2.0,
+            socket_timeout=5.0,
+            retry=Retry(NoBackoff(), 0),
         )
         stack.push_async_callback(redis.aclose)
         relay = RedisRelay(redis, limits.compact_after_updates)

@@ -214,7 +214,7 @@ class LayerDocument:
         """Merge what Redis holds (snapshot, then stream): what this document lacked is
         relayed to its peers as one update; returns what Redis lacks (None: nothing)."""
         remote: Doc[Any] = Doc()
-        before = self.doc.get_state()
+        before_state, before_deleted = self.doc.get_state(), _delete_set(self.doc)
         for update in updates:
             try:
                 remote.apply_update(update)
@@ -224,14 +224,18 @@ class LayerDocument:
                 log.error("skipped an unreadable update of a shared room document")
                 continue
             self._apply_quietly(update)
-        if updates:
-            gained = self.doc.get_update(before)
-            if gained != EMPTY_UPDATE:
-                self._log.append(gained)
-                self.size += len(gained)
-                self.broadcast(update_message(gained), None)
+        deleted = _delete_set(self.doc)
+        if self.doc.get_state() != before_state or deleted != before_deleted:
+            gained = self.doc.get_update(before_state)
+            self._log.append(gained)
+            self.size += len(gained)
+            self.broadcast(update_message(gained), None)
+        # An update always carries the whole delete set: nothing is missing when it holds
+        # no items Redis lacks and both sides deleted the same.
         missing = self.doc.get_update(remote.get_state())
-        return None if missing == EMPTY_UPDATE else missing
+        if missing == deleted and deleted == _delete_set(remote):
+            return None
+        return missing
 
     def apply_remote(self, update: bytes) -> None:
         """An update another process accepted: apply and relay to our peers (never
@@ -259,6 +263,7 @@ class LayerDocument:
         except ProtocolError:
             return
         now = time.monotonic()
+        self.remote_awareness()  # forget the silent ones here too, not only on a join
         for entry in entries:
             if entry.removed:
                 self._remote_awareness.pop(entry.client, None)
@@ -280,3 +285,8 @@ class LayerDocument:
         """The awareness of this process's own clients, for another process that asks."""
         states = self.awareness.current()
         return encode_awareness(states) if states else None
+
+
+def _delete_set(doc: Doc[Any]) -> bytes:
+    """The document's delete set alone, encoded (an update relative to its own state)."""
+    return doc.get_update(doc.get_state())

@@ -39,17 +39,33 @@ end
 return {snap, id, entries}
 """
 
-# Take or renew the lease; true when this process holds it.
-_LEASE = """
+# Compact, atomically: only the lease holder (taken or renewed here), and never back to an
+# older point than the stored snapshot. 1: done; 0: another process holds the lease;
+# -1: this process is behind the stored snapshot (it should reload).
+_COMPACT = """
 local holder = redis.call('GET', KEYS[1])
 if holder == false then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-elseif holder == ARGV[1] then
+elseif holder ~= ARGV[1] then
+  return 0
+else
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
 end
-return 0
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local stored = redis.call('HGET', KEYS[2], 'id')
+if stored then
+  local sms, sseq = parse(stored)
+  local ums, useq = parse(ARGV[4])
+  if ums < sms or (ums == sms and useq < sseq) then
+    return -1
+  end
+end
+redis.call('HSET', KEYS[2], 'snap', ARGV[3], 'id', ARGV[4], 'floor', ARGV[5])
+redis.call('XTRIM', KEYS[3], 'MINID', ARGV[5])
+return 1
 """
 
 
@@ -88,7 +104,7 @@ class RedisDocuments:
         self._origin = origin
         self._lease_ms = lease_ms
         self._load = redis.register_script(_LOAD)
-        self._lease = redis.register_script(_LEASE)
+        self._compact = redis.register_script(_COMPACT)
         self.wake_key = "rr:wake:" + origin.decode()
 
     async def load(self, doc: str) -> RedisHistory:
@@ -154,19 +170,18 @@ class RedisDocuments:
             answers: list[Any] = await pipe.execute()
         return [bytes(a) if a is not None else None for a in answers]
 
-    async def compact(self, doc: str, snapshot: bytes, upto: bytes) -> bool:
-        """If this process holds the lease: store `snapshot` (every entry up to `upto`)
-        and trim the stream up to TRIM_LAG_MS before it. False when another compacts."""
+    async def compact(self, doc: str, snapshot: bytes, upto: bytes) -> int:
+        """Store `snapshot` (every entry up to `upto`) and trim the stream up to
+        TRIM_LAG_MS before it, if this process holds the lease: 1 done, 0 another process
+        compacts, -1 the stored snapshot is newer than `upto` (reload)."""
         log, snap, lease = _keys(doc)
-        if not await self._lease(keys=[lease], args=[self._origin, self._lease_ms]):
-            return False
         ms, _ = stream_id(upto)
         floor = f"{max(0, ms - TRIM_LAG_MS)}-0"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(snap, mapping={"snap": snapshot, "id": upto, "floor": floor})
-            pipe.xtrim(log, minid=floor)
-            await pipe.execute()
-        return True
+        done: Any = await self._compact(
+            keys=[lease, snap, log],
+            args=[self._origin, self._lease_ms, snapshot, upto, floor],
+        )
+        return int(done)
 
     def pubsub(self) -> PubSub:
         return self._redis.pubsub()

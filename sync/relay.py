@@ -124,6 +124,8 @@ class RedisRelay:
         What the local store held and Redis lacks (Redis lost data) is published."""
         link = _Link(doc, log_key(doc.key))
         try:
+            if not self.up:  # no wait on a Redis known to be away: resync when it is back
+                raise ConnectionError("Redis is down")
             history = await self._store.load(doc.key)
         except _FAILURES:
             log.warning("Redis is unreachable; a room document starts from the local store")
@@ -188,7 +190,7 @@ class RedisRelay:
             wake, self._wake_reader = self._wake_reader, False
             if batch or wake:
                 await self._send(batch, wake)
-            if self.stopping():
+            if self.stopping() and not self._outbox:
                 return
 
     async def _send(self, batch: list[_Outgoing], wake: bool) -> None:
@@ -198,14 +200,20 @@ class RedisRelay:
                 [(o.key, o.awareness) for o in batch if o.awareness is not None],
                 wake=wake,
             )
-        except _FAILURES:
+        except Exception as exc:
             _reraise_if_cancelled()
+            _log_unexpected(exc)
             self._went_down()
             # Not retried here: the reader resynchronises these documents once Redis
-            # answers, sending exactly what Redis then lacks.
+            # answers, sending exactly what Redis then lacks; one unloaded meanwhile is
+            # followed again until then.
             for item in batch:
                 for link in item.links:
                     link.resync = True
+                    if link.doc.key not in self._links:
+                        link.unloaded = True
+                        self._links[link.doc.key] = link
+                        self._by_stream[link.stream] = link
 
     # Reading: one XREAD for every followed stream
 
@@ -222,8 +230,9 @@ class RedisRelay:
                 streams = {self._store.wake_key: self._wake_id}
                 streams.update((link.stream, link.last_id) for link in self._links.values())
                 entries = await self._store.read(streams, _BLOCK_MS, _READ_COUNT)
-            except _FAILURES:
+            except Exception as exc:
                 _reraise_if_cancelled()
+                _log_unexpected(exc)
                 if self.stopping():
                     return
                 self._went_down()
@@ -247,7 +256,12 @@ class RedisRelay:
                 found.last_id = entry.id
                 found.since_compact += 1
                 if entry.origin != self.origin:
-                    found.doc.apply_remote(entry.update)
+                    try:
+                        found.doc.apply_remote(entry.update)
+                    except Exception:
+                        log.exception("an update from another process broke a document")
+                        found.resync = True
+                        continue
                 touched[entry.stream] = found
             for link in touched.values():
                 if link.since_compact >= self._compact_after and not self.stopping():
@@ -276,7 +290,6 @@ class RedisRelay:
                 self._drop(link)
             elif missing is not None:
                 self._queue(_Outgoing(link.doc.key, update=missing, links=[link]))
-            self.up = True
 
     async def _check_floors(self) -> None:
         """A reader that fell behind a compaction's trim reloads the document."""
@@ -292,12 +305,16 @@ class RedisRelay:
         """Fold the stream into a snapshot if this process holds the document's lease.
         The snapshot holds every entry up to `last_id` (all were applied here)."""
         try:
-            if await self._store.compact(link.doc.key, link.doc.doc.get_update(), link.last_id):
-                link.since_compact = 0
-            else:
-                link.since_compact = self._compact_after // 2
+            done = await self._store.compact(link.doc.key, link.doc.doc.get_update(), link.last_id)
         except _FAILURES:
             _reraise_if_cancelled()
+            link.resync = True
+            return
+        if done > 0:
+            link.since_compact = 0
+        elif done == 0:  # another process holds the lease
+            link.since_compact = self._compact_after // 2
+        else:  # another process compacted past what this one has read
             link.resync = True
 
     # Awareness: one pub/sub channel per loaded document
@@ -308,8 +325,9 @@ class RedisRelay:
             pubsub = self._store.pubsub()
             try:
                 await self._follow_awareness(pubsub)
-            except _FAILURES:
+            except Exception as exc:
                 _reraise_if_cancelled()
+                _log_unexpected(exc)
                 if self.stopping():
                     return
                 await asyncio.sleep(backoff)
@@ -350,6 +368,13 @@ class RedisRelay:
                     self.publish_awareness(key, snapshot)
             elif payload[:1] == _AWARENESS_STATE:
                 link.doc.apply_remote_awareness(payload[1:])
+
+
+def _log_unexpected(exc: Exception) -> None:
+    """Redis going away is expected (logged once, as down/up); anything else is a bug worth
+    a traceback, after which the loop carries on as after an outage."""
+    if not isinstance(exc, _FAILURES):
+        log.error("a Redis relay loop failed; it resynchronises and goes on", exc_info=exc)
 
 
 def _reraise_if_cancelled() -> None:

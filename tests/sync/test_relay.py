@@ -7,12 +7,18 @@ import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from pycrdt import Doc, Map
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
+from sync.document import LayerDocument
 from sync.limits import Limits
-from sync.members import Member
+from sync.members import Layer, Member
+from sync.redis_store import RedisDocuments
 from sync.relay import RedisRelay
 from sync.service import SessionService
 from sync.store import SessionStore
@@ -42,7 +48,9 @@ class Processes:
         self._directory = directory
 
     async def start(self, name: str, limits: Limits = LIMITS) -> SessionService:
-        redis = aioredis.Redis.from_url(self._url, socket_connect_timeout=1.0)
+        redis = aioredis.Redis.from_url(
+            self._url, socket_connect_timeout=1.0, retry=Retry(NoBackoff(), 0)
+        )
         self._stack.push_async_callback(redis.aclose)
         relay = RedisRelay(redis, limits.compact_after_updates)
         store = SessionStore(
@@ -198,3 +206,43 @@ async def until_async(check: Callable[[], Awaitable[object]], within: float = 5.
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+async def test_compaction_takes_the_lease_and_never_goes_back_to_an_older_point(
+    redis: aioredis.Redis,
+) -> None:
+    """One process compacts a document at a time, and a process that read less than the
+    stored snapshot holds is told to reload instead of overwriting it."""
+    first = RedisDocuments(redis, b"a" * 32, lease_ms=15_000)
+    other = RedisDocuments(redis, b"b" * 32, lease_ms=15_000)
+    assert await first.compact("d/shared", b"newer", b"200000-0") == 1
+    assert await other.compact("d/shared", b"elsewhere", b"300000-0") == 0  # lease held
+    assert await first.compact("d/shared", b"older", b"100000-5") == -1
+    assert await redis.hget("rr:{d/shared}:snap", "snap") == b"newer"
+    assert await redis.hget("rr:{d/shared}:snap", "floor") == b"140000-0"
+
+
+async def test_merging_what_redis_already_holds_appends_nothing(tmp_path: Path) -> None:
+    """A Yjs update always carries the whole delete set; a document with deletions that
+    Redis already holds in full must not be appended (and relayed by every process) again
+    on each load or resync, while a real difference still is."""
+    source: Doc[Any] = Doc()
+    notes = source.get("annotations", type=Map)
+    for i in range(5):
+        notes[f"k{i}"] = i
+    del notes["k0"]
+    history = [source.get_update()]
+    store = SessionStore(sqlite_connect(tmp_path / "m.sqlite3"), LIMITS.flush_interval)
+    await store.open()
+    try:
+        doc = LayerDocument("m/shared", Layer.shared, store, LIMITS)
+        assert doc.merge_remote(history) is None  # all of it came from Redis
+        assert doc.merge_remote(history) is None
+        doc.doc.get("annotations", type=Map)["local"] = 1
+        missing = doc.merge_remote(history)
+        assert missing is not None
+        source.apply_update(missing)
+        assert source.get("annotations", type=Map)["local"] == 1
+        assert doc.merge_remote([source.get_update()]) is None
+    finally:
+        await store.close()
