@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests.conftest import LiveServerFactory
-from tests.experience_server.test_poses_ws import TICK_HZ, headset, pose_of, send_poses
+from tests.experience_server.test_poses_ws import (
+    TICK_HZ,
+    assert_latest_pose,
+    headset,
+    send_poses,
+)
 from tests.support.live_server import LiveServer
 from tests.support.redis_server import RedisServer
 
@@ -34,14 +38,8 @@ async def test_headsets_on_two_processes_see_each_other(servers: list[LiveServer
         assert sorted(bob.roster.values()) == ["alice", "bob"]
         assert alice.users_seen() == {"bob"}
         assert bob.users_seen() == {"alice"}
-        for watcher, user, index in ((alice, "bob", 1), (bob, "alice", 0)):
-            records = watcher.records_of(user)
-            assert len(records) >= 10
-            seq, got = records[-1]
-            assert seq == 39
-            sent = pose_of(index, 3.9)
-            assert np.allclose(got.head_position, sent.head_position, atol=0.0005 + 1e-9)
-            assert np.allclose(got.right_position, sent.right_position, atol=0.002 + 1e-9)
+        assert_latest_pose(alice, "bob", 1)
+        assert_latest_pose(bob, "alice", 0)
 
         b.kill()
         loop = asyncio.get_running_loop()
