@@ -3,15 +3,18 @@ left), so Latin titles are drawn without rotating pixels and the GLB's UVs turn 
 upright; CJK titles stand upright, one character under the other, as on CJK bindings.
 
 Fonts come from PyMuPDF's own builtins, so every install can letter every title: Nimbus
-Roman Bold for Latin scripts, Droid Sans Fallback for CJK and everything else."""
+Roman Bold for Latin scripts, Droid Sans Fallback for CJK and everything else. They are
+read in a short-lived child process: importing PyMuPDF would add about 100 MB to the
+server's resident memory for good, for two font files."""
 
 from __future__ import annotations
 
 import io
+import multiprocessing
 import re
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 
-import pymupdf
 from PIL import Image, ImageDraw, ImageFont
 
 from scenes.placement import BookPlacement
@@ -47,11 +50,20 @@ def call_number_lines(call_number: str, max_lines: int = 4) -> list[str]:
     return parts
 
 
-def _builtin_font(name: str) -> tuple[bytes, frozenset[int]]:
-    """A font PyMuPDF carries inside its wheel: its file bytes and its code points."""
-    font = pymupdf.Font(name)
-    codepoints = font.valid_codepoints()
-    return bytes(font.buffer), frozenset(int(c) for c in codepoints)
+def _read_builtin_fonts(names: tuple[str, ...]) -> list[tuple[bytes, list[int]]]:
+    """Runs in the child: each font's file bytes and code points."""
+    import pymupdf  # the child's alone: see the module docstring
+
+    fonts = [pymupdf.Font(name) for name in names]
+    return [(bytes(f.buffer), [int(c) for c in f.valid_codepoints()]) for f in fonts]
+
+
+def builtin_fonts(*names: str) -> list[tuple[bytes, frozenset[int]]]:
+    """Fonts PyMuPDF carries inside its wheel, read by a fresh child process."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        fonts = pool.submit(_read_builtin_fonts, names).result(timeout=120)
+    return [(buffer, frozenset(codepoints)) for buffer, codepoints in fonts]
 
 
 def _clean(text: str, limit: int = 160) -> str:
@@ -69,9 +81,8 @@ class SpineTypesetter:
     """Owns the fonts (loaded once per build) and letters spine strips onto atlas pages."""
 
     def __init__(self) -> None:
-        self._latin_buffer, codepoints = _builtin_font("tibo")
+        (self._latin_buffer, codepoints), (self._fallback_buffer, _) = builtin_fonts("tibo", "cjk")
         self._latin_chars = frozenset(chr(c) for c in codepoints)
-        self._fallback_buffer, _ = _builtin_font("cjk")
         self._fonts: dict[tuple[bool, int], ImageFont.FreeTypeFont] = {}
         self._turned: dict[tuple[bool, int], ImageFont.TransposedFont] = {}
         self._stamps: dict[tuple[str, int], Image.Image] = {}
