@@ -33,17 +33,9 @@ from urllib.parse import urlencode
 import httpx
 import pymupdf
 
+from tests.support.chromium import CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 TARGETS_MS = {"shell": 1500.0, "page": 500.0}
 LABELS = {
     "shell": "navigation -> room shell frame",

@@ -12,21 +12,11 @@ from fastapi.testclient import TestClient
 
 from experience_server.app import create_app
 from experience_server.settings import Settings
+from tests.support.chromium import CHROMIUM_ARGS
 from tests.support.live_server import LiveServer
 from tests.support.node import Node
 from tests.support.redis_server import RedisServer
 from tests.support.tools import missing, require_tool
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture

@@ -16,19 +16,11 @@ import pytest
 
 from scenes.compose import RoomBuild
 from scenes.profiles import PROFILES
+from tests.support.chromium import CHROMIUM_ARGS
 from tests.support.tools import require_tool
 
 WEB = Path(__file__).resolve().parent / "web"
 VENDOR = Path(__file__).resolve().parents[2] / "clients" / "web" / "node_modules"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -63,7 +55,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
+        instance = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
         yield instance
         instance.close()
 

@@ -5,12 +5,13 @@
  * class is on, and followers turn with it.
  */
 import { Book3D } from "./book.js";
+import { Emitter } from "./events.js";
 import { readBookManifest } from "./bookmanifest.js";
 import { TextLayer } from "./textlayer.js";
 import { drawAnnotations } from "./annotations.js";
 import { drawStrokes } from "./ink.js";
 
-export class Reader {
+export class Reader extends Emitter {
   /**
    * @param {{api: import('./api.js').Api, stage: import('./stage.js').Stage,
    *   profile: object, loading: import('./loading.js').LoadingBar,
@@ -18,6 +19,7 @@ export class Reader {
    *   session: import('./session.js').Session|null, me: {user: string, role: string}}} options
    */
   constructor({ api, stage, profile, loading, annotations, ink, session, me }) {
+    super();
     this.api = api;
     this.stage = stage;
     this.profile = profile;
@@ -30,7 +32,6 @@ export class Reader {
     this.text = null;
     this.selection = null;
     this.hits = [];
-    this.listeners = new Map();
     this.zoom = 1;
     this.following = true;
     this.leading = false;
@@ -305,22 +306,6 @@ export class Reader {
       if (this.book.spreadOf(lead.page) !== this.book.spread) this.goTo(lead.page);
     } else if (this.opening?.bookId !== lead.book) {
       this.open(lead.book, { page: lead.page }).catch((error) => this.emit("error", error));
-    }
-  }
-
-  on(event, fn) {
-    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
-    this.listeners.get(event).add(fn);
-    return () => this.listeners.get(event)?.delete(fn);
-  }
-
-  emit(event, value) {
-    for (const fn of this.listeners.get(event) ?? []) {
-      try {
-        fn(value);
-      } catch (error) {
-        console.error(error);
-      }
     }
   }
 }

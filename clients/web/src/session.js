@@ -5,23 +5,24 @@
  * throttled to 15 Hz as DESIGN.md asks.
  */
 import * as Y from "yjs";
+import { Emitter } from "./events.js";
 import { WebsocketProvider, messageAuth } from "y-websocket";
 import * as authProtocol from "y-protocols/auth";
 
 export const LAYERS = ["shared", "presenter", "private"];
 const AWARENESS_INTERVAL_MS = 1000 / 15;
 
-export class Session {
+export class Session extends Emitter {
   /**
    * @param {{api: import('./api.js').Api, room: string, me: {user: string, name: string, role: string}, device: string}} options
    */
   constructor({ api, room, me, device }) {
+    super();
     this.api = api;
     this.room = room;
     this.me = me;
     this.device = device;
     this.layers = {};
-    this.listeners = new Map();
     this.presence = { user: me.user, name: me.name, role: me.role, device, book: null, page: null, pointer: null };
     this.presenceTimer = 0;
     this.presenceSent = 0;
@@ -158,22 +159,6 @@ export class Session {
     return Object.fromEntries(
       Object.values(this.layers).map((s) => [s.layer, s.closed ? `closed: ${s.closed.reason || s.closed.code}` : s.status]),
     );
-  }
-
-  on(event, fn) {
-    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
-    this.listeners.get(event).add(fn);
-    return () => this.listeners.get(event)?.delete(fn);
-  }
-
-  emit(event, value) {
-    for (const fn of this.listeners.get(event) ?? []) {
-      try {
-        fn(value);
-      } catch (error) {
-        console.error(error);
-      }
-    }
   }
 
   destroy() {
