@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import numpy.typing as npt
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from clients.xr.attempt import RefusedError, attempt
+from clients.xr.attempt import Ended, keep_connected
 from clients.xr.frames import room_to_panda_points, room_to_panda_quats
 from clients.xr.ysync import LinkStatus
 from sync.poses.codec import (
@@ -191,27 +190,19 @@ class PoseClient:
         self._on_status(self.status)
 
     async def run(self) -> None:
-        delay = 0.25
-        while True:
-            try:
-                ended = await attempt(self._session)
-            except RefusedError as exc:
-                self._set_status("stopped", str(exc))
-                return
-            code, reason = ended.code, ended.reason
-            if ended.clean:
-                delay = 0.25
-            self.welcome = None
-            self._table.clear()
-            self._on_others(self._table.others(None))
-            if code in FATAL:
-                self._set_status("stopped", f"closed {code}: {reason}")
-                return
-            if code == 4429:
-                self.rate_hz = max(self.rate_hz / 2, 5.0)
-            self._set_status("retrying", f"{code or ''} {reason}".strip())
-            await asyncio.sleep(delay * (0.75 + random.random() / 2))
-            delay = min(delay * 2, 5.0)
+        await keep_connected(
+            self._session,
+            on_status=self._set_status,
+            fatal=FATAL.__contains__,
+            on_ended=self._ended,
+        )
+
+    def _ended(self, ended: Ended) -> None:
+        self.welcome = None
+        self._table.clear()
+        self._on_others(self._table.others(None))
+        if ended.code == 4429:  # too many frames: send at half the rate from now on
+            self.rate_hz = max(self.rate_hz / 2, 5.0)
 
     async def _session(self) -> tuple[int, str]:
         async with connect(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,7 @@ from pycrdt import (
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from clients.xr.attempt import RefusedError, attempt
+from clients.xr.attempt import keep_connected
 
 log = logging.getLogger("readingroom.xr")
 
@@ -96,23 +95,12 @@ class YLayerClient:
 
     async def run(self) -> None:
         """Connect, sync, and stay in sync until cancelled or refused for good."""
-        delay = 0.25
-        while True:
-            try:
-                ended = await attempt(self._session)
-            except RefusedError as exc:
-                self._set_status("stopped", str(exc))
-                return
-            code, reason = ended.code, ended.reason
-            if ended.clean:
-                delay = 0.25
-            self.synced.clear()
-            if 4400 <= code < 4500:
-                self._set_status("stopped", f"closed {code}: {reason}")
-                return
-            self._set_status("retrying", f"{code or ''} {reason}".strip())
-            await asyncio.sleep(delay * (0.75 + random.random() / 2))
-            delay = min(delay * 2, 5.0)
+        await keep_connected(
+            self._session,
+            on_status=self._set_status,
+            fatal=lambda code: 4400 <= code < 4500,
+            on_ended=lambda _: self.synced.clear(),
+        )
 
     async def _session(self) -> tuple[int, str]:
         """One connection; returns the close code and reason when the server ends it."""
