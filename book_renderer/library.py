@@ -380,8 +380,11 @@ class BookLibrary:
                 result.set_exception(error)
             else:
                 ref = future.result()
-                self._repo.set_model(book.seq, ref.digest)
-                result.set_result(ref)
+                if self._repo.set_model(book.seq, ref.digest):
+                    result.set_result(ref)
+                else:  # deleted or refused while the model was built
+                    self._discard(ref.digest)
+                    result.set_exception(BookNotFoundError(f"no book {book.id!r}"))
 
         def with_cover(cover: Future[ImageRef]) -> None:
             if (error := cover.exception()) is not None:

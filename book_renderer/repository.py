@@ -12,7 +12,8 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from book_renderer.formats import Format
@@ -187,6 +188,20 @@ class BookRepository:
             self._all.clear()
         self._local = threading.local()
 
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction that holds the write lock from its first statement, so a
+        check made at its start still holds at its end (a page stored by a render thread
+        cannot slip between a purge's read of the book's images and its deletes)."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
     # books -----------------------------------------------------------------------------
 
     # Column lists are spelled out in each query (no string building around SQL).
@@ -276,12 +291,15 @@ class BookRepository:
                 (status.value, code, message, time.time(), seq),
             )
 
-    def set_model(self, seq: int, digest: str) -> None:
+    def set_model(self, seq: int, digest: str) -> bool:
+        """False when the book is gone or refused meanwhile (the caller discards the file)."""
         with self._conn as conn:
-            conn.execute(
-                "UPDATE books SET model_digest = ?, updated_at = ? WHERE seq = ?",
+            cursor = conn.execute(
+                "UPDATE books SET model_digest = ?, updated_at = ? "
+                "WHERE seq = ? AND status != 'failed'",
                 (digest, time.time(), seq),
             )
+            return cursor.rowcount > 0
 
     # pages ---------------------------------------------------------------------------------
 
@@ -334,7 +352,7 @@ class BookRepository:
     def store_pages(self, seq: int, results: Sequence[PageResult]) -> int | None:
         """Images, words and searchable text of rendered pages, in one transaction; returns
         how many pages of the book are done (None: the book is gone or was refused)."""
-        with self._conn as conn:
+        with self._writing() as conn:
             if (
                 conn.execute(
                     "SELECT 1 FROM books WHERE seq = ? AND status != 'failed'", (seq,)
@@ -406,8 +424,7 @@ class BookRepository:
     def purge(self, seq: int, keep_row: tuple[str, str] | None = None) -> set[str]:
         """Remove a book's pages, images and text (and the book row, unless `keep_row` gives
         the error to keep it under as failed). Returns the digests nothing references now."""
-        conn = self._conn
-        with conn:
+        with self._writing() as conn:
             row = conn.execute(
                 "SELECT sha256, model_digest FROM books WHERE seq = ?", (seq,)
             ).fetchone()

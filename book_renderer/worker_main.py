@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import pickle
+import re
 import resource
 import signal
 from collections.abc import Callable
@@ -13,6 +14,10 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from book_renderer.errors import BookError, RenderFailedError, RenderMemoryError
+
+
+# MuPDF's words when an allocation fails: "malloc (N bytes) failed", "realloc (...)", ...
+_ALLOCATION_FAILED = re.compile(r"\b(?:m|re|c)alloc\b|out of memory")
 
 
 def _limit_memory(limit_bytes: int | None) -> None:
@@ -23,7 +28,7 @@ def _limit_memory(limit_bytes: int | None) -> None:
 def _as_error(exc: BaseException) -> BookError:
     if isinstance(exc, BookError):
         return exc
-    if isinstance(exc, MemoryError) or "malloc" in str(exc) or "out of memory" in str(exc):
+    if isinstance(exc, MemoryError) or _ALLOCATION_FAILED.search(str(exc)):
         return RenderMemoryError("the document needs more memory than a render worker may use")
     # The type only: messages from parsers can quote document content.
     return RenderFailedError(f"the renderer failed ({type(exc).__name__})")

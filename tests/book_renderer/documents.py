@@ -160,18 +160,24 @@ def many_pages_pdf(count: int) -> bytes:
     return out.getvalue()
 
 
-def slow_pdf(rectangles: int = 1_000_000, leading_pages: int = 0) -> bytes:
-    """A page drawing a million tiny filled rectangles (slow to rasterise: a stand-in for a
-    document built to hang a renderer), after `leading_pages` ordinary ones."""
+def slow_pdf(segments: int = 150_000, leading_pages: int = 0) -> bytes:
+    """A page filling one path of `segments` random lines (a stand-in for a document built
+    to hang a renderer: seconds of rasterising per size, yet a small file and flat memory,
+    so a render limit that trips is the time limit and not the memory one), after
+    `leading_pages` ordinary ones."""
     doc = pymupdf.open()
     for number in range(leading_pages):
         doc.new_page(width=420, height=595).insert_text((40, 60), f"Page {number + 1}")
     page = doc.new_page(width=420, height=595)
-    block = b"".join(b"%d %d 0.5 0.5 re f\n" % (i % 400, i // 4) for i in range(1000))
-    ops = block * (rectangles // 1000)
+    # A fixed LCG walk, so the same call gives the same bytes (and the same book id).
+    x, y, points = 0, 0, [b"0 0 m\n"]
+    for _ in range(segments):
+        x, y = (x * 1103 + 12345) % 420, (y * 2203 + x + 777) % 595
+        points.append(b"%d %d l\n" % (x, y))
+    points.append(b"f\n")
     xref = doc.get_new_xref()
     doc.update_object(xref, "<< >>")
-    doc.update_stream(xref, zlib.compress(ops, 1), compress=False)
+    doc.update_stream(xref, zlib.compress(b"".join(points), 1), compress=False)
     doc.xref_set_key(xref, "Filter", "/FlateDecode")
     doc.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
     return bytes(doc.tobytes())

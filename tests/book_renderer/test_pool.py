@@ -74,6 +74,14 @@ def test_worker_memory_is_limited(pool: RenderPool) -> None:
     assert pool.submit(f"{HERE}:allocate", 1024).result(timeout=30) == 1024
 
 
+@pytest.mark.parametrize("call", ["malloc", "realloc", "calloc"])
+def test_a_failed_allocation_inside_mupdf_is_reported_as_memory(
+    pool: RenderPool, call: str
+) -> None:
+    with pytest.raises(RenderMemoryError, match="more memory"):
+        pool.submit(f"{HERE}:fail_allocation", call).result(timeout=30)
+
+
 def test_unexpected_errors_keep_their_message_out(pool: RenderPool) -> None:
     with pytest.raises(RenderFailedError) as caught:
         pool.submit(f"{HERE}:raise_plain").result(timeout=30)

@@ -53,3 +53,8 @@ def allocate(_: Any, size: int) -> int:
 
 def raise_plain(_: Any) -> None:
     raise KeyError("secret page text")
+
+
+def fail_allocation(_: Any, call: str) -> None:
+    """MuPDF's own words when an allocation fails under the worker's memory limit."""
+    raise RuntimeError(f"code=2: {call} (268435456 bytes) failed")

@@ -297,7 +297,7 @@ def test_a_page_that_renders_too_long_refuses_the_book_whole(tmp_path: Path) -> 
     for api in _api(settings):
         good = api.upload("good.pdf", documents.text_pdf(2), wait=True).json()
         before = api.stored()
-        slow = documents.slow_pdf(rectangles=3_000_000, leading_pages=4)
+        slow = documents.slow_pdf(leading_pages=4)
         response = api.upload("slow.pdf", slow, wait=True)
         assert "longer than 1" in _assert_error(response, 422, "render_timeout")["message"]
         assert api.stored() == before
