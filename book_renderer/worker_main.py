@@ -15,7 +15,6 @@ from typing import Any
 
 from book_renderer.errors import BookError, RenderFailedError, RenderMemoryError
 
-
 # MuPDF's words when an allocation fails: "malloc (N bytes) failed", "realloc (...)", ...
 _ALLOCATION_FAILED = re.compile(r"\b(?:m|re|c)alloc\b|out of memory")
 

@@ -69,4 +69,3 @@ def test_a_purge_keeps_files_another_book_still_uses(tmp_path: Path) -> None:
     assert repo.purge(first.seq) == {"a" * 64}
     assert repo.referenced("blank")
     repo.close()
-
