@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
+import sqlite3
 import threading
+import time
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -32,7 +35,7 @@ from book_renderer.records import (
     PageJob,
     PageResult,
 )
-from book_renderer.repository import BookExistsError, BookRepository
+from book_renderer.repository import BookExistsError, BookRepository, Claim
 from book_renderer.search import SearchResult, search_book
 from book_renderer.sizes import INGEST_SIZES, PageSize
 from book_renderer.task_names import BUILD_MODEL, PROBE_DOCUMENT, RENDER_PAGE
@@ -42,6 +45,9 @@ log = logging.getLogger("readingroom.books")
 
 BOOK_ID_HEX = 24
 _CHUNK = 1 << 20
+# How long a process's claim on the books it renders lasts unless renewed (renewed three
+# times as often): the longest a book of a dead process waits for another to take it over.
+CLAIM_SECONDS = 30.0
 
 
 def book_id_for(sha256: str) -> str:
@@ -65,6 +71,7 @@ class BookLibrary:
         limits: RenderLimits,
         *,
         paper_mm: float = PAPER_MM,
+        claim_seconds: float = CLAIM_SECONDS,
     ) -> None:
         self._repo = repo
         self._store = store
@@ -75,23 +82,58 @@ class BookLibrary:
         self._jobs: dict[str, IngestJob] = {}
         self._warming: set[str] = set()
         self._models: dict[str, Future[ImageRef]] = {}
+        # Several processes may share one data directory (`serve --workers N`): each book
+        # left rendering is resumed by the one process that claims it.
+        self._owner = secrets.token_hex(8)
+        self._claim_seconds = claim_seconds
+        self._closing = threading.Event()
+        self._claims = threading.Thread(target=self._keep_claims, name="book-claims", daemon=True)
 
     # lifecycle ---------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Bring the tables up to date and resume books left rendering by a stop."""
+        """Bring the tables up to date and resume the books left rendering that no other
+        live process renders; from then on, renew this process's claims and take over the
+        books of processes that stopped renewing theirs."""
         self._repo.migrate()
-        for book in self._repo.with_status(BookStatus.rendering):
-            if self._store.exists(book.sha256):
-                self._start_job(book)
-            else:
-                self._fail(book, BookFailedError("the source file is missing from the asset store"))
+        self._adopt_orphans()
+        self._claims.start()
 
     def close(self) -> None:
+        self._closing.set()
+        if self._claims.is_alive():
+            self._claims.join()
         with self._lock:
             jobs = list(self._jobs.values())
         for job in jobs:
             job.stop()
+        self._repo.release_claims(self._owner)  # so a restart resumes them at once
+
+    def _claim(self) -> Claim:
+        return Claim(self._owner, time.time() + self._claim_seconds)
+
+    def _adopt_orphans(self) -> None:
+        now = time.time()
+        for book in self._repo.unclaimed_rendering(now):
+            with self._lock:
+                if book.id in self._jobs or self._closing.is_set():
+                    continue
+            if not self._repo.claim(book.seq, self._claim(), now):
+                continue  # another process took it first
+            if self._store.exists(book.sha256):
+                log.info("book %s: resuming its rendering", book.id)
+                self._start_job(book)
+            else:
+                self._fail(book, BookFailedError("the source file is missing from the asset store"))
+                self._repo.release_claims(self._owner, book.seq)
+
+    def _keep_claims(self) -> None:
+        while not self._closing.wait(self._claim_seconds / 3):
+            try:
+                self._repo.renew_claims(self._claim())
+                self._adopt_orphans()
+            except sqlite3.Error:
+                log.exception("could not renew the render claims; retrying")
 
     # ingest ------------------------------------------------------------------------------
 
@@ -147,7 +189,7 @@ class BookLibrary:
             ).result()
             if existing is not None:
                 self._repo.purge(existing.seq)
-            book = self._repo.insert(book_id, sha256, filename, size, info)
+            book = self._repo.insert(book_id, sha256, filename, size, info, self._claim())
         except BookExistsError:
             again = self._repo.find(book_id)
             assert again is not None
@@ -208,6 +250,8 @@ class BookLibrary:
         with self._lock:
             if self._jobs.get(book_id) is job:
                 del self._jobs[book_id]
+        if not self._closing.is_set():  # finished or refused: nothing left to resume
+            self._repo.release_claims(self._owner, job.book.seq)
 
     def _fail(self, book: Book, error: BookError) -> None:
         """Refuse a book: keep only its error; remove every asset only it used."""

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from book_renderer.formats import Format
@@ -29,7 +30,7 @@ from book_renderer.records import (
 from book_renderer.sizes import PageSize
 from book_renderer.text import Word, fold, loads
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # A page's text row is `book.seq << PAGE_BITS | page`, so one book's pages are a rowid range
 # that FTS5 can restrict a match to.
 PAGE_BITS = 24
@@ -89,7 +90,23 @@ _MIGRATIONS: dict[int, str] = {
         VALUES ('delete', old.rowid, old.body);
     END;
     """,
+    # Which process renders a book left `rendering`, until when (renewed while it lives).
+    2: """
+    CREATE TABLE book_claims (
+        book_seq INTEGER PRIMARY KEY REFERENCES books(seq) ON DELETE CASCADE,
+        owner TEXT NOT NULL,
+        until REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A process's hold on the books it renders: who, and until when (epoch seconds)."""
+
+    owner: str
+    until: float
 
 
 class BookExistsError(Exception):
@@ -229,18 +246,17 @@ class BookRepository:
         row = self._conn.execute("SELECT count(*) FROM books WHERE status != 'failed'").fetchone()
         return int(row[0])
 
-    def with_status(self, status: BookStatus) -> list[Book]:
-        rows = self._conn.execute(
-            "SELECT id, seq, sha256, format, filename, bytes, title, authors, language, "
-            "page_count, outline, has_text, status, pages_done, error_code, error_message, "
-            "model_digest, created_at, updated_at FROM books WHERE status = ? ORDER BY seq",
-            (status.value,),
-        ).fetchall()
-        return [_book(row) for row in rows]
-
     def insert(
-        self, book_id: str, sha256: str, filename: str, size: int, info: DocumentInfo
+        self,
+        book_id: str,
+        sha256: str,
+        filename: str,
+        size: int,
+        info: DocumentInfo,
+        claim: Claim,
     ) -> Book:
+        """A new book, `rendering` and claimed by the caller in the same transaction (so no
+        other process takes it for an orphan before its renderer starts)."""
         now = time.time()
         outline = json.dumps([[e.level, e.title, e.page] for e in info.outline], ensure_ascii=False)
         conn = self._conn
@@ -273,6 +289,10 @@ class BookRepository:
                         (seq, n, box.width_pt, box.height_pt)
                         for n, box in enumerate(info.pages, start=1)
                     ),
+                )
+                conn.execute(
+                    "INSERT INTO book_claims (book_seq, owner, until) VALUES (?, ?, ?)",
+                    (seq, claim.owner, claim.until),
                 )
         except sqlite3.IntegrityError:
             raise BookExistsError(book_id) from None
@@ -418,6 +438,52 @@ class BookRepository:
         ).fetchall()
         mask = (1 << PAGE_BITS) - 1
         return [(int(rowid) & mask, str(body)) for rowid, body in rows]
+
+    # render claims -----------------------------------------------------------------------
+    # A book left `rendering` is rendered by one process: the holder of its claim. A claim
+    # lapses unless renewed, so the books of a process that died are taken over by another.
+
+    def claim(self, seq: int, claim: Claim, now: float) -> bool:
+        """Take (or renew) a rendering book's claim unless another holder's is still live."""
+        with self._writing() as conn:
+            cursor = conn.execute(
+                "INSERT INTO book_claims (book_seq, owner, until) SELECT ?, ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM books WHERE seq = ? AND status = 'rendering') "
+                "ON CONFLICT (book_seq) DO UPDATE SET owner = excluded.owner, "
+                "until = excluded.until "
+                "WHERE book_claims.owner = excluded.owner OR book_claims.until < ?",
+                (seq, claim.owner, claim.until, seq, now),
+            )
+            return cursor.rowcount > 0
+
+    def renew_claims(self, claim: Claim) -> None:
+        with self._conn as conn:
+            conn.execute(
+                "UPDATE book_claims SET until = ? WHERE owner = ?", (claim.until, claim.owner)
+            )
+
+    def release_claims(self, owner: str, seq: int | None = None) -> None:
+        """Drop the owner's claims (one book's, or all of them)."""
+        with self._conn as conn:
+            if seq is None:
+                conn.execute("DELETE FROM book_claims WHERE owner = ?", (owner,))
+            else:
+                conn.execute(
+                    "DELETE FROM book_claims WHERE owner = ? AND book_seq = ?", (owner, seq)
+                )
+
+    def unclaimed_rendering(self, now: float) -> list[Book]:
+        """Books still `rendering` whose claim is missing or has lapsed."""
+        rows = self._conn.execute(
+            "SELECT id, seq, sha256, format, filename, bytes, title, authors, language, "
+            "page_count, outline, has_text, status, pages_done, error_code, error_message, "
+            "model_digest, created_at, updated_at FROM books WHERE status = 'rendering' "
+            "AND NOT EXISTS (SELECT 1 FROM book_claims "
+            "WHERE book_claims.book_seq = books.seq AND until >= ?) "
+            "ORDER BY seq",
+            (now,),
+        ).fetchall()
+        return [_book(row) for row in rows]
 
     # removal -------------------------------------------------------------------------------
 

@@ -65,5 +65,7 @@ def serve(conn: Connection, memory_limit_bytes: int | None) -> None:
                 conn.send(
                     ("error", RenderFailedError("the renderer produced an unsendable result"))
                 )
+            except OSError:  # the server process is gone (killed): nobody to answer
+                return
     finally:
         context.close()

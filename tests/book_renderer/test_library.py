@@ -4,7 +4,8 @@ search, the 3D model, refusals that leave nothing behind."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from assets.store import AssetStore
 from book_renderer.errors import (
     BookFailedError,
     EncryptedDocumentError,
@@ -20,52 +20,10 @@ from book_renderer.errors import (
     PageNotFoundError,
     RenderTimeoutError,
 )
-from book_renderer.library import BookLibrary, Ingest
-from book_renderer.limits import RenderLimits
-from book_renderer.pool import RenderPool
 from book_renderer.records import BookStatus
-from book_renderer.repository import BookRepository
 from book_renderer.sizes import PageSize
 from tests.book_renderer import documents
-
-
-def _connect(path: Path) -> Callable[[], sqlite3.Connection]:
-    def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(path, timeout=10.0, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        return conn
-
-    return connect
-
-
-class Shelf:
-    """A library over a temporary data directory."""
-
-    def __init__(self, root: Path, timeout: float = 20.0) -> None:
-        self.store = AssetStore(root / "assets")
-        self.store.open()
-        self.pool = RenderPool(2, task_timeout=timeout)
-        self.repo = BookRepository(_connect(root / "db.sqlite3"))
-        self.library = BookLibrary(self.repo, self.store, self.pool, RenderLimits())
-
-    def __enter__(self) -> Shelf:
-        self.pool.start()
-        self.library.open()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.library.close()
-        self.pool.close()
-        self.repo.close()
-
-    def ingest(self, data: bytes, name: str) -> Ingest:
-        staged = self.store.staging / f"test-{time.monotonic_ns()}"
-        staged.write_bytes(data)
-        return self.library.ingest(staged, name, hashlib.sha256(data).hexdigest(), len(data))
-
-    def stored_files(self) -> list[Path]:
-        return [p for p in self.store.root.rglob("*") if p.is_file()]
+from tests.book_renderer.shelf import Shelf
 
 
 @pytest.fixture
@@ -216,6 +174,49 @@ def test_rendering_resumes_after_a_restart(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         assert second.library.get(book.id).pages_done == 120
+
+
+def _wait_ready(shelf: Shelf, book_id: str) -> None:
+    deadline = time.monotonic() + 120
+    while shelf.library.get(book_id).status is not BookStatus.ready:
+        assert time.monotonic() < deadline, "the book was never finished"
+        time.sleep(0.1)
+
+
+def test_a_book_left_rendering_is_resumed_by_one_of_two_processes(tmp_path: Path) -> None:
+    with Shelf(tmp_path) as first:
+        ingest = first.ingest(documents.text_pdf(200, toc=False), "resume.pdf")
+        first.library.page_image(ingest.book.id, 1, PageSize.medium).result(timeout=30)
+    assert first.library.get(ingest.book.id).status is BookStatus.rendering
+    # two server processes start on the same data directory (`serve --workers 2`)
+    with Shelf(tmp_path) as second, Shelf(tmp_path) as third:
+        _wait_ready(second, ingest.book.id)
+        assert third.library.get(ingest.book.id).pages_done == 200
+        rendered = sorted([second.pool.stats().completed, third.pool.stats().completed])
+    assert rendered[0] == 0  # every remaining page was rendered once, by one of them
+    assert rendered[1] >= 1
+
+
+def test_the_books_of_a_killed_process_are_taken_over(tmp_path: Path) -> None:
+    document = tmp_path / "long.pdf"
+    document.write_bytes(documents.text_pdf(300, toc=False))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.book_renderer.shelf", str(tmp_path), str(document), "2"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    with child.stdout:
+        try:
+            book_id = child.stdout.readline().strip()
+        finally:
+            child.kill()
+            child.wait(timeout=30)
+    assert book_id
+    with Shelf(tmp_path, claim_seconds=2) as survivor:
+        assert survivor.library.get(book_id).status is BookStatus.rendering
+        _wait_ready(survivor, book_id)  # once the dead process's claim lapsed
+        assert survivor.library.get(book_id).pages_done == 300
 
 
 def _glb_nodes(glb: bytes) -> list[Any]:
