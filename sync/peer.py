@@ -182,12 +182,12 @@ class Peer:
             if task is not None:
                 task.uncancel()
         except ChannelClosed:
-            self.closing = True
+            # Through close(), like every other way out: the peer leaves its document now.
+            self.gone()
             return
         except Exception:
             log.exception("sending to a peer failed")
-            self.closing = True
-            self._close = (CloseCode.INTERNAL_ERROR, "internal error")
+            self.close(CloseCode.INTERNAL_ERROR, "internal error")
         await self._close_channel()
 
     async def _close_channel(self) -> None:

@@ -201,3 +201,22 @@ async def test_simultaneous_joins_and_requests_share_one_document(
     await until(lambda: all(c.get() == {"one": 1.0, "two": 2.0} for c in joined))
     room = await service._room("rush")
     assert len(room.docs) == 1
+
+
+async def test_a_client_gone_while_its_first_messages_are_sent_leaves_the_room(
+    clients: ClientFactory, service: SessionService
+) -> None:
+    """Found with y-websocket clients dropped right after their socket opened: the send
+    failed in the writer task, which marked the peer closed without leaving its document,
+    so the participants list kept a ghost for good."""
+    watcher = clients(BOB)
+    await asyncio.wait_for(watcher.synced.wait(), 5)
+    ghost = clients(ALICE)
+    ghost.channel.gone = True  # before the server sent it anything
+    await until(lambda: service.connections == 2)
+    room = await service._room("r")
+    await until(lambda: all(peer.closing for _, peer in room.peers() if peer.member == ALICE))
+    ghost.channel.disconnect()  # the socket's close reaches the reader after the failed send
+    await ghost.closed()
+    people = await service.participants("r", GUEST)
+    assert [p.name for p in people] == ["Bob"]
