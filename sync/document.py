@@ -114,6 +114,7 @@ class LayerDocument:
 
     def request_state(self, peer: Peer) -> None:
         """Ask a peer for what the server lacks (sync step 1); it answers with step 2."""
+        peer.awaiting_state += 1
         peer.send(sync_step1(self.doc.get_state()))
 
     def broadcast(self, message: bytes, origin: Peer | None) -> None:
@@ -199,7 +200,7 @@ class LayerDocument:
     # Awareness
 
     def relay_awareness(self, peer: Peer, entries: list[AwarenessEntry]) -> None:
-        accepted = self.awareness.apply(entries, peer)
+        accepted = self.awareness.apply(entries, peer, peer.member.user)
         if accepted:
             self.broadcast(awareness_message(encode_awareness(accepted)), peer)
             if self.relay is not None:
