@@ -58,6 +58,7 @@ class SessionService:
         self._rooms: dict[str, Room] = {}
         self._room_loading: dict[str, asyncio.Future[Room]] = {}
         self._keepalive: asyncio.Task[None] | None = None
+        self._reaper: asyncio.Task[None] | None = None
         self._sent_at_sweep: dict[Peer, int] = {}
         self.connections = 0
 
@@ -65,14 +66,17 @@ class SessionService:
         await self._store.open()
         if self.relay is not None:
             await self.relay.start()
-        self._keepalive = asyncio.get_running_loop().create_task(self._keep_alive())
+        loop = asyncio.get_running_loop()
+        self._keepalive = loop.create_task(self._keep_alive())
+        self._reaper = loop.create_task(self._drop_stalled())
 
     async def stop(self) -> None:
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keepalive
-            self._keepalive = None
+        for task in (self._keepalive, self._reaper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._keepalive = self._reaper = None
         for room in self._rooms.values():
             for _, peer in room.peers():
                 peer.close(CloseCode.GOING_AWAY, "the server is restarting")
@@ -96,6 +100,24 @@ class SessionService:
                     if before.get(peer) == peer.sent:
                         peer.send(KEEPALIVE)
                     self._sent_at_sweep[peer] = peer.sent
+
+    async def _drop_stalled(self) -> None:
+        """Close peers that stopped reading. A frozen client (a backgrounded phone tab, a
+        sleeping laptop) keeps its socket open with the server's send buffer full: the
+        websocket keepalive then closes the transport gracefully, which waits for that
+        buffer to drain, so no disconnect ever reaches us. Without this the peer would stay
+        a participant with its presence shown until the client woke up."""
+        limit = self.limits.stalled_send_seconds
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(limit / 4)
+            now = loop.time()
+            for room in list(self._rooms.values()):
+                for _, peer in list(room.peers()):
+                    if peer.stalled(now, limit):
+                        peer.close(
+                            CloseCode.TRY_AGAIN_LATER, "stopped reading: reconnect to resync"
+                        )
 
     def room_count(self) -> int:
         return len(self._rooms)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+
+from pycrdt import Text
 
 from sync.channel import CloseCode
+from sync.limits import Limits
 from sync.members import Layer, Rank
 from sync.peer import Peer
+from sync.protocol import sync_step2
 from sync.service import SessionService
-from tests.sync.conftest import ALICE, BOB, GUEST, TEACHER, ClientFactory, until
+from tests.sync.conftest import ALICE, BOB, GUEST, TEACHER, ClientFactory, make_service, until
+from tests.sync.memory import YClient
 
 
 async def test_two_writers_converge(clients: ClientFactory) -> None:
@@ -220,3 +226,72 @@ async def test_a_client_gone_while_its_first_messages_are_sent_leaves_the_room(
     await ghost.closed()
     people = await service.participants("r", GUEST)
     assert [p.name for p in people] == ["Bob"]
+
+
+async def test_a_client_that_stopped_reading_leaves_though_its_socket_never_closes(
+    db_path: Path,
+) -> None:
+    """A frozen tab holds its socket open with the server's send buffer full; the websocket
+    keepalive's close then waits on that buffer, so no disconnect ever arrives. Found with a
+    SIGSTOPped y-websocket client: it stayed a participant until it woke up."""
+    limits = Limits(flush_interval=0.01, stalled_send_seconds=0.3, close_grace_seconds=0.2)
+    service = make_service(db_path, limits)
+    await service.start()
+    frozen = asyncio.Event()
+
+    class FrozenChannel:
+        path = ""
+
+        async def send(self, message: bytes) -> None:
+            await frozen.wait()
+
+        async def recv(self) -> bytes | str:
+            await frozen.wait()
+            return b""
+
+        async def close(self, code: int, reason: str) -> None:
+            await frozen.wait()
+
+    try:
+        watcher = YClient()
+        watcher.connect(lambda channel: service.serve(channel, "r", "shared", BOB))
+        await asyncio.wait_for(watcher.synced.wait(), 5)
+        frozen_task = asyncio.create_task(service.serve(FrozenChannel(), "r", "shared", ALICE))
+        await until(lambda: service.connections == 2)
+        await until(lambda: service.connections == 1, within=5)
+        await asyncio.wait_for(frozen_task, 5)
+        assert [p.name for p in await service.participants("r", GUEST)] == ["Bob"]
+        watcher.set("still", "served")
+        await watcher.stop()
+    finally:
+        frozen.set()
+        await service.stop()
+
+
+async def test_offline_work_larger_than_a_message_arrives_in_one_sync_step_2(
+    db_path: Path,
+) -> None:
+    """y-websocket sends everything written offline as one sync step 2; refused as too big,
+    the client reconnected and sent it again, forever."""
+    limits = Limits(flush_interval=0.01, max_message_bytes=64 * 1024)
+    service = make_service(db_path, limits)
+    await service.start()
+    try:
+        offline = YClient()
+        offline.edit_offline(lambda doc: doc.get("book", type=Text).insert(0, "x" * 300_000))
+        offline.connect(lambda channel: service.serve(channel, "r", "shared", ALICE))
+        late = YClient()
+        await asyncio.wait_for(offline.synced.wait(), 5)
+        late.connect(lambda channel: service.serve(channel, "r", "shared", BOB))
+        await until(lambda: len(str(late.doc.get("book", type=Text))) == 300_000)
+        assert offline.channel.closed is None
+
+        unasked = YClient()
+        unasked.connect(lambda channel: service.serve(channel, "r", "shared", BOB))
+        await asyncio.wait_for(unasked.synced.wait(), 5)
+        unasked.channel.push(sync_step2(offline.doc.get_update()))
+        assert await unasked.closed() == (CloseCode.MESSAGE_TOO_BIG, "message too big")
+        for client in (offline, late):
+            await client.stop()
+    finally:
+        await service.stop()
