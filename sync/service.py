@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from pycrdt import Map
 
 from sync.annotations import Annotation, read_annotations, write_annotations
 from sync.awareness import encode_awareness
-from sync.channel import Channel, CloseCode
+from sync.channel import Channel, ChannelClosed, CloseCode
 from sync.connection import Connection
 from sync.document import LayerDocument
 from sync.errors import DocumentFull, InvalidInput, InvalidRoom, NotAllowed, UnknownLayer
@@ -27,6 +28,7 @@ from sync.limits import Limits
 from sync.members import Access, Layer, Member, Rank, SessionState, check_room_id
 from sync.peer import Peer
 from sync.protocol import awareness_message
+from sync.refusals import RefusalBackoff
 from sync.relay import RedisRelay
 from sync.room import Room
 from sync.store import SessionStore
@@ -60,6 +62,7 @@ class SessionService:
         self._keepalive: asyncio.Task[None] | None = None
         self._reaper: asyncio.Task[None] | None = None
         self._sent_at_sweep: dict[Peer, int] = {}
+        self._refusals = RefusalBackoff()
         self.connections = 0
 
     async def start(self) -> None:
@@ -160,10 +163,13 @@ class SessionService:
             layer = Layer.parse(layer_name)
             room = await self._room(room_id)
         except (InvalidRoom, UnknownLayer) as exc:
-            await channel.close(CloseCode.BAD_REQUEST, str(exc))
+            bad = (CloseCode.BAD_REQUEST, member.user, room_id, layer_name)
+            await self.refuse(channel, CloseCode.BAD_REQUEST, str(exc), bad)
             return
         if not room.state.access.admits(member):
-            await channel.close(CloseCode.FORBIDDEN, "this room is restricted")
+            shut_out = (CloseCode.FORBIDDEN, member.user, room_id)
+            self._release(room)
+            await self.refuse(channel, CloseCode.FORBIDDEN, "this room is restricted", shut_out)
             return
         try:
             doc = await room.document(layer, member.user)
@@ -180,6 +186,21 @@ class SessionService:
             self.connections -= 1
             if not doc.peers:
                 self._schedule_unload(room, doc)
+
+    async def refuse(self, channel: Channel, code: int, reason: str, key: Hashable) -> None:
+        """Close a connection that cannot be served; the same refusal repeated soon waits
+        first (see sync.refusals), reading and dropping what the client sends meanwhile."""
+        delay = self._refusals.delay(key, asyncio.get_running_loop().time())
+        if delay > 0:
+            try:
+                async with asyncio.timeout(delay):
+                    while True:
+                        await channel.recv()
+            except TimeoutError:
+                pass
+            except ChannelClosed:
+                return
+        await channel.close(code, reason)
 
     def _schedule_unload(self, room: Room, doc: LayerDocument) -> None:
         if doc.unload_timer is not None:
