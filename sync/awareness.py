@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sync.errors import ProtocolError
@@ -65,7 +66,7 @@ def encode_awareness(entries: list[AwarenessEntry]) -> bytes:
 @dataclass(slots=True)
 class _Known:
     clock: int  # the client's own clock
-    shift: int  # added to `clock` in everything relayed (see AwarenessRegistry)
+    relayed: int  # the clock of the last entry relayed for it (see AwarenessRegistry)
     state: str
     owner: object
     user: str
@@ -74,26 +75,19 @@ class _Known:
 class AwarenessRegistry:
     """The live awareness states of one layer document, with who drives each client id.
 
-    Relayed clocks run `shift` ahead of the client's own. y-protocols peers keep the last
-    clock of every client they ever saw and ignore a state whose clock is not above it;
-    a y-websocket client that reconnects announces its state again *at the same clock*, so
-    without the shift the others would ignore it until the client renews its state (15-30 s
-    of a missing participant after every network blip). The clock of each removal is
-    remembered for a while, and a client announced again is relayed above it.
+    Entries are relayed with clocks of the server's own: wall-clock milliseconds, strictly
+    increasing per client. y-protocols peers keep the last clock of every client they
+    ever saw and ignore a state whose clock is not above it, while a y-websocket client
+    that reconnects announces its state again *at the clock it had*; relayed as is, the
+    others would ignore it until the client renewed it, 15-30 s of a missing participant
+    after every network blip or server restart. Relayed clocks are above anything relayed
+    for the client before, by this process, by a restarted one or by another one.
     """
 
-    def __init__(
-        self,
-        max_clients_per_owner: int,
-        remember_seconds: float = 120.0,
-        remember_clients: int = 4096,
-    ) -> None:
+    def __init__(self, max_clients_per_owner: int, clock: Callable[[], float] = time.time) -> None:
         self._known: dict[int, _Known] = {}
         self._max_clients = max_clients_per_owner
-        # client id -> (relayed clock of its removal, when): for clients announced again.
-        self._gone: dict[int, tuple[int, float]] = {}
-        self._remember_seconds = remember_seconds
-        self._remember_clients = remember_clients
+        self._clock = clock
 
     def __len__(self) -> int:
         return len(self._known)
@@ -111,9 +105,9 @@ class AwarenessRegistry:
             if known is None:
                 if entry.removed or self._owned_by(owner) >= self._max_clients:
                     continue
-                known = _Known(entry.clock, self._shift_for(entry), entry.state, owner, user)
+                known = _Known(entry.clock, 0, entry.state, owner, user)
                 self._known[entry.client] = known
-                accepted.append(self._relayed(entry.client, known))
+                accepted.append(self._relay(entry.client, known))
                 continue
             if known.owner is not owner:
                 if known.user != user or entry.clock < known.clock:
@@ -121,31 +115,14 @@ class AwarenessRegistry:
                 known.owner = owner
             if entry.clock > known.clock or (entry.clock == known.clock and entry.removed):
                 known.clock, known.state = entry.clock, entry.state
-                accepted.append(self._relayed(entry.client, known))
+                accepted.append(self._relay(entry.client, known))
                 if entry.removed:
-                    self._forget(entry.client, known.clock + known.shift)
+                    del self._known[entry.client]
         return accepted
 
-    def _shift_for(self, entry: AwarenessEntry) -> int:
-        """At least 1: after a server restart the others still hold the client's last
-        clock, which this process never saw."""
-        gone = self._gone.pop(entry.client, None)
-        if gone is None:
-            return 1
-        return max(1, gone[0] + 1 - entry.clock)
-
-    def _relayed(self, client: int, known: _Known) -> AwarenessEntry:
-        return AwarenessEntry(client, known.clock + known.shift, known.state)
-
-    def _forget(self, client: int, relayed_clock: int) -> None:
-        del self._known[client]
-        now = time.monotonic()
-        self._gone.pop(client, None)
-        self._gone[client] = (relayed_clock, now)
-        for old, (_, at) in list(self._gone.items()):
-            if len(self._gone) <= self._remember_clients and now - at < self._remember_seconds:
-                break
-            del self._gone[old]
+    def _relay(self, client: int, known: _Known) -> AwarenessEntry:
+        known.relayed = max(known.relayed + 1, int(self._clock() * 1000))
+        return AwarenessEntry(client, known.relayed, known.state)
 
     def _owned_by(self, owner: object) -> int:
         return sum(1 for known in self._known.values() if known.owner is owner)
@@ -155,10 +132,10 @@ class AwarenessRegistry:
         gone = [(client, known) for client, known in self._known.items() if known.owner is owner]
         removals = []
         for client, known in gone:
-            clock = known.clock + known.shift + 1
-            self._forget(client, clock)
-            removals.append(AwarenessEntry(client, clock, NULL_STATE))
+            del self._known[client]
+            known.state = NULL_STATE
+            removals.append(self._relay(client, known))
         return removals
 
     def current(self) -> list[AwarenessEntry]:
-        return [self._relayed(client, known) for client, known in self._known.items()]
+        return [AwarenessEntry(c, k.relayed, k.state) for c, k in self._known.items()]

@@ -3,6 +3,8 @@ every client, for good, and ignores a state whose clock is not above it."""
 
 from __future__ import annotations
 
+import itertools
+
 from sync.awareness import NULL_STATE, AwarenessEntry, AwarenessRegistry
 
 
@@ -24,10 +26,16 @@ class Peer:
                     self.states[e.client] = e.state
 
 
+def ticking(start: float = 1_700_000_000.0) -> AwarenessRegistry:
+    """A registry whose wall clock moves a millisecond each time it is read."""
+    ticks = itertools.count()
+    return AwarenessRegistry(8, clock=lambda: start + next(ticks) / 1000)
+
+
 def test_a_client_announced_again_after_a_drop_is_shown_at_once() -> None:
     """y-websocket re-announces its state at the same clock after a reconnect; relayed as
     is, everyone else would ignore it until the client renewed it (15-30 s)."""
-    registry, other = AwarenessRegistry(8), Peer()
+    registry, other = ticking(), Peer()
     first, second = object(), object()
     other.apply(registry.apply([AwarenessEntry(7, 3, '{"page":1}')], first, "alice"))
     other.apply(registry.apply([AwarenessEntry(7, 4, '{"page":2}')], first, "alice"))
@@ -46,7 +54,7 @@ def test_a_client_announced_again_after_a_drop_is_shown_at_once() -> None:
 def test_a_goodbye_then_the_same_state_again_is_shown() -> None:
     """provider.disconnect() sends a removal at the current clock; connect() then sends
     the state at that same clock."""
-    registry, other = AwarenessRegistry(8), Peer()
+    registry, other = ticking(), Peer()
     conn, again = object(), object()
     other.apply(registry.apply([AwarenessEntry(9, 2, '{"u":1}')], conn, "bob"))
     other.apply(registry.apply([AwarenessEntry(9, 2, NULL_STATE)], conn, "bob"))
@@ -57,17 +65,26 @@ def test_a_goodbye_then_the_same_state_again_is_shown() -> None:
 
 
 def test_after_a_server_restart_the_client_is_shown_at_once() -> None:
-    """A fresh registry never saw the client; the others hold its last clock."""
-    other = Peer()
-    other.apply([AwarenessEntry(5, 10, '{"u":1}')])
-    other.apply([AwarenessEntry(5, 10, NULL_STATE)])  # the old server's removal
-    fresh = AwarenessRegistry(8)
-    other.apply(fresh.apply([AwarenessEntry(5, 10, '{"u":1}')], object(), "carol"))
+    """The restarted server never saw the client; the others hold the clock the old one
+    relayed. Wall-clock milliseconds have moved on since."""
+    other, before, after = Peer(), ticking(), ticking(start=1_700_000_060.0)
+    old_connection, new_connection = object(), object()
+    other.apply(before.apply([AwarenessEntry(5, 10, '{"u":1}')], old_connection, "carol"))
+    other.apply(before.drop_owner(old_connection))  # the old server's last words
+    other.apply(after.apply([AwarenessEntry(5, 10, '{"u":1}')], new_connection, "carol"))
     assert other.states == {5: '{"u":1}'}
 
 
+def test_relayed_clocks_rise_even_when_the_wall_clock_stands_still() -> None:
+    registry, other = AwarenessRegistry(8, clock=lambda: 1_700_000_000.0), Peer()
+    owner = object()
+    for clock in range(1, 20):
+        other.apply(registry.apply([AwarenessEntry(1, clock, f'{{"n":{clock}}}')], owner, "u"))
+    assert other.states == {1: '{"n":19}'}
+
+
 def test_only_the_same_user_takes_a_client_id_over() -> None:
-    registry = AwarenessRegistry(8)
+    registry = ticking()
     old, mallory, new = object(), object(), object()
     registry.apply([AwarenessEntry(3, 1, '{"who":"alice"}')], old, "alice")
     assert registry.apply([AwarenessEntry(3, 5, '{"who":"mallory"}')], mallory, "mallory") == []
@@ -75,12 +92,3 @@ def test_only_the_same_user_takes_a_client_id_over() -> None:
     assert [e.state for e in relayed] == ['{"who":"alice, again"}']
     assert registry.drop_owner(old) == [], "the old connection no longer drives it"
     assert [e.client for e in registry.drop_owner(new)] == [3]
-
-
-def test_removed_clients_are_remembered_for_a_while_only() -> None:
-    registry = AwarenessRegistry(8, remember_clients=3)
-    owner = object()
-    for client in range(10):
-        registry.apply([AwarenessEntry(client, 1, "{}")], owner, "u")
-    registry.drop_owner(owner)
-    assert len(registry._gone) == 3
