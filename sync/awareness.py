@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sync.errors import ProtocolError
@@ -65,64 +64,85 @@ def encode_awareness(entries: list[AwarenessEntry]) -> bytes:
 
 @dataclass(slots=True)
 class _Known:
-    clock: int  # the client's own clock
-    relayed: int  # the clock of the last entry relayed for it (see AwarenessRegistry)
+    clock: int
     state: str
     owner: object
-    user: str
 
 
 class AwarenessRegistry:
     """The live awareness states of one layer document, with who drives each client id.
 
-    Entries are relayed with clocks of the server's own: wall-clock milliseconds, strictly
-    increasing per client. y-protocols peers keep the last clock of every client they
-    ever saw and ignore a state whose clock is not above it, while a y-websocket client
-    that reconnects announces its state again *at the clock it had*; relayed as is, the
-    others would ignore it until the client renewed it, 15-30 s of a missing participant
-    after every network blip or server restart. Relayed clocks are above anything relayed
-    for the client before, by this process, by a restarted one or by another one.
+    Two habits of y-websocket clients shape it. They echo every awareness change they
+    apply, others' included, back to the server, so an entry may be a client's own state
+    or an echo: a client id is driven by the connection that first announced it, and an
+    id removed since a connection joined is an echo from it unless its clock moved past
+    the removal. And a client that reconnects announces itself again at the clock the
+    others already hold, which they ignore (y-protocols keeps the last clock of every
+    client for good) until its next renewal, 15-30 s later: so a connection announcing a
+    client id new to the room is sent that id's removal one clock ahead, which a
+    y-protocols client answers by announcing its state again one clock above that
+    ("never let a remote client remove this local state"), above anything the others hold.
     """
 
-    def __init__(self, max_clients_per_owner: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        max_clients_per_owner: int,
+        remember_seconds: float = 120.0,
+        remember_clients: int = 4096,
+    ) -> None:
         self._known: dict[int, _Known] = {}
         self._max_clients = max_clients_per_owner
-        self._clock = clock
+        # client id -> (clock of its removal, when): to tell late echoes of a client gone.
+        self._gone: dict[int, tuple[int, float]] = {}
+        self._remember_seconds = remember_seconds
+        self._remember_clients = remember_clients
 
     def __len__(self) -> int:
         return len(self._known)
 
     def apply(
-        self, entries: list[AwarenessEntry], owner: object, user: str
-    ) -> list[AwarenessEntry]:
-        """The entries that change something (y-protocols clock rules), as relayed; others
-        are dropped. A client id stays with the connection that announced it, unless the
-        same user announces it from a new connection (a reconnect before the old one was
-        found dead): that one takes it over."""
-        accepted = []
+        self, entries: list[AwarenessEntry], owner: object, joined_at: float
+    ) -> tuple[list[AwarenessEntry], list[AwarenessEntry]]:
+        """The entries that change something (y-protocols clock rules), to relay, and the
+        removals to send back to `owner` for the client ids it newly announced."""
+        accepted: list[AwarenessEntry] = []
+        nudges: list[AwarenessEntry] = []
         for entry in entries:
             known = self._known.get(entry.client)
             if known is None:
-                if entry.removed or self._owned_by(owner) >= self._max_clients:
+                if entry.removed or self._echo_of_gone(entry, joined_at):
                     continue
-                known = _Known(entry.clock, 0, entry.state, owner, user)
-                self._known[entry.client] = known
-                accepted.append(self._relay(entry.client, known))
+                if self._owned_by(owner) >= self._max_clients:
+                    continue
+                self._known[entry.client] = _Known(entry.clock, entry.state, owner)
+                accepted.append(entry)
+                nudges.append(AwarenessEntry(entry.client, entry.clock + 1, NULL_STATE))
+            elif known.owner is not owner:
                 continue
-            if known.owner is not owner:
-                if known.user != user or entry.clock < known.clock:
-                    continue
-                known.owner = owner
-            if entry.clock > known.clock or (entry.clock == known.clock and entry.removed):
-                known.clock, known.state = entry.clock, entry.state
-                accepted.append(self._relay(entry.client, known))
+            elif entry.clock > known.clock:
                 if entry.removed:
-                    del self._known[entry.client]
-        return accepted
+                    self._forget(entry.client, entry.clock)
+                else:
+                    known.clock, known.state = entry.clock, entry.state
+                accepted.append(entry)
+            elif entry.clock == known.clock and entry.removed:
+                self._forget(entry.client, entry.clock)
+                accepted.append(entry)
+        return accepted, nudges
 
-    def _relay(self, client: int, known: _Known) -> AwarenessEntry:
-        known.relayed = max(known.relayed + 1, int(self._clock() * 1000))
-        return AwarenessEntry(client, known.relayed, known.state)
+    def _echo_of_gone(self, entry: AwarenessEntry, joined_at: float) -> bool:
+        gone = self._gone.get(entry.client)
+        return gone is not None and joined_at <= gone[1] and entry.clock <= gone[0]
+
+    def _forget(self, client: int, clock: int) -> None:
+        del self._known[client]
+        now = time.monotonic()
+        self._gone.pop(client, None)
+        self._gone[client] = (clock, now)
+        for old, (_, at) in list(self._gone.items()):
+            if len(self._gone) <= self._remember_clients and now - at < self._remember_seconds:
+                break
+            del self._gone[old]
 
     def _owned_by(self, owner: object) -> int:
         return sum(1 for known in self._known.values() if known.owner is owner)
@@ -132,10 +152,9 @@ class AwarenessRegistry:
         gone = [(client, known) for client, known in self._known.items() if known.owner is owner]
         removals = []
         for client, known in gone:
-            del self._known[client]
-            known.state = NULL_STATE
-            removals.append(self._relay(client, known))
+            self._forget(client, known.clock + 1)
+            removals.append(AwarenessEntry(client, known.clock + 1, NULL_STATE))
         return removals
 
     def current(self) -> list[AwarenessEntry]:
-        return [AwarenessEntry(c, k.relayed, k.state) for c, k in self._known.items()]
+        return [AwarenessEntry(c, k.clock, k.state) for c, k in self._known.items()]

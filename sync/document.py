@@ -200,7 +200,11 @@ class LayerDocument:
     # Awareness
 
     def relay_awareness(self, peer: Peer, entries: list[AwarenessEntry]) -> None:
-        accepted = self.awareness.apply(entries, peer, peer.member.user)
+        if self._remote_awareness:  # echoes of other processes' clients
+            entries = [e for e in entries if e.client not in self._remote_awareness]
+        accepted, nudges = self.awareness.apply(entries, peer, peer.joined_at)
+        if nudges:
+            peer.send(awareness_message(encode_awareness(nudges)))
         if accepted:
             self.broadcast(awareness_message(encode_awareness(accepted)), peer)
             if self.relay is not None:

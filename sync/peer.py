@@ -46,6 +46,7 @@ class Peer:
         "bucket",
         "closing",
         "denied_at",
+        "joined_at",
         "member",
         "on_close",
         "send_since",
@@ -68,6 +69,7 @@ class Peer:
         self.closing = False
         self.bucket = TokenBucket(limits.updates_per_second, limits.update_burst, now)
         self.denied_at = float("-inf")
+        self.joined_at = now  # loop time (monotonic)
         self.awareness_last = float("-inf")
         self.awareness_pending: dict[int, AwarenessEntry] = {}
         self.awareness_timer: asyncio.TimerHandle | None = None

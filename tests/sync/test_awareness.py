@@ -1,94 +1,123 @@
-"""Awareness clocks as y-protocols peers judge them: each keeps the last clock it saw of
-every client, for good, and ignores a state whose clock is not above it."""
+"""Awareness as y-protocols peers judge it: each keeps the last clock it saw of every
+client, for good, ignores a state whose clock is not above it, and (y-websocket) echoes
+every change it applies back to the server."""
 
 from __future__ import annotations
 
-import itertools
+import time
 
 from sync.awareness import NULL_STATE, AwarenessEntry, AwarenessRegistry
 
 
-class Peer:
-    """What a y-protocols `Awareness` does with relayed entries (applyAwarenessUpdate)."""
+class Client:
+    """What a y-protocols `Awareness` does with entries (applyAwarenessUpdate); `echo` is
+    what y-websocket sends back for them."""
 
-    def __init__(self) -> None:
+    def __init__(self, client_id: int, state: str | None = None) -> None:
+        self.id = client_id
+        self.clock = 1
+        self.local = state
         self.clocks: dict[int, int] = {}
         self.states: dict[int, str] = {}
 
-    def apply(self, entries: list[AwarenessEntry]) -> None:
+    def announce(self) -> AwarenessEntry:
+        return AwarenessEntry(self.id, self.clock, self.local or NULL_STATE)
+
+    def apply(self, entries: list[AwarenessEntry]) -> list[AwarenessEntry]:
+        echo = []
         for e in entries:
-            current = self.clocks.get(e.client, 0)
+            current = self.clock if e.client == self.id else self.clocks.get(e.client, 0)
             if current < e.clock or (current == e.clock and e.removed and e.client in self.states):
+                if e.client == self.id and e.removed and self.local is not None:
+                    self.clock = e.clock + 1  # "never let a remote client remove this state"
+                    echo.append(self.announce())
+                    continue
                 self.clocks[e.client] = e.clock
                 if e.removed:
                     self.states.pop(e.client, None)
                 else:
                     self.states[e.client] = e.state
+                echo.append(e)
+        return echo
 
 
-def ticking(start: float = 1_700_000_000.0) -> AwarenessRegistry:
-    """A registry whose wall clock moves a millisecond each time it is read."""
-    ticks = itertools.count()
-    return AwarenessRegistry(8, clock=lambda: start + next(ticks) / 1000)
+def connect(registry: AwarenessRegistry, client: Client, others: list[Client]) -> object:
+    """A new connection: the client announces itself, the server relays and nudges."""
+    connection = object()
+    relay(registry, connection, time.monotonic(), [client.announce()], client, others)
+    return connection
 
 
-def test_a_client_announced_again_after_a_drop_is_shown_at_once() -> None:
-    """y-websocket re-announces its state at the same clock after a reconnect; relayed as
-    is, everyone else would ignore it until the client renewed it (15-30 s)."""
-    registry, other = ticking(), Peer()
-    first, second = object(), object()
-    other.apply(registry.apply([AwarenessEntry(7, 3, '{"page":1}')], first, "alice"))
-    other.apply(registry.apply([AwarenessEntry(7, 4, '{"page":2}')], first, "alice"))
-    assert other.states == {7: '{"page":2}'}
-    other.apply(registry.drop_owner(first))
-    assert other.states == {}
-    other.apply(registry.apply([AwarenessEntry(7, 4, '{"page":2}')], second, "alice"))
-    assert other.states == {7: '{"page":2}'}
-    other.apply(registry.apply([AwarenessEntry(7, 5, '{"page":3}')], second, "alice"))
-    assert other.states == {7: '{"page":3}'}
-    late = Peer()
+def relay(
+    registry: AwarenessRegistry,
+    connection: object,
+    joined: float,
+    entries: list[AwarenessEntry],
+    sender: Client,
+    others: list[Client],
+) -> None:
+    accepted, nudges = registry.apply(entries, connection, joined)
+    for other in others:
+        other.apply(accepted)
+    if nudges:
+        answer = sender.apply(nudges)
+        if answer:
+            relay(registry, connection, joined, answer, sender, others)
+
+
+def test_a_client_back_after_a_blip_is_shown_at_once() -> None:
+    """y-websocket announces itself again at the clock the others hold; they would ignore
+    it until its next renewal (15-30 s) without the nudge."""
+    registry, alice, bob = AwarenessRegistry(8), Client(7, '{"page":2}'), Client(8)
+    first = connect(registry, alice, [bob])
+    assert bob.states == {7: '{"page":2}'}
+    bob.apply(registry.drop_owner(first))
+    assert bob.states == {}
+    connect(registry, alice, [bob])
+    assert bob.states == {7: '{"page":2}'}
+    late = Client(9)
     late.apply(registry.current())
-    assert late.states == {7: '{"page":3}'}
-
-
-def test_a_goodbye_then_the_same_state_again_is_shown() -> None:
-    """provider.disconnect() sends a removal at the current clock; connect() then sends
-    the state at that same clock."""
-    registry, other = ticking(), Peer()
-    conn, again = object(), object()
-    other.apply(registry.apply([AwarenessEntry(9, 2, '{"u":1}')], conn, "bob"))
-    other.apply(registry.apply([AwarenessEntry(9, 2, NULL_STATE)], conn, "bob"))
-    assert other.states == {}
-    other.apply(registry.drop_owner(conn))
-    other.apply(registry.apply([AwarenessEntry(9, 2, '{"u":1}')], again, "bob"))
-    assert other.states == {9: '{"u":1}'}
+    assert late.states == {7: '{"page":2}'}
 
 
 def test_after_a_server_restart_the_client_is_shown_at_once() -> None:
     """The restarted server never saw the client; the others hold the clock the old one
-    relayed. Wall-clock milliseconds have moved on since."""
-    other, before, after = Peer(), ticking(), ticking(start=1_700_000_060.0)
-    old_connection, new_connection = object(), object()
-    other.apply(before.apply([AwarenessEntry(5, 10, '{"u":1}')], old_connection, "carol"))
-    other.apply(before.drop_owner(old_connection))  # the old server's last words
-    other.apply(after.apply([AwarenessEntry(5, 10, '{"u":1}')], new_connection, "carol"))
-    assert other.states == {5: '{"u":1}'}
+    relayed, and its removal one above."""
+    alice, bob = Client(5, '{"u":1}'), Client(6)
+    before = AwarenessRegistry(8)
+    bob.apply(before.drop_owner(connect(before, alice, [bob])))  # the old server's last words
+    connect(AwarenessRegistry(8), alice, [bob])
+    assert bob.states == {5: '{"u":1}'}
 
 
-def test_relayed_clocks_rise_even_when_the_wall_clock_stands_still() -> None:
-    registry, other = AwarenessRegistry(8, clock=lambda: 1_700_000_000.0), Peer()
+def test_echoes_never_take_a_client_id_nor_bring_a_gone_one_back() -> None:
+    registry, alice, bob = AwarenessRegistry(8), Client(1, '{"who":"alice"}'), Client(2)
+    joined = time.monotonic()
+    bobs = object()
+    alices = connect(registry, alice, [])
+    echo = bob.apply(registry.current())  # what bob got on joining, sent straight back
+    assert echo
+    assert registry.apply(echo, bobs, joined) == ([], [])
+    bob.apply(registry.drop_owner(alices))
+    late_echo = [AwarenessEntry(1, 1, '{"who":"alice"}')]  # sent before bob saw the removal
+    assert registry.apply(late_echo, bobs, joined) == ([], [])
+    assert registry.current() == []
+
+
+def test_a_client_cannot_drive_another_clients_state() -> None:
+    registry = AwarenessRegistry(8)
+    alices, mallorys = object(), object()
+    registry.apply([AwarenessEntry(3, 1, '{"who":"alice"}')], alices, 0.0)
+    forged = [AwarenessEntry(3, 9, '{"who":"mallory"}')]
+    assert registry.apply(forged, mallorys, 0.0) == ([], [])
+    assert [e.client for e in registry.drop_owner(mallorys)] == []
+    assert [e.client for e in registry.drop_owner(alices)] == [3]
+
+
+def test_removed_clients_are_remembered_for_a_while_only() -> None:
+    registry = AwarenessRegistry(8, remember_clients=3)
     owner = object()
-    for clock in range(1, 20):
-        other.apply(registry.apply([AwarenessEntry(1, clock, f'{{"n":{clock}}}')], owner, "u"))
-    assert other.states == {1: '{"n":19}'}
-
-
-def test_only_the_same_user_takes_a_client_id_over() -> None:
-    registry = ticking()
-    old, mallory, new = object(), object(), object()
-    registry.apply([AwarenessEntry(3, 1, '{"who":"alice"}')], old, "alice")
-    assert registry.apply([AwarenessEntry(3, 5, '{"who":"mallory"}')], mallory, "mallory") == []
-    relayed = registry.apply([AwarenessEntry(3, 2, '{"who":"alice, again"}')], new, "alice")
-    assert [e.state for e in relayed] == ['{"who":"alice, again"}']
-    assert registry.drop_owner(old) == [], "the old connection no longer drives it"
-    assert [e.client for e in registry.drop_owner(new)] == [3]
+    for client in range(10):
+        registry.apply([AwarenessEntry(client, 1, "{}")], owner, 0.0)
+    registry.drop_owner(owner)
+    assert len(registry._gone) == 3
