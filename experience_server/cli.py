@@ -15,7 +15,7 @@ import uvicorn
 from experience_server import cli_catalog
 from experience_server.auth.roles import Role
 from experience_server.backup import BackupError, backup_data_dir, restore_data_dir
-from experience_server.observability import configure_logging
+from experience_server.observability import configure_logging, uvicorn_log_config
 from experience_server.services import build_issuer
 from experience_server.settings import Settings
 
@@ -73,7 +73,12 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int)
         workers=workers,
         access_log=False,
         log_level=settings.log_level,
-        ws_max_size=4 * 1024 * 1024,
+        log_config=uvicorn_log_config(),
+        # A sync step 2 may be as large as a layer document (a client's offline work).
+        ws_max_size=max(settings.sync_max_message_bytes, settings.sync_max_document_bytes)
+        + 64 * 1024,
+        ws_ping_interval=settings.ws_ping_interval_seconds,
+        ws_ping_timeout=settings.ws_ping_timeout_seconds,
         # Live-session frames are small binary Yjs updates fanned out to many peers: deflate
         # would compress the same bytes once per peer (its context is per connection).
         ws_per_message_deflate=False,

@@ -3,6 +3,7 @@ Prometheus metrics behind /metrics."""
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -13,6 +14,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.config import LOGGING_CONFIG
 
 from experience_server.errors import error_response
 
@@ -128,3 +130,27 @@ def configure_logging(level: str) -> None:
     """Plain message lines (the access log is already JSON) at the configured level."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("readingroom").setLevel(level.upper())
+
+
+_QUERY = re.compile(r"\?[^\s\"']*")
+
+
+class RedactQueryStrings(logging.Filter):
+    """uvicorn logs every websocket handshake with its path and query string
+    (`"WebSocket /ws/rooms/r/shared?token=..." [accepted]`); the token there is a bearer
+    credential naming its user, so query strings are cut before a handler writes the line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "?" in message:
+            record.msg, record.args = _QUERY.sub("?<redacted>", message), ()
+        return True
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging configuration, with query strings redacted on every handler."""
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_query"] = {"()": RedactQueryStrings}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact_query")
+    return config

@@ -30,6 +30,7 @@ def session_limits(settings: Settings) -> Limits:
         flush_interval=settings.sync_flush_interval_ms / 1000,
         compact_after_updates=settings.sync_compact_after_updates,
         idle_unload_seconds=settings.sync_idle_unload_seconds,
+        stalled_send_seconds=settings.ws_ping_interval_seconds + settings.ws_ping_timeout_seconds,
     )
 
 

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     sync_peer_queue_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
     sync_awareness_hz: float = Field(default=15.0, gt=0, le=60)
     sync_idle_unload_seconds: float = Field(default=30.0, ge=0)
+    ws_ping_interval_seconds: float = Field(default=20.0, gt=0, le=3600)
+    ws_ping_timeout_seconds: float = Field(default=20.0, gt=0, le=3600)
 
     rfid_readers: Path | None = None
     rfid_debounce_seconds: float = Field(default=10.0, ge=0)

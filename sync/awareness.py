@@ -9,6 +9,7 @@ goes away, as the Node reference server does.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
 from sync.errors import ProtocolError
@@ -69,37 +70,79 @@ class _Known:
 
 
 class AwarenessRegistry:
-    """The live awareness states of one layer document, with who drives each client id."""
+    """The live awareness states of one layer document, with who drives each client id.
 
-    def __init__(self, max_clients_per_owner: int) -> None:
+    Two habits of y-websocket clients shape it. They echo every awareness change they
+    apply, others' included, back to the server, so an entry may be a client's own state
+    or an echo: a client id is driven by the connection that first announced it, and an
+    id removed since a connection joined is an echo from it unless its clock moved past
+    the removal. And a client that reconnects announces itself again at the clock the
+    others already hold, which they ignore (y-protocols keeps the last clock of every
+    client for good) until its next renewal, 15-30 s later: so a connection announcing a
+    client id new to the room is sent that id's removal one clock ahead, which a
+    y-protocols client answers by announcing its state again one clock above that
+    ("never let a remote client remove this local state"), above anything the others hold.
+    """
+
+    def __init__(
+        self,
+        max_clients_per_owner: int,
+        remember_seconds: float = 120.0,
+        remember_clients: int = 4096,
+    ) -> None:
         self._known: dict[int, _Known] = {}
         self._max_clients = max_clients_per_owner
+        # client id -> (clock of its removal, when): to tell late echoes of a client gone.
+        self._gone: dict[int, tuple[int, float]] = {}
+        self._remember_seconds = remember_seconds
+        self._remember_clients = remember_clients
 
     def __len__(self) -> int:
         return len(self._known)
 
-    def apply(self, entries: list[AwarenessEntry], owner: object) -> list[AwarenessEntry]:
-        """The entries that change something (y-protocols clock rules); others are dropped."""
-        accepted = []
+    def apply(
+        self, entries: list[AwarenessEntry], owner: object, joined_at: float
+    ) -> tuple[list[AwarenessEntry], list[AwarenessEntry]]:
+        """The entries that change something (y-protocols clock rules), to relay, and the
+        removals to send back to `owner` for the client ids it newly announced."""
+        accepted: list[AwarenessEntry] = []
+        nudges: list[AwarenessEntry] = []
         for entry in entries:
             known = self._known.get(entry.client)
             if known is None:
-                if entry.removed or self._owned_by(owner) >= self._max_clients:
+                if entry.removed or self._echo_of_gone(entry, joined_at):
+                    continue
+                if self._owned_by(owner) >= self._max_clients:
                     continue
                 self._known[entry.client] = _Known(entry.clock, entry.state, owner)
                 accepted.append(entry)
+                nudges.append(AwarenessEntry(entry.client, entry.clock + 1, NULL_STATE))
             elif known.owner is not owner:
                 continue
             elif entry.clock > known.clock:
                 if entry.removed:
-                    del self._known[entry.client]
+                    self._forget(entry.client, entry.clock)
                 else:
                     known.clock, known.state = entry.clock, entry.state
                 accepted.append(entry)
             elif entry.clock == known.clock and entry.removed:
-                del self._known[entry.client]
+                self._forget(entry.client, entry.clock)
                 accepted.append(entry)
-        return accepted
+        return accepted, nudges
+
+    def _echo_of_gone(self, entry: AwarenessEntry, joined_at: float) -> bool:
+        gone = self._gone.get(entry.client)
+        return gone is not None and joined_at <= gone[1] and entry.clock <= gone[0]
+
+    def _forget(self, client: int, clock: int) -> None:
+        del self._known[client]
+        now = time.monotonic()
+        self._gone.pop(client, None)
+        self._gone[client] = (clock, now)
+        for old, (_, at) in list(self._gone.items()):
+            if len(self._gone) <= self._remember_clients and now - at < self._remember_seconds:
+                break
+            del self._gone[old]
 
     def _owned_by(self, owner: object) -> int:
         return sum(1 for known in self._known.values() if known.owner is owner)
@@ -107,9 +150,11 @@ class AwarenessRegistry:
     def drop_owner(self, owner: object) -> list[AwarenessEntry]:
         """Removal entries for every client `owner` drove (it disconnected)."""
         gone = [(client, known) for client, known in self._known.items() if known.owner is owner]
-        for client, _ in gone:
-            del self._known[client]
-        return [AwarenessEntry(client, known.clock + 1, NULL_STATE) for client, known in gone]
+        removals = []
+        for client, known in gone:
+            self._forget(client, known.clock + 1)
+            removals.append(AwarenessEntry(client, known.clock + 1, NULL_STATE))
+        return removals
 
     def current(self) -> list[AwarenessEntry]:
         return [AwarenessEntry(c, k.clock, k.state) for c, k in self._known.items()]

@@ -26,6 +26,8 @@ from sync.room import Room
 log = logging.getLogger("readingroom.sync")
 
 SYNC_REQUEST_COST = 20.0
+# A sync step 2 frame starts with these bytes (message type SYNC, step 2).
+_STEP2_PREFIX = bytes((0, 1))
 
 
 class Connection:
@@ -48,31 +50,54 @@ class Connection:
         self._chatter = TokenBucket(
             limits.updates_per_second, limits.update_burst, self._loop.time()
         )
+        self._abandoned = False
 
     async def run(self) -> None:
         peer = self._peer
         writer = peer.start()
         peer.on_close = lambda: self._doc.leave(peer)
+        reader = asyncio.current_task()
+        abandon: list[asyncio.TimerHandle] = []
+        if reader is not None:
+            writer.add_done_callback(
+                lambda _: abandon.append(
+                    self._loop.call_later(self._limits.close_grace_seconds, self._abandon, reader)
+                )
+            )
         self._doc.join(peer)
         try:
-            while not peer.closing:
-                frame = await self._channel.recv()
-                self.handle(frame)
-        except ChannelClosed:
-            peer.gone()
-        except PeerViolation as violation:
-            peer.close(violation.code, violation.reason)
-        except Exception:
-            log.exception("a live-session connection failed")
-            peer.close(CloseCode.INTERNAL_ERROR, "internal error")
+            try:
+                while not peer.closing:
+                    frame = await self._channel.recv()
+                    self.handle(frame)
+            except ChannelClosed:
+                peer.gone()
+            except PeerViolation as violation:
+                peer.close(violation.code, violation.reason)
+            except Exception:
+                log.exception("a live-session connection failed")
+                peer.close(CloseCode.INTERNAL_ERROR, "internal error")
+            finally:
+                peer.close(CloseCode.NORMAL, "")
+                await writer
+        except asyncio.CancelledError:
+            if not self._abandoned or reader is None:
+                raise
+            reader.uncancel()
         finally:
-            peer.close(CloseCode.NORMAL, "")
-            await writer
+            for handle in abandon:
+                handle.cancel()
+
+    def _abandon(self, reader: asyncio.Task[object]) -> None:
+        """The peer is closed but its socket never reported the close: stop waiting."""
+        if not reader.done():
+            self._abandoned = True
+            reader.cancel()
 
     def handle(self, frame: bytes | str) -> None:
         if isinstance(frame, str):
             raise PeerViolation(CloseCode.UNSUPPORTED_DATA, "binary y-websocket frames only")
-        if len(frame) > self._limits.max_message_bytes:
+        if len(frame) > self._limits.max_message_bytes and not self._answers_request(frame):
             raise PeerViolation(CloseCode.MESSAGE_TOO_BIG, "message too big")
         try:
             message = parse_frame(frame)
@@ -89,6 +114,16 @@ class Connection:
         except DocumentFull as exc:
             raise PeerViolation(CloseCode.DOCUMENT_FULL, str(exc)) from None
 
+    def _answers_request(self, frame: bytes) -> bool:
+        """A sync step 2 the server asked for may be as large as a document: it carries
+        everything the client wrote while offline, in one message y-websocket cannot split.
+        Refused as too big, the client would reconnect and send it again, forever."""
+        return (
+            self._peer.awaiting_state > 0
+            and frame.startswith(_STEP2_PREFIX)
+            and len(frame) <= self._limits.max_document_bytes + 16
+        )
+
     def _chat(self, cost: float = 1.0) -> None:
         if not self._chatter.take(self._loop.time(), cost):
             raise PeerViolation(CloseCode.RATE_LIMITED, "too many messages per second")
@@ -101,6 +136,8 @@ class Connection:
             self._chat(SYNC_REQUEST_COST)
             peer.send(self._doc.reply_to_step1(message.payload))
             return
+        if message.step is SyncStep.STEP2 and peer.awaiting_state > 0:
+            peer.awaiting_state -= 1
         denial = self._room.state.write_denial(self._layer, peer.member)
         if denial is not None:
             if message.payload != EMPTY_UPDATE:

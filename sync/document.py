@@ -114,6 +114,7 @@ class LayerDocument:
 
     def request_state(self, peer: Peer) -> None:
         """Ask a peer for what the server lacks (sync step 1); it answers with step 2."""
+        peer.awaiting_state += 1
         peer.send(sync_step1(self.doc.get_state()))
 
     def broadcast(self, message: bytes, origin: Peer | None) -> None:
@@ -199,7 +200,11 @@ class LayerDocument:
     # Awareness
 
     def relay_awareness(self, peer: Peer, entries: list[AwarenessEntry]) -> None:
-        accepted = self.awareness.apply(entries, peer)
+        if self._remote_awareness:  # echoes of other processes' clients
+            entries = [e for e in entries if e.client not in self._remote_awareness]
+        accepted, nudges = self.awareness.apply(entries, peer, peer.joined_at)
+        if nudges:
+            peer.send(awareness_message(encode_awareness(nudges)))
         if accepted:
             self.broadcast(awareness_message(encode_awareness(accepted)), peer)
             if self.relay is not None:

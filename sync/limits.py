@@ -24,6 +24,12 @@ class Limits:
     # y-websocket clients reconnect after 30 s without a message; a peer sent nothing for
     # this long (a lone writer) gets an empty awareness message, so it never does.
     keepalive_seconds: float = 10.0
+    # A peer whose send has waited this long has stopped reading (the websocket ping
+    # interval plus its timeout, by default): it leaves its room even if its socket lingers.
+    stalled_send_seconds: float = 40.0
+    # How long closing a peer's socket may take, and then its reporting the close, before
+    # the connection stops waiting for it (a client that stopped reading never answers).
+    close_grace_seconds: float = 5.0
 
 
 class TokenBucket:

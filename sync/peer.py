@@ -25,8 +25,6 @@ from sync.members import Member
 
 log = logging.getLogger("readingroom.sync")
 
-_CLOSE_TIMEOUT = 5.0
-
 
 class Peer:
     __slots__ = (
@@ -41,14 +39,17 @@ class Peer:
         "_suspended",
         "_wakeup",
         "_writer",
+        "awaiting_state",
         "awareness_last",
         "awareness_pending",
         "awareness_timer",
         "bucket",
         "closing",
         "denied_at",
+        "joined_at",
         "member",
         "on_close",
+        "send_since",
         "sent",
     )
 
@@ -68,6 +69,7 @@ class Peer:
         self.closing = False
         self.bucket = TokenBucket(limits.updates_per_second, limits.update_burst, now)
         self.denied_at = float("-inf")
+        self.joined_at = now  # loop time (monotonic)
         self.awareness_last = float("-inf")
         self.awareness_pending: dict[int, AwarenessEntry] = {}
         self.awareness_timer: asyncio.TimerHandle | None = None
@@ -75,6 +77,12 @@ class Peer:
         # even if its socket takes a while to close.
         self.on_close: Callable[[], None] | None = None
         self.sent = 0  # messages handed to `send`: the keepalive sweep tells idle peers by it
+        # Since when the send in flight has waited (None: none waits). A client that stopped
+        # reading (a frozen tab) leaves its sends waiting for good: the service drops it.
+        self.send_since: float | None = None
+        # Sync step 1 requests sent and not answered yet: each lets one sync step 2 be as
+        # large as a document (the client's offline work), not just a message.
+        self.awaiting_state = 0
 
     def start(self) -> asyncio.Task[None]:
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
@@ -111,6 +119,7 @@ class Peer:
             return
         if suspended is not None:
             self._suspended = suspended
+            self.send_since = asyncio.get_running_loop().time()
             self._idle = False
             self._wake()
 
@@ -144,6 +153,10 @@ class Peer:
             on_close, self.on_close = self.on_close, None
             on_close()
 
+    def stalled(self, now: float, limit: float) -> bool:
+        """A send has waited `limit` seconds or more: the client has stopped reading."""
+        return self.send_since is not None and now - self.send_since >= limit
+
     def gone(self) -> None:
         """The channel is already closed by the other side: just stop the writer."""
         self.close(0, "")
@@ -161,6 +174,7 @@ class Peer:
                         await suspended
                     finally:
                         self._in_send = False
+                    self.send_since = None
                     continue
                 if not queue:
                     self._idle = True
@@ -171,10 +185,12 @@ class Peer:
                 message = queue.popleft()
                 self._queued_bytes -= len(message)
                 self._in_send = True
+                self.send_since = loop.time()
                 try:
                     await self._channel.send(message)
                 finally:
                     self._in_send = False
+                self.send_since = None
         except asyncio.CancelledError:
             if not self._aborting:
                 raise
@@ -182,12 +198,12 @@ class Peer:
             if task is not None:
                 task.uncancel()
         except ChannelClosed:
-            self.closing = True
+            # Through close(), like every other way out: the peer leaves its document now.
+            self.gone()
             return
         except Exception:
             log.exception("sending to a peer failed")
-            self.closing = True
-            self._close = (CloseCode.INTERNAL_ERROR, "internal error")
+            self.close(CloseCode.INTERNAL_ERROR, "internal error")
         await self._close_channel()
 
     async def _close_channel(self) -> None:
@@ -195,5 +211,5 @@ class Peer:
             return
         code, reason = self._close
         with contextlib.suppress(Exception):
-            async with asyncio.timeout(_CLOSE_TIMEOUT):
+            async with asyncio.timeout(self._limits.close_grace_seconds):
                 await self._channel.close(code, reason)

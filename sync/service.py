@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from pycrdt import Map
 
 from sync.annotations import Annotation, read_annotations, write_annotations
 from sync.awareness import encode_awareness
-from sync.channel import Channel, CloseCode
+from sync.channel import Channel, ChannelClosed, CloseCode
 from sync.connection import Connection
 from sync.document import LayerDocument
 from sync.errors import DocumentFull, InvalidInput, InvalidRoom, NotAllowed, UnknownLayer
@@ -27,6 +28,7 @@ from sync.limits import Limits
 from sync.members import Access, Layer, Member, Rank, SessionState, check_room_id
 from sync.peer import Peer
 from sync.protocol import awareness_message
+from sync.refusals import RefusalBackoff
 from sync.relay import RedisRelay
 from sync.room import Room
 from sync.store import SessionStore
@@ -58,21 +60,26 @@ class SessionService:
         self._rooms: dict[str, Room] = {}
         self._room_loading: dict[str, asyncio.Future[Room]] = {}
         self._keepalive: asyncio.Task[None] | None = None
+        self._reaper: asyncio.Task[None] | None = None
         self._sent_at_sweep: dict[Peer, int] = {}
+        self._refusals = RefusalBackoff()
         self.connections = 0
 
     async def start(self) -> None:
         await self._store.open()
         if self.relay is not None:
             await self.relay.start()
-        self._keepalive = asyncio.get_running_loop().create_task(self._keep_alive())
+        loop = asyncio.get_running_loop()
+        self._keepalive = loop.create_task(self._keep_alive())
+        self._reaper = loop.create_task(self._drop_stalled())
 
     async def stop(self) -> None:
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keepalive
-            self._keepalive = None
+        for task in (self._keepalive, self._reaper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._keepalive = self._reaper = None
         for room in self._rooms.values():
             for _, peer in room.peers():
                 peer.close(CloseCode.GOING_AWAY, "the server is restarting")
@@ -96,6 +103,24 @@ class SessionService:
                     if before.get(peer) == peer.sent:
                         peer.send(KEEPALIVE)
                     self._sent_at_sweep[peer] = peer.sent
+
+    async def _drop_stalled(self) -> None:
+        """Close peers that stopped reading. A frozen client (a backgrounded phone tab, a
+        sleeping laptop) keeps its socket open with the server's send buffer full: the
+        websocket keepalive then closes the transport gracefully, which waits for that
+        buffer to drain, so no disconnect ever reaches us. Without this the peer would stay
+        a participant with its presence shown until the client woke up."""
+        limit = self.limits.stalled_send_seconds
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(limit / 4)
+            now = loop.time()
+            for room in list(self._rooms.values()):
+                for _, peer in list(room.peers()):
+                    if peer.stalled(now, limit):
+                        peer.close(
+                            CloseCode.TRY_AGAIN_LATER, "stopped reading: reconnect to resync"
+                        )
 
     def room_count(self) -> int:
         return len(self._rooms)
@@ -138,10 +163,13 @@ class SessionService:
             layer = Layer.parse(layer_name)
             room = await self._room(room_id)
         except (InvalidRoom, UnknownLayer) as exc:
-            await channel.close(CloseCode.BAD_REQUEST, str(exc))
+            bad = (CloseCode.BAD_REQUEST, member.user, room_id, layer_name)
+            await self.refuse(channel, CloseCode.BAD_REQUEST, str(exc), bad)
             return
         if not room.state.access.admits(member):
-            await channel.close(CloseCode.FORBIDDEN, "this room is restricted")
+            shut_out = (CloseCode.FORBIDDEN, member.user, room_id)
+            self._release(room)
+            await self.refuse(channel, CloseCode.FORBIDDEN, "this room is restricted", shut_out)
             return
         try:
             doc = await room.document(layer, member.user)
@@ -158,6 +186,21 @@ class SessionService:
             self.connections -= 1
             if not doc.peers:
                 self._schedule_unload(room, doc)
+
+    async def refuse(self, channel: Channel, code: int, reason: str, key: Hashable) -> None:
+        """Close a connection that cannot be served; the same refusal repeated soon waits
+        first (see sync.refusals), reading and dropping what the client sends meanwhile."""
+        delay = self._refusals.delay(key, asyncio.get_running_loop().time())
+        if delay > 0:
+            try:
+                async with asyncio.timeout(delay):
+                    while True:
+                        await channel.recv()
+            except TimeoutError:
+                pass
+            except ChannelClosed:
+                return
+        await channel.close(code, reason)
 
     def _schedule_unload(self, room: Room, doc: LayerDocument) -> None:
         if doc.unload_timer is not None:

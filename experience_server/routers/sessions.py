@@ -4,6 +4,7 @@ REST views of a session: participants, annotations (W3C), presenter and session 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from typing import Annotated, Any, Literal
 
@@ -99,17 +100,31 @@ class WebSocketChannel:
 async def _serve(websocket: WebSocket, room: str, layer: Layer) -> None:
     services = websocket.app.state.services
     await websocket.accept()
+    token: str | None = None
     try:
         token = bearer_token(websocket)
         if token is None:
             raise AuthenticationError("sign in required: pass ?token=")
         principal = await services.verifier.verify(token)
     except AuthenticationError as exc:
-        await websocket.close(CloseCode.UNAUTHENTICATED, str(exc)[:120])
+        await services.sessions.refuse(
+            WebSocketChannel(websocket),
+            CloseCode.UNAUTHENTICATED,
+            str(exc)[:120],
+            (CloseCode.UNAUTHENTICATED, _who(websocket, token)),
+        )
         return
     await services.sessions.serve(
         WebSocketChannel(websocket), room, layer.value, member_of(principal)
     )
+
+
+def _who(websocket: WebSocket, token: str | None) -> str:
+    """Who knocks, for refusals: the token's digest (an expired one is sent again and
+    again), else the client's address."""
+    if token:
+        return hashlib.sha256(token.encode()).hexdigest()
+    return websocket.client.host if websocket.client else ""
 
 
 def _endpoint(layer: Layer) -> Any:

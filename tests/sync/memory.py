@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from pycrdt import Doc, Map
@@ -119,6 +120,15 @@ class YClient:
                 sub, pos = read_var_uint(frame, pos)
                 if sub == AUTH_PERMISSION_DENIED:
                     self.denials.append(read_var_string(frame, pos)[0])
+
+    def edit_offline(self, change: Callable[[Doc[Any]], None]) -> None:
+        """A change made while disconnected: y-websocket sends nothing then; the server
+        gets it in the sync step 2 answering its sync step 1."""
+        self._applying = True
+        try:
+            change(self.doc)
+        finally:
+            self._applying = False
 
     def set(self, key: str, value: Any, root: str = "annotations") -> None:
         self.doc.get(root, type=Map)[key] = value

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+
+from pycrdt import Text
 
 from sync.channel import CloseCode
+from sync.limits import Limits
 from sync.members import Layer, Rank
 from sync.peer import Peer
+from sync.protocol import sync_step2
 from sync.service import SessionService
-from tests.sync.conftest import ALICE, BOB, GUEST, TEACHER, ClientFactory, until
+from tests.sync.conftest import ALICE, BOB, GUEST, TEACHER, ClientFactory, make_service, until
+from tests.sync.memory import YClient
 
 
 async def test_two_writers_converge(clients: ClientFactory) -> None:
@@ -153,7 +159,8 @@ async def test_a_client_cannot_drive_another_clients_awareness(clients: ClientFa
     await until(lambda: 5 in b.awareness)
     b.send_awareness(5, 9, '{"who":"mallory"}')
     await asyncio.sleep(0.2)
-    assert a.awareness == {} and b.awareness[5] == '{"who":"alice"}'
+    # alice only ever hears of her own id the nudge to announce it again (sync.awareness)
+    assert a.awareness == {5: "null"} and b.awareness[5] == '{"who":"alice"}'
 
 
 async def test_a_slow_reader_is_dropped_not_waited_for(service: SessionService) -> None:
@@ -201,3 +208,91 @@ async def test_simultaneous_joins_and_requests_share_one_document(
     await until(lambda: all(c.get() == {"one": 1.0, "two": 2.0} for c in joined))
     room = await service._room("rush")
     assert len(room.docs) == 1
+
+
+async def test_a_client_gone_while_its_first_messages_are_sent_leaves_the_room(
+    clients: ClientFactory, service: SessionService
+) -> None:
+    """Found with y-websocket clients dropped right after their socket opened: the send
+    failed in the writer task, which marked the peer closed without leaving its document,
+    so the participants list kept a ghost for good."""
+    watcher = clients(BOB)
+    await asyncio.wait_for(watcher.synced.wait(), 5)
+    ghost = clients(ALICE)
+    ghost.channel.gone = True  # before the server sent it anything
+    await until(lambda: service.connections == 2)
+    room = await service._room("r")
+    await until(lambda: all(peer.closing for _, peer in room.peers() if peer.member == ALICE))
+    ghost.channel.disconnect()  # the socket's close reaches the reader after the failed send
+    await ghost.closed()
+    people = await service.participants("r", GUEST)
+    assert [p.name for p in people] == ["Bob"]
+
+
+async def test_a_client_that_stopped_reading_leaves_though_its_socket_never_closes(
+    db_path: Path,
+) -> None:
+    """A frozen tab holds its socket open with the server's send buffer full; the websocket
+    keepalive's close then waits on that buffer, so no disconnect ever arrives. Found with a
+    SIGSTOPped y-websocket client: it stayed a participant until it woke up."""
+    limits = Limits(flush_interval=0.01, stalled_send_seconds=0.3, close_grace_seconds=0.2)
+    service = make_service(db_path, limits)
+    await service.start()
+    frozen = asyncio.Event()
+
+    class FrozenChannel:
+        path = ""
+
+        async def send(self, message: bytes) -> None:
+            await frozen.wait()
+
+        async def recv(self) -> bytes | str:
+            await frozen.wait()
+            return b""
+
+        async def close(self, code: int, reason: str) -> None:
+            await frozen.wait()
+
+    try:
+        watcher = YClient()
+        watcher.connect(lambda channel: service.serve(channel, "r", "shared", BOB))
+        await asyncio.wait_for(watcher.synced.wait(), 5)
+        frozen_task = asyncio.create_task(service.serve(FrozenChannel(), "r", "shared", ALICE))
+        await until(lambda: service.connections == 2)
+        await until(lambda: service.connections == 1, within=5)
+        await asyncio.wait_for(frozen_task, 5)
+        assert [p.name for p in await service.participants("r", GUEST)] == ["Bob"]
+        watcher.set("still", "served")
+        await watcher.stop()
+    finally:
+        frozen.set()
+        await service.stop()
+
+
+async def test_offline_work_larger_than_a_message_arrives_in_one_sync_step_2(
+    db_path: Path,
+) -> None:
+    """y-websocket sends everything written offline as one sync step 2; refused as too big,
+    the client reconnected and sent it again, forever."""
+    limits = Limits(flush_interval=0.01, max_message_bytes=64 * 1024)
+    service = make_service(db_path, limits)
+    await service.start()
+    try:
+        offline = YClient()
+        offline.edit_offline(lambda doc: doc.get("book", type=Text).insert(0, "x" * 300_000))
+        offline.connect(lambda channel: service.serve(channel, "r", "shared", ALICE))
+        late = YClient()
+        await asyncio.wait_for(offline.synced.wait(), 5)
+        late.connect(lambda channel: service.serve(channel, "r", "shared", BOB))
+        await until(lambda: len(str(late.doc.get("book", type=Text))) == 300_000)
+        assert offline.channel.closed is None
+
+        unasked = YClient()
+        unasked.connect(lambda channel: service.serve(channel, "r", "shared", BOB))
+        await asyncio.wait_for(unasked.synced.wait(), 5)
+        unasked.channel.push(sync_step2(offline.doc.get_update()))
+        assert await unasked.closed() == (CloseCode.MESSAGE_TOO_BIG, "message too big")
+        for client in (offline, late):
+            await client.stop()
+    finally:
+        await service.stop()

@@ -3,6 +3,7 @@ one JSON command per line, so a test can open, edit, wait and inspect real Yjs p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import shutil
@@ -19,12 +20,12 @@ class NodeCommandError(RuntimeError):
 
 
 class YjsPeers:
-    def __init__(self, node: str | None = None) -> None:
+    def __init__(self, node: str | None = None, script: str = "sync-peers.mjs") -> None:
         executable = node or shutil.which("node")
         if executable is None:
             raise RuntimeError("node is not installed")
         self._process = subprocess.Popen(
-            [executable, str(JS_DIR / "sync-peers.mjs")],
+            [executable, str(JS_DIR / script)],
             cwd=JS_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -70,6 +71,11 @@ class YjsPeers:
             raise NodeCommandError(f"{cmd}: {answer['error']}")
         return answer["result"]
 
+    @property
+    def process(self) -> subprocess.Popen[str]:
+        """The Node process (a test may signal it: kill -9, SIGSTOP, SIGCONT)."""
+        return self._process
+
     def open(self, peer: str, ws_url: str, room: str, layer: str, token: str, **extra: Any) -> None:
         self("open", peer=peer, url=f"{ws_url}/ws/rooms/{room}", layer=layer, token=token, **extra)
 
@@ -86,6 +92,7 @@ class YjsPeers:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait(timeout=5)
-        for stream in (self._process.stdout, self._process.stderr):
-            if stream is not None:
-                stream.close()
+        for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
+            if stream is not None and not stream.closed:
+                with contextlib.suppress(OSError):  # stdin of a process killed by a test
+                    stream.close()
