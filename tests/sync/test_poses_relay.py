@@ -80,7 +80,7 @@ def frame(seq: int, x: float) -> bytes:
     )
 
 
-async def until(check: Callable[[], bool], within: float = 5.0) -> float:
+async def until(check: Callable[[], bool], within: float = 30.0) -> float:
     """Wait for `check`; how long it took."""
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -173,7 +173,7 @@ async def test_what_crosses_is_packed_records_on_pub_sub_and_nothing_is_stored(
         alice.incoming.put_nowait(frame(1, 0.0))
         bob.incoming.put_nowait(frame(1, 1.0))
         records: list[bytes] = []
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while not records:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
                 if message is not None:
@@ -197,10 +197,11 @@ async def test_remote_users_go_when_they_leave_or_their_process_stops(
     await until(lambda: sorted(alice.roster().values()) == ["alice", "bob", "carol"])
     bob.incoming.put_nowait(None)
     took = await until(lambda: sorted(alice.roster().values()) == ["alice", "carol"])
-    assert took < 1.0
+    # Told, not guessed from silence (which takes SILENCE_SECONDS); slack for a loaded machine.
+    assert took < SILENCE_SECONDS / 2
     await b.close()
     took = await until(lambda: list(alice.roster().values()) == ["alice"])
-    assert took < 1.0
+    assert took < SILENCE_SECONDS / 2
     assert a.hub.remote_members == 0
 
 
