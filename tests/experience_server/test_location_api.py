@@ -241,7 +241,12 @@ def test_location_merges_shelf_reads_and_the_ils(tmp_path: Path) -> None:
         "39001002": AcsItem("04", "紅樓夢", "MAIN-3F", "CIRC", due="20260115    235900"),
     }
     with running_acs(items) as acs:
-        settings = {"sip2_address": acs.address, "sip2_institution": "MAIN"}
+        # A roomy SIP2 timeout: this test wants the ILS's answer, even on a loaded machine.
+        settings = {
+            "sip2_address": acs.address,
+            "sip2_institution": "MAIN",
+            "sip2_timeout_seconds": 30.0,
+        }
         with running_app(tmp_path, **settings) as (client, auth):
             reads = [read("39001001", s) for s in (40, 30, 20)]
             assert client.post("/api/v1/rfid/events", json=reads, headers=auth("librarian")).json()[
