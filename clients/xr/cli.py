@@ -9,7 +9,6 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from clients.xr.api import ServerApi
@@ -20,6 +19,8 @@ from clients.xr.options import ViewOptions
 from clients.xr.scene import RoomScene, load_room
 
 if TYPE_CHECKING:  # Panda3D loads only when a window opens
+    from direct.task.Task import Task, TaskManager
+
     from clients.xr.desktop import Desktop
     from clients.xr.viewer import Viewer
 
@@ -46,17 +47,32 @@ def run_view(options: ViewOptions, err: TextIO | None = None) -> int:
 class _Stopper:
     """`kill` (SIGTERM) ends the viewer like closing its window: the frame loop stops and
     the viewer leaves the session (others stop seeing it at once) instead of vanishing.
-    Before the frame loop runs, it interrupts whatever is waiting."""
+    Before the frame loop is set up, it interrupts whatever is waiting."""
 
     def __init__(self) -> None:
-        self.loop_stop: Callable[[], None] | None = None
+        self.requested = False
+        self._task_mgr: TaskManager | None = None
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self._on_signal)
 
+    def stop_loop(self, task_mgr: TaskManager) -> None:
+        """From now on a kill stops `task_mgr`'s loop, also one that comes before the loop
+        runs: `TaskManager.run()` begins by setting its running flag, which forgets a
+        `stop()` made before it (the viewer then ignored the kill and ran on), so a task
+        checks for the request at every frame as well."""
+        self._task_mgr = task_mgr
+        task_mgr.add(self._check, "readingroom-stop", sort=-100)
+
+    def _check(self, task: Task) -> int:
+        if self.requested and self._task_mgr is not None:
+            self._task_mgr.stop()
+        return int(task.cont)
+
     def _on_signal(self, signum: int, frame: object) -> None:
-        if self.loop_stop is None:
+        if self._task_mgr is None:
             raise KeyboardInterrupt
-        self.loop_stop()
+        self.requested = True
+        self._task_mgr.stop()
 
 
 def _run(options: ViewOptions, err: TextIO) -> int:
@@ -161,7 +177,7 @@ def run_desktop(
         viewer = Viewer(base.render, base.camera, api, room, me, page_size, live)
         desktop = Desktop(base, viewer, quit=base.taskMgr.stop)
         if stopper is not None:
-            stopper.loop_stop = base.taskMgr.stop
+            stopper.stop_loop(base.taskMgr)
         if options.book is not None:
             viewer.open_book(options.book, options.page)
         if options.screenshot is not None:

@@ -139,9 +139,20 @@ def load_room(
     )
 
 
-def load_book_model(data: bytes, book_id: str) -> tuple[NodePath, dict[str, Any]]:
-    what = f"the 3D model of book {book_id!r}"
-    gltf = read_glb(data, what)
+def _book_what(book_id: str) -> str:
+    return f"the 3D model of book {book_id!r}"
+
+
+def read_book_glb(data: bytes, book_id: str) -> dict[str, Any]:
+    """A book's GLB parsed: plain Python objects, so it may run on a worker thread."""
+    return read_glb(data, _book_what(book_id))
+
+
+def book_model(gltf: dict[str, Any], book_id: str) -> tuple[NodePath, dict[str, Any]]:
+    """The Panda3D nodes of a parsed book GLB, built on the frame loop's thread: building
+    them on a worker thread while a frame renders corrupted the heap (the viewer died of a
+    segmentation fault in about one book opening in fifteen on a loaded machine)."""
+    what = _book_what(book_id)
     root = to_nodepath(gltf, f"book:{book_id}", what)
     extras: dict[str, Any] = {}
     for node in gltf.get("nodes", []):

@@ -28,7 +28,7 @@ from clients.xr.overlays import PageOverlays
 from clients.xr.pages import PageTextures
 from clients.xr.picking import ray_boxes, ray_floor
 from clients.xr.poses import PoseSample
-from clients.xr.scene import RoomScene, light_room, load_book_model
+from clients.xr.scene import RoomScene, book_model, light_room, read_book_glb
 
 log = logging.getLogger("readingroom.xr")
 
@@ -51,7 +51,7 @@ class Pick:
 class _Opening:
     book_id: str
     page: int
-    future: Future[tuple[BookManifest, NodePath, dict[str, Any]]]
+    future: Future[tuple[BookManifest, dict[str, Any]]]  # the manifest and the parsed GLB
 
 
 class Viewer:
@@ -111,12 +111,12 @@ class Viewer:
         self.say(f"opening {book_id}…")
         self._opening = _Opening(book_id, page, self._loader.submit(self._fetch_book, book_id))
 
-    def _fetch_book(self, book_id: str) -> tuple[BookManifest, NodePath, dict[str, Any]]:
+    def _fetch_book(self, book_id: str) -> tuple[BookManifest, dict[str, Any]]:
+        """On the loader thread: the network and the GLB's parsing, nothing of Panda3D."""
         manifest = self.api.book(book_id)
         if manifest.status == "failed":
             raise ViewerError(f"book {book_id!r} could not be rendered on the server")
-        model, extras = load_book_model(self.api.book_model(manifest), book_id)
-        return manifest, model, extras
+        return manifest, read_book_glb(self.api.book_model(manifest), book_id)
 
     def _finish_opening(self) -> None:
         opening = self._opening
@@ -124,7 +124,8 @@ class Viewer:
             return
         self._opening = None
         try:
-            manifest, model, extras = opening.future.result()
+            manifest, gltf = opening.future.result()
+            model, extras = book_model(gltf, opening.book_id)
             book = BookView(manifest, model, extras, self.textures)
         except ViewerError as exc:
             self.book_error = exc

@@ -457,7 +457,7 @@ def run_xr(
     base.cam2d.node().getDisplayRegion(0).setDrawCallback(session.draw)
     base.taskMgr.add(session.frame, "xr-frame", sort=-20)
     if stopper is not None:
-        stopper.loop_stop = base.taskMgr.stop
+        stopper.stop_loop(base.taskMgr)
     base.accept(
         "window-event", lambda w: None if w.getProperties().getOpen() else base.taskMgr.stop()
     )

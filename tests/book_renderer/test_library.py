@@ -56,10 +56,12 @@ def test_the_same_file_again_is_the_same_book_at_once(shelf: Shelf) -> None:
     data = documents.text_pdf(3)
     first = shelf.ingest(data, "a.pdf")
     first.done.result(timeout=60)
-    started = time.perf_counter()
     again = shelf.ingest(data, "renamed.pdf")
-    assert time.perf_counter() - started < 0.5
     assert (again.book.id, again.created) == (first.book.id, False)
+    # At once: the finished book, with nothing left to wait for (not a wall-clock bound,
+    # which a loaded machine breaks).
+    assert again.done.done()
+    assert again.done.result().status is BookStatus.ready
 
 
 def test_full_pages_are_made_on_request_then_warmed(shelf: Shelf) -> None:

@@ -6,7 +6,8 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from concurrent.futures import wait
+from concurrent.futures import Future, wait
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,23 @@ from tests.book_renderer.worker_tasks import HERE
 def pool() -> Iterator[RenderPool]:
     with RenderPool(2, task_timeout=10.0, memory_limit_bytes=1024**3) as running:
         yield running
+
+
+@contextmanager
+def busy(single: RenderPool, tmp_path: Path) -> Iterator[Future[str]]:
+    """A one-worker pool's worker held on a task until the block ends: what is submitted
+    inside surely queues (a fixed sleep is not enough on a loaded machine, where the worker
+    may not have started yet, or may already be done)."""
+    started, release = tmp_path / "started", tmp_path / "release"
+    blocker: Future[str] = single.submit(f"{HERE}:hold", str(started), str(release))
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        assert time.monotonic() < deadline, "the worker never began the blocking task"
+        time.sleep(0.01)
+    try:
+        yield blocker
+    finally:
+        release.touch()
 
 
 def test_runs_tasks_in_worker_processes(pool: RenderPool) -> None:
@@ -91,55 +109,51 @@ def test_unexpected_errors_keep_their_message_out(pool: RenderPool) -> None:
 
 def test_urgent_work_jumps_the_queue(tmp_path: Path) -> None:
     log = tmp_path / "order"
-    with RenderPool(1, task_timeout=10.0) as single:
-        blocker = single.submit(f"{HERE}:hang", 0.5)
-        time.sleep(0.2)  # the only worker is busy; everything below queues
-        queued = [
-            single.submit(f"{HERE}:record", str(log), f"ingest-{n}", priority=Priority.ingest)
-            for n in range(3)
-        ]
-        urgent = single.submit(f"{HERE}:record", str(log), "reader", priority=Priority.urgent)
+    with RenderPool(1, task_timeout=30.0) as single:
+        with busy(single, tmp_path) as blocker:
+            queued = [
+                single.submit(f"{HERE}:record", str(log), f"ingest-{n}", priority=Priority.ingest)
+                for n in range(3)
+            ]
+            urgent = single.submit(f"{HERE}:record", str(log), "reader", priority=Priority.urgent)
         wait([blocker, urgent, *queued], timeout=30)
     assert log.read_text().split() == ["reader", "ingest-0", "ingest-1", "ingest-2"]
 
 
 def test_same_key_is_one_task_and_can_be_promoted(tmp_path: Path) -> None:
     log = tmp_path / "order"
-    with RenderPool(1, task_timeout=10.0) as single:
-        blocker = single.submit(f"{HERE}:hang", 0.5)
-        time.sleep(0.2)
-        first = single.submit(f"{HERE}:record", str(log), "a", priority=Priority.ingest)
-        page = single.submit(
-            f"{HERE}:record", str(log), "page", priority=Priority.warm, key=("page", 7)
-        )
-        again = single.submit(
-            f"{HERE}:record", str(log), "page", priority=Priority.urgent, key=("page", 7)
-        )
-        assert again is page
+    with RenderPool(1, task_timeout=30.0) as single:
+        with busy(single, tmp_path) as blocker:
+            first = single.submit(f"{HERE}:record", str(log), "a", priority=Priority.ingest)
+            page = single.submit(
+                f"{HERE}:record", str(log), "page", priority=Priority.warm, key=("page", 7)
+            )
+            again = single.submit(
+                f"{HERE}:record", str(log), "page", priority=Priority.urgent, key=("page", 7)
+            )
+            assert again is page
         wait([blocker, first, page], timeout=30)
     assert log.read_text().split() == ["page", "a"]
 
 
 def test_cancel_drops_queued_tasks(tmp_path: Path) -> None:
     log = tmp_path / "order"
-    with RenderPool(1, task_timeout=10.0) as single:
-        blocker = single.submit(f"{HERE}:hang", 0.4)
-        time.sleep(0.1)
-        dropped = single.submit(f"{HERE}:record", str(log), "x", key="x")
-        kept = single.submit(f"{HERE}:record", str(log), "y", key="y")
-        assert single.cancel(["x"]) == 1
+    with RenderPool(1, task_timeout=30.0) as single:
+        with busy(single, tmp_path) as blocker:
+            dropped = single.submit(f"{HERE}:record", str(log), "x", key="x")
+            kept = single.submit(f"{HERE}:record", str(log), "y", key="y")
+            assert single.cancel(["x"]) == 1
         wait([blocker, kept], timeout=30)
     assert dropped.cancelled()
     assert log.read_text().split() == ["y"]
 
 
-def test_closing_fails_what_is_queued() -> None:
-    single = RenderPool(1, task_timeout=10.0)
+def test_closing_fails_what_is_queued(tmp_path: Path) -> None:
+    single = RenderPool(1, task_timeout=30.0)
     single.start()
-    single.submit(f"{HERE}:hang", 2)
-    time.sleep(0.2)
-    queued = single.submit(f"{HERE}:echo", 1)
-    single.close()
+    with busy(single, tmp_path):
+        queued = single.submit(f"{HERE}:echo", 1)
+        single.close()
     with pytest.raises(PoolClosedError):
         queued.result(timeout=10)
     with pytest.raises(PoolClosedError):

@@ -24,6 +24,16 @@ def hang(_: Any, seconds: float) -> str:
     return "woke"
 
 
+def hold(_: Any, started: str, release: str) -> str:
+    """Keep the worker busy until the test says so (`release` exists), after saying it began
+    (`started`): what the test submits meanwhile surely queues, however slow the machine."""
+    Path(started).touch()
+    deadline = time.monotonic() + 60
+    while not Path(release).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return "released"
+
+
 def segfault(_: Any) -> None:
     ctypes.string_at(0)
 

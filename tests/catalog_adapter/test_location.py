@@ -85,7 +85,7 @@ async def test_service_merges_ledger_map_and_a_real_ils(tmp_path: Path) -> None:
     catalog = InMemoryItemLookup({"r1": [ItemRef("c1"), ItemRef("c2"), ItemRef("c3")]})
     items = {"c2": AcsItem("03", "t", "MAIN-3F", "MAIN-3F"), "c3": AcsItem("04", "t")}
     with running_acs(items) as acs:
-        sip2 = Sip2Client(Sip2Config("127.0.0.1", acs.port, "MAIN", 1.0), clock=lambda: 999.0)
+        sip2 = Sip2Client(Sip2Config("127.0.0.1", acs.port, "MAIN", 30.0), clock=lambda: 999.0)
         service = LocationService(ledger, maps, sip2, stale_seconds=900, clock=lambda: 1000.0)
         answer = await service.locate("r1", catalog)
         await sip2.aclose()

@@ -27,7 +27,7 @@ def _config(port: int, **overrides: Any) -> Sip2Config:
         "host": "127.0.0.1",
         "port": port,
         "institution": "MAIN",
-        "timeout_seconds": 1.0,
+        "timeout_seconds": 10.0,  # a loaded machine is slow; the tests of timeouts set theirs
         "retry_seconds": 0.0,
     }
     values.update(overrides)
@@ -98,33 +98,35 @@ async def test_a_refused_login_makes_the_ils_unavailable() -> None:
 
 
 async def test_a_server_that_is_down_answers_unavailable_at_once() -> None:
-    async with client(_config(free_port(), timeout_seconds=2.0)) as sip2:
+    async with client(_config(free_port(), timeout_seconds=20.0)) as sip2:
         started = time.monotonic()
         answers = await sip2.lookup(["39001001"])
         elapsed = time.monotonic() - started
     assert answers.failure == "ILS unavailable"
-    assert elapsed < 1.0
+    assert elapsed < 10.0, "the refused connection was not taken as the answer"
 
 
 async def test_a_slow_server_answers_unavailable_within_the_timeout() -> None:
-    with running_acs(dict(ITEMS), delay=5.0) as acs:
-        async with client(_config(acs.port, timeout_seconds=0.5)) as sip2:
+    with running_acs(dict(ITEMS), delay=30.0) as acs:
+        async with client(_config(acs.port, timeout_seconds=1.0)) as sip2:
             started = time.monotonic()
-            answers = await sip2.lookup(["39001001", "39001002"])
+            answers = await sip2.lookup(["39001001", "39001002", "39001003"])
             elapsed = time.monotonic() - started
     assert answers.failure == "ILS unavailable"
-    assert 0.45 < elapsed < 1.5, "the whole batch shares one deadline"
+    # One deadline for the batch: about 1 s, where a deadline per copy would be 3 s. The
+    # slack above 1 s is for a loaded machine.
+    assert 0.95 < elapsed < 2.5, "the whole batch shares one deadline"
 
 
 async def test_after_a_failure_the_ils_is_left_alone_for_the_retry_window() -> None:
     now = [1000.0]
     with running_acs(dict(ITEMS), delay=5.0) as acs:
-        config = _config(acs.port, timeout_seconds=0.3, retry_seconds=30.0)
+        config = _config(acs.port, timeout_seconds=0.5, retry_seconds=30.0)
         async with client(config, monotonic=lambda: now[0]) as sip2:
             assert (await sip2.lookup(["39001001"])).failure == "ILS unavailable"
             started = time.monotonic()
             assert (await sip2.lookup(["39001002"])).failure == "ILS unavailable"
-            assert time.monotonic() - started < 0.1, "no second wait while backing off"
+            assert time.monotonic() - started < 0.4, "no second wait while backing off"
             assert acs.asked == ["39001001"]
             now[0] += 31
             acs.items["39001002"] = AcsItem("03", "t")

@@ -30,7 +30,7 @@ def sru_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def catalog(sru_url: str) -> Iterator[SruCatalog]:
-    client = SruClient(sru_url, timeout=5.0)
+    client = SruClient(sru_url, timeout=30.0)
     store = SruCatalog(client, default_licence="campus")
     yield store
     store.close()

@@ -17,7 +17,7 @@ from tests.support.tools import require_tool
 CONFIG = Path(__file__).parent / "zebra"
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -44,7 +44,7 @@ def reference_server(node: Node) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_until(lambda: port_open(port), 10.0, "@y/websocket-server")
+        wait_until(lambda: port_open(port), 30.0, "@y/websocket-server")
         yield f"ws://127.0.0.1:{port}"
     finally:
         process.terminate()

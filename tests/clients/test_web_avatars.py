@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 def _joined_poses(client: WebClient) -> None:
     try:
-        client.wait_for("readingroom.poses.slot !== null", 10_000)
+        client.wait_for("readingroom.poses.slot !== null")
     except Exception:
         if client.state("readingroom.poses.failures") > 0:
             missing("this server has no pose channel yet (/ws/rooms/{room}/poses)")
@@ -32,12 +32,12 @@ def test_each_sees_the_other_in_people_and_as_an_avatar(
     lin = web_client(library.token("r.lin", "reader"), room=room, mode="desktop").open()
     wang = web_client(library.token("t.wang", "teacher"), room=room, mode="touch").open()
     lin.tab("people")
-    lin.page.wait_for_selector("#participants li[data-user='t.wang']", timeout=10_000)
+    lin.page.wait_for_selector("#participants li[data-user='t.wang']", timeout=30_000)
     assert "teacher" in lin.page.inner_text("#participants li[data-user='t.wang']")
 
     for client in (lin, wang):
         _joined_poses(client)
-    lin.wait_for("readingroom.poses.count >= 1", 10_000)
-    wang.wait_for("readingroom.poses.count >= 1", 10_000)
+    lin.wait_for("readingroom.poses.count >= 1")
+    wang.wait_for("readingroom.poses.count >= 1")
     assert lin.state("[...readingroom.poses.avatars.values()][0].user") == "t.wang"
     lin.screenshot(artifacts / "avatars-desktop.png")

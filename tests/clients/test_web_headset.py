@@ -84,7 +84,7 @@ def test_immersive_reading_with_an_emulated_quest(
     _aim_and_press(client, edge, "page")
     client.page.wait_for_function(
         "() => document.querySelector('#page-indicator').textContent.startsWith('Pages 2')",
-        timeout=15_000,
+        timeout=30_000,
     )
     client.settle()
     client.screenshot(artifacts / "headset-immersive-turned.png")

@@ -53,7 +53,7 @@ def test_a_book_opens_at_page_one_and_turns(
 
     client.page.wait_for_function(
         "() => document.querySelector('#page-indicator').textContent.startsWith('Pages 2')",
-        timeout=10_000,
+        timeout=30_000,
     )
     client.settle()
     assert client.indicator() == f"Pages 2–3 of {PAGES}"

@@ -81,9 +81,9 @@ def test_search_inside_the_book_marks_the_hit_and_zoom_loads_full_pages(
     client.tab("search")
     client.page.fill("#search-input", NEEDLE)
     client.page.keyboard.press("Enter")
-    client.page.wait_for_selector("#search-results .hit", timeout=10_000)
+    client.page.wait_for_selector("#search-results .hit", timeout=30_000)
     assert client.page.get_attribute("#search-results .hit", "data-page") == "3"
-    client.wait_for("readingroom.reader.book.visiblePages.includes(3)", 10_000)
+    client.wait_for("readingroom.reader.book.visiblePages.includes(3)")
     assert client.state("readingroom.reader.hits[0].boxes.length") >= 1
     client.settle()
     client.screenshot(artifacts / "desktop-search-hit.png")
@@ -91,7 +91,7 @@ def test_search_inside_the_book_marks_the_hit_and_zoom_loads_full_pages(
     assert client.state("readingroom.reader.book.shownSizes()[3]") != "full"
     client.page.click("#zoom-in")
     client.page.click("#zoom-in")
-    client.wait_for("readingroom.reader.book.shownSizes()[3] === 'full'", 15_000)
+    client.wait_for("readingroom.reader.book.shownSizes()[3] === 'full'")
     client.settle()
     client.screenshot(artifacts / "desktop-zoomed.png")
 
@@ -101,7 +101,7 @@ def test_the_lobby_lists_rooms_with_a_link_per_mode(
 ) -> None:
     client = web_client(library.token("r.lin", "reader"), room="", mode="touch")
     client.page.goto(client.url)
-    client.page.wait_for_selector(".room-card", timeout=15_000)
+    client.page.wait_for_selector(".room-card", timeout=30_000)
     assert "Signed in as" in client.page.inner_text("#who")
     if library.room_served:
         assert client.page.locator(f".room-card[data-room='{library.room}']").count() == 1
@@ -123,9 +123,9 @@ def test_the_book_panel_shows_its_catalog_record_and_print_copy(
     client = web_client(library.token("r.lin", "reader"), room="record-test", mode="desktop").open()
     client.open_book_from_shelves(library.book)
     client.tab("book")
-    client.page.wait_for_selector("#record", timeout=15_000)
+    client.page.wait_for_selector("#record", timeout=30_000)
     record = client.page.inner_text("#record")
     assert TITLE in record and CALL_NUMBER in record
-    client.page.wait_for_selector("#location", timeout=15_000)
+    client.page.wait_for_selector("#location", timeout=30_000)
     assert client.page.inner_text("#location").strip()
     client.screenshot(artifacts / "desktop-book-record.png")

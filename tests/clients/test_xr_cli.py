@@ -4,6 +4,7 @@ that does not load, XR without a runtime) ends with one line and a non-zero stat
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -12,9 +13,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
+from websockets.asyncio.client import ClientConnection, connect
 
+from experience_server.auth.roles import Role
+from experience_server.services import build_issuer
+from experience_server.settings import Settings
+from sync.poses.codec import MessageType, decode_snapshot, message_type
+from sync.poses.control import decode_roster
 from tests.clients.xr_standin import ROOM, TOKEN, StandIn, StandInServer, page_color
 from tests.support.live_server import ROOT, LiveServer
 from tests.support.net import free_port
@@ -97,40 +105,77 @@ def test_a_window_without_a_display(standin: StandInServer) -> None:
     assert not standin.standin.requests
 
 
-def test_kill_ends_an_offscreen_viewer_promptly(standin: StandInServer) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "experience_server",
-            "view",
-            standin.url,
-            "--token",
-            TOKEN,
-            "--offscreen",
-        ],
+def issue(server: LiveServer, user: str, role: str) -> str:
+    """A token signed with the server's own secret (in-process: no CLI start-up to wait)."""
+    issuer = build_issuer(Settings(data_dir=server.data_dir))
+    return issuer.issue(user, Role.parse(role), name=user.title())
+
+
+async def seen_in_the_room(observer: ClientConnection, user: str) -> None:
+    """Until `user`'s pose arrives on the room's pose channel."""
+    names: dict[int, str] = {}
+    while True:
+        message = await observer.recv()
+        assert isinstance(message, bytes)
+        kind = message_type(message)
+        if kind == MessageType.roster:
+            names = {e.slot: e.user for e in decode_roster(message).users}
+        elif kind == MessageType.snapshot and any(
+            names.get(slot) == user for slot in decode_snapshot(message).slots.tolist()
+        ):
+            return
+
+
+async def gone_from_the_room(observer: ClientConnection, user: str) -> None:
+    """Until a roster without `user` arrives."""
+    while True:
+        message = await observer.recv()
+        assert isinstance(message, bytes)
+        roster = message_type(message) == MessageType.roster
+        if roster and user not in {e.user for e in decode_roster(message).users}:
+            return
+
+
+async def test_kill_ends_an_offscreen_viewer_promptly(live_server: LiveServer) -> None:
+    """Killed while its frame loop runs (its first pose, sent from the loop, is seen in the
+    room: a fixed sleep cannot tell on a loaded machine), the viewer leaves the room and
+    ends at once with status 0."""
+    librarian = {"Authorization": f"Bearer {issue(live_server, 'lib-1', 'librarian')}"}
+    async with httpx.AsyncClient(base_url=live_server.url, headers=librarian, timeout=60) as http:
+        templates = (await http.get("/api/v1/room-templates")).raise_for_status().json()
+        room = {**templates[0]["template"], "id": "kill-test"}
+        (await http.post("/api/v1/rooms", json=room)).raise_for_status()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "experience_server",
+        "view",
+        live_server.url,
+        "--token",
+        issue(live_server, "viewer-1", "reader"),
+        "--room",
+        "kill-test",
+        "--offscreen",
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
+    poses = f"{live_server.ws_url}/ws/rooms/kill-test/poses"
     try:
-        deadline = time.monotonic() + 30
-        while not any(r.endswith("scene.glb") for r in standin.standin.requests):
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.1)
-        time.sleep(2.0)  # the frame loop runs
-        process.terminate()
-        started = time.monotonic()
-        _, err = process.communicate(timeout=15)
+        async with connect(f"{poses}?token={issue(live_server, 'watcher', 'reader')}") as watcher:
+            await asyncio.wait_for(seen_in_the_room(watcher, "viewer-1"), 90)
+            process.terminate()
+            started = time.monotonic()
+            await asyncio.wait_for(gone_from_the_room(watcher, "viewer-1"), 30)
+            _, err = await asyncio.wait_for(process.communicate(), 15)
     finally:
-        if process.poll() is None:
+        if process.returncode is None:
             process.kill()
-            process.wait()
+            await process.wait()
     assert time.monotonic() - started < 10
-    assert process.returncode == 0, err
-    assert "Traceback" not in err
+    assert process.returncode == 0, err.decode()
+    assert b"Traceback" not in err
 
 
 def test_not_a_url() -> None:

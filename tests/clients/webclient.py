@@ -79,7 +79,7 @@ class WebClient:
     def state(self, expression: str) -> Any:
         return self.page.evaluate(f"() => {expression}")
 
-    def wait_for(self, expression: str, timeout_ms: int = 15_000) -> None:
+    def wait_for(self, expression: str, timeout_ms: int = READY_TIMEOUT_MS) -> None:
         self.page.wait_for_function(f"() => {expression}", timeout=timeout_ms)
 
     def indicator(self) -> str:
@@ -121,7 +121,7 @@ class WebClient:
         """Select words in the Text panel as a person would drag over them."""
         self.tab("text")
         section = f".text-layer[data-page='{page}']"
-        self.page.wait_for_selector(f"{section} .w", timeout=15_000)
+        self.page.wait_for_selector(f"{section} .w", timeout=30_000)
         quote = self.page.evaluate(
             """([section, first, last]) => {
                 const words = document.querySelectorAll(`${section} .w`);
@@ -135,7 +135,7 @@ class WebClient:
             }""",
             [section, first, last],
         )
-        self.page.wait_for_selector("#highlight:not([disabled])", timeout=5_000)
+        self.page.wait_for_selector("#highlight:not([disabled])", timeout=30_000)
         return str(quote)
 
     def add_note(self, text: str) -> None:

@@ -214,12 +214,13 @@ def test_pages_are_served_while_the_book_renders(api: Api) -> None:
 def test_the_same_file_again_is_the_same_book_at_once(api: Api) -> None:
     data = documents.text_pdf(3)
     first = api.upload("a.pdf", data, wait=True).json()
-    started = time.perf_counter()
     again = api.upload("copy-of-a.pdf", data)
-    assert time.perf_counter() - started < 1.0
+    # At once: the answer is the finished book itself, not a new render to wait for (not a
+    # wall-clock bound, which a loaded machine breaks).
     assert again.status_code == 200
     assert again.json()["id"] == first["id"]
     assert again.json()["created"] is False
+    assert again.json()["status"] == "ready"
 
 
 def test_upload_needs_a_librarian_and_reading_needs_a_sign_in(api: Api) -> None:

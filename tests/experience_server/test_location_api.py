@@ -241,7 +241,12 @@ def test_location_merges_shelf_reads_and_the_ils(tmp_path: Path) -> None:
         "39001002": AcsItem("04", "紅樓夢", "MAIN-3F", "CIRC", due="20260115    235900"),
     }
     with running_acs(items) as acs:
-        settings = {"sip2_address": acs.address, "sip2_institution": "MAIN"}
+        # A roomy SIP2 timeout: this test wants the ILS's answer, even on a loaded machine.
+        settings = {
+            "sip2_address": acs.address,
+            "sip2_institution": "MAIN",
+            "sip2_timeout_seconds": 30.0,
+        }
         with running_app(tmp_path, **settings) as (client, auth):
             reads = [read("39001001", s) for s in (40, 30, 20)]
             assert client.post("/api/v1/rfid/events", json=reads, headers=auth("librarian")).json()[
@@ -305,7 +310,7 @@ def test_location_says_ils_unavailable_when_the_sip2_server_is_down(tmp_path: Pa
 def test_location_says_ils_unavailable_within_the_timeout_when_sip2_is_slow(
     tmp_path: Path,
 ) -> None:
-    with running_acs({"39002001": AcsItem("03", "t")}, delay=10.0) as acs:
+    with running_acs({"39002001": AcsItem("03", "t")}, delay=30.0) as acs:
         settings = {"sip2_address": acs.address, "sip2_timeout_seconds": 0.5}
         with running_app(tmp_path, **settings) as (client, auth):
             started = time.monotonic()
@@ -313,7 +318,9 @@ def test_location_says_ils_unavailable_within_the_timeout_when_sip2_is_slow(
             elapsed = time.monotonic() - started
     assert answer.status_code == 200
     assert answer.json()["copies"][0]["summary"] == "unknown: ILS unavailable"
-    assert elapsed < 1.5, f"answered after {elapsed:.2f} s with a 0.5 s SIP2 timeout"
+    # Not held for the slow ILS (30 s); the SIP2 client's own tests check the deadline
+    # closely, this one leaves a loaded machine room for the HTTP round trip.
+    assert elapsed < 3.0, f"answered after {elapsed:.2f} s with a 0.5 s SIP2 timeout"
 
 
 def test_shelf_reads_still_place_a_copy_when_the_ils_is_down(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ const finish = (code, out) => {
   provider.destroy();
   setTimeout(() => process.exit(code), 50);
 };
-setTimeout(() => finish(1, { error: "timeout", state: dump() }), 20000);
+setTimeout(() => finish(1, { error: "timeout", state: dump() }), 40000);
 
 const annotations = doc.getMap("annotations");
 const strokes = doc.getMap("strokes");

@@ -40,7 +40,12 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_until(lambda: port_open(self.port), 10.0, "redis-server")
+        wait_until(self._listening, 30.0, "redis-server")
+
+    def _listening(self) -> bool:
+        if self._process is not None and self._process.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {self._process.returncode}")
+        return port_open(self.port)
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -49,7 +49,7 @@ async def service(db_path: Path) -> AsyncIterator[SessionService]:
     await svc.stop()
 
 
-async def until(check: Callable[[], bool], within: float = 5.0) -> None:
+async def until(check: Callable[[], bool], within: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not check():
         if asyncio.get_running_loop().time() > deadline:

@@ -141,7 +141,7 @@ class YClient:
             awareness_message(encode_awareness([AwarenessEntry(client, clock, state)]))
         )
 
-    async def closed(self, within: float = 5.0) -> tuple[int, str] | None:
+    async def closed(self, within: float = 30.0) -> tuple[int, str] | None:
         assert self._task is not None
         await asyncio.wait_for(asyncio.shield(self._task), within)
         return self.channel.closed

@@ -80,7 +80,7 @@ def frame(seq: int, x: float) -> bytes:
     )
 
 
-async def until(check: Callable[[], bool], within: float = 5.0) -> float:
+async def until(check: Callable[[], bool], within: float = 30.0) -> float:
     """Wait for `check`; how long it took."""
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -173,7 +173,7 @@ async def test_what_crosses_is_packed_records_on_pub_sub_and_nothing_is_stored(
         alice.incoming.put_nowait(frame(1, 0.0))
         bob.incoming.put_nowait(frame(1, 1.0))
         records: list[bytes] = []
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while not records:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
                 if message is not None:
@@ -197,10 +197,11 @@ async def test_remote_users_go_when_they_leave_or_their_process_stops(
     await until(lambda: sorted(alice.roster().values()) == ["alice", "bob", "carol"])
     bob.incoming.put_nowait(None)
     took = await until(lambda: sorted(alice.roster().values()) == ["alice", "carol"])
-    assert took < 1.0
+    # Told, not guessed from silence (which takes SILENCE_SECONDS); slack for a loaded machine.
+    assert took < SILENCE_SECONDS / 2
     await b.close()
     took = await until(lambda: list(alice.roster().values()) == ["alice"])
-    assert took < 1.0
+    assert took < SILENCE_SECONDS / 2
     assert a.hub.remote_members == 0
 
 
@@ -228,14 +229,22 @@ async def test_redis_down_keeps_local_poses_flowing_and_cross_process_ones_resum
     dave.incoming.put_nowait(frame(1, 3.0))  # then stands still
     async with sending(carol, 1.0) as carol_sent, sending(bob, 2.0) as bob_sent:
         await until(lambda: len(seqs_of(alice, "bob")) > 5 and seqs_of(alice, "dave") == [1])
-        redis_server.stop()
         down_at = len(carol_sent)
-        # Long enough for B's users to be forgotten here; carol's poses flow meanwhile.
-        await until(lambda: "bob" not in alice.roster().values(), within=SILENCE_SECONDS + 3)
-        assert max(seqs_of(alice, "carol")) > down_at + 100
-        redis_server.start()
+        # In a thread: stopping redis-server takes a while on a loaded machine, and the
+        # event loop (the hubs' ticks, carol's sending) must go on meanwhile.
+        await asyncio.to_thread(redis_server.stop)
+        # Long enough for B's users to be forgotten here; carol's poses flow meanwhile:
+        # her latest reaches alice, and so did most of those sent with Redis away (however
+        # many a loaded machine managed to send).
+        await until(lambda: "bob" not in alice.roster().values(), within=SILENCE_SECONDS + 30)
+        latest = len(carol_sent) - 1
+        await until(lambda: max(seqs_of(alice, "carol")) >= latest)
+        during = {seq for seq in seqs_of(alice, "carol") if down_at <= seq <= latest}
+        assert latest - down_at > 20
+        assert len(during) > (latest - down_at) / 2
+        await asyncio.to_thread(redis_server.start)
         restarted_at = len(bob_sent)
-        await until(lambda: max(seqs_of(alice, "bob")) > restarted_at, within=10)
+        await until(lambda: max(seqs_of(alice, "bob")) > restarted_at)
         # The one who stood still comes back too: every pose is sent again after an outage.
         await until(lambda: seqs_of(alice, "dave") == [1, 1])
         assert sorted(alice.roster().values()) == ["alice", "bob", "carol", "dave"]
