@@ -1,5 +1,6 @@
-"""Official y-websocket clients in one Node process (tests/js/sync-peers.mjs), driven with
-one JSON command per line, so a test can open, edit, wait and inspect real Yjs peers."""
+"""Official y-websocket clients in one Node process (tests/js/sync-peers.mjs, or another
+script speaking the same protocol), driven with one JSON command per line, so a test can
+open, edit, wait and inspect real Yjs peers."""
 
 from __future__ import annotations
 
@@ -19,12 +20,12 @@ class NodeCommandError(RuntimeError):
 
 
 class YjsPeers:
-    def __init__(self, node: str | None = None) -> None:
+    def __init__(self, node: str | None = None, script: str = "sync-peers.mjs") -> None:
         executable = node or shutil.which("node")
         if executable is None:
             raise RuntimeError("node is not installed")
         self._process = subprocess.Popen(
-            [executable, str(JS_DIR / "sync-peers.mjs")],
+            [executable, str(JS_DIR / script)],
             cwd=JS_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
