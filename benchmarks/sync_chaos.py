@@ -47,6 +47,8 @@ def main() -> int:
         action="store_true",
         help="a data directory per process (several hosts) instead of one shared",
     )
+    parser.add_argument("--compact-after", type=int, default=50, help="entries")
+    parser.add_argument("--events", type=int, default=3, help="at most, per round")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args()
     redis_server, node = shutil.which("redis-server"), shutil.which("node")
@@ -59,10 +61,12 @@ def main() -> int:
             seed=seed,
             seconds=args.seconds,
             rate=args.rate,
+            events_per_round=(1, args.events),
             cluster=ClusterConfig(
                 processes=args.processes,
                 clients=args.clients,
                 shared_data_dir=not args.own_data_dirs,
+                compact_after=args.compact_after,
             ),
         )
         workdir = Path(tempfile.mkdtemp(prefix=f"sync-chaos-{seed}-"))
@@ -95,9 +99,11 @@ def print_report(report: ChaosReport, elapsed: float) -> None:
         ("edits present (fresh process)", f"{report.edits_present}"),
         ("edits present (cold restart)", _or_dash(report.cold_present)),
         ("convergence p50 / p99 s", f"{p50:.2f} / {p99:.2f} over {len(times)} rounds"),
+        ("Redis in step p50 / p99 s", _p50_p99(report.redis_times())),
         ("fresh process in step after s", _seconds(report.fresh_seconds)),
         ("SIGTERM shutdown max s", _seconds(max(shutdowns) if shutdowns else None)),
         ("stream max length / added", f"{report.stream_max_len} / {report.stream_added}"),
+        ("client closes by code", _codes(report)),
         ("log problems", f"{len(report.log_problems)}"),
         ("result", "pass" if report.ok else "FAIL"),
     ]
@@ -122,6 +128,17 @@ def print_summary(reports: list[ChaosReport]) -> None:
             f"{r.seed:>6}{sum(r.events.values()):>8}{r.edits_made:>12}{r.edits_present:>10}"
             f"{p50:>12.2f}{p99:>12.2f}  {'pass' if r.ok else 'FAIL'}"
         )
+
+
+def _p50_p99(times: list[float]) -> str:
+    if not times:
+        return "-"
+    p50, p99 = np.percentile(times, [50, 99])
+    return f"{p50:.2f} / {p99:.2f}"
+
+
+def _codes(report: ChaosReport) -> str:
+    return " ".join(f"{code}:{n}" for code, n in sorted(report.client_closes.items())) or "-"
 
 
 def _or_dash(value: int | None) -> str:

@@ -20,6 +20,7 @@ const MAP = 'notes'
 const TEXT = 'text'
 const TOKEN = /<[^<>]*>/g
 const peers = new Map()
+const retired = new Map() // room -> peers closed, whose edits the room must still hold
 let writing = null
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -122,13 +123,11 @@ function edit (peer) {
 }
 
 async function writeLoop (state, rate) {
-  const names = [...peers.keys()].filter((name) => peers.get(name).writes)
-  const interval = 1000 / rate / Math.max(1, names.length)
   let i = 0
   while (!state.stop) {
-    const peer = peers.get(names[i++ % names.length])
-    if (peer) edit(peer)
-    await sleep(interval * (0.5 + Math.random()))
+    const writers = [...peers.values()].filter((peer) => peer.writes)
+    if (writers.length > 0) edit(writers[i++ % writers.length])
+    await sleep(1000 / rate / Math.max(1, writers.length) * (0.5 + Math.random()))
   }
 }
 
@@ -137,7 +136,7 @@ function expected (room) {
   const keys = new Map()
   const tokens = new Map()
   let ops = 0
-  for (const peer of peers.values()) {
+  for (const peer of [...peers.values(), ...(retired.get(room) ?? [])]) {
     if (peer.room !== room) continue
     ops += peer.ops
     for (const [key, entry] of peer.keys) keys.set(key, entry)
@@ -211,6 +210,11 @@ const commands = {
     connect(peer, msg.url, msg.token)
     return null
   },
+  // Stop (or restart) some peers' writing, e.g. before they leave.
+  hold (msg) {
+    for (const name of msg.peers) peerOf({ peer: name }).writes = msg.writes ?? false
+    return null
+  },
   write (msg) {
     if (writing) return null
     writing = { stop: false }
@@ -266,11 +270,14 @@ const commands = {
     writeFileSync(msg.path, JSON.stringify(out))
     return null
   },
+  // The client leaves for good; the room must keep what it made.
   close (msg) {
     const peer = peerOf(msg)
     peer.provider.destroy()
     peer.doc.destroy()
     peers.delete(msg.peer)
+    if (!retired.has(peer.room)) retired.set(peer.room, [])
+    retired.get(peer.room).push({ room: peer.room, ops: peer.ops, keys: peer.keys, tokens: peer.tokens })
     return null
   }
 }

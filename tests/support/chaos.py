@@ -18,6 +18,9 @@ Used by `benchmarks/sync_chaos.py` (a table) and by
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 import random
 import re
 import threading
@@ -29,8 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import redis
+import redis.asyncio as aioredis
+from pycrdt import Doc, Map, Text
 
-from sync.redis_store import TRIM_LAG_MS, log_key
+from sync.redis_store import TRIM_LAG_MS, RedisDocuments, log_key
 from tests.support.chaos_cluster import LAYER, Cluster, ClusterConfig
 
 EVENTS = (
@@ -41,8 +46,9 @@ EVENTS = (
     "redis frozen",
     "restart everything",
     "clients moved",
+    "room emptied",
 )
-_WEIGHTS = (4, 2, 3, 2, 2, 1, 2)
+_WEIGHTS = (4, 2, 3, 2, 2, 1, 2, 3)
 # Log lines that say what chaos does and nothing more (a server may warn about them).
 _EXPECTED_LOG = re.compile(
     r"Redis is unreachable|Redis answers again|pose relay|Redis is down|"
@@ -67,6 +73,7 @@ class ChaosConfig:
 class Round:
     events: list[str]
     convergence_seconds: float | None  # None: never converged
+    redis_seconds: float | None = None  # until what a process loading now reads matches
 
 
 @dataclass
@@ -81,6 +88,7 @@ class ChaosReport:
     stream_max_len: int = 0
     stream_added: int = 0
     shutdowns: list[tuple[float, int | None]] = field(default_factory=list)
+    client_closes: Counter[int] = field(default_factory=Counter)  # close codes seen
     log_problems: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
@@ -91,6 +99,9 @@ class ChaosReport:
     def convergence(self) -> list[float]:
         return [r.convergence_seconds for r in self.rounds if r.convergence_seconds is not None]
 
+    def redis_times(self) -> list[float]:
+        return [r.redis_seconds for r in self.rounds if r.redis_seconds is not None]
+
 
 class ChaosRun:
     def __init__(self, config: ChaosConfig, cluster: Cluster) -> None:
@@ -100,6 +111,8 @@ class ChaosRun:
         self._rng = random.Random(config.seed)
         self._samples: list[tuple[float, str, int, int]] = []
         self._sampling = threading.Event()
+        self._generation = 0
+        self._emptying = threading.Lock()  # one room emptied at a time
 
     # The run
 
@@ -144,13 +157,35 @@ class ChaosRun:
         # The last fault is over (everything runs again): stop writing, time convergence.
         cluster.writers("pause")
         seconds = self._wait_converged(min(self.config.settle_timeout, _left(deadline) + 60))
-        self.report.rounds.append(Round([kind for _, kind, _ in faults], seconds))
+        done = Round([kind for _, kind, _ in faults], seconds)
+        self.report.rounds.append(done)
+        if seconds is not None:
+            done.redis_seconds = self._wait_redis_in_step(self.config.settle_timeout)
+
+    def _wait_redis_in_step(self, timeout: float) -> float | None:
+        """Seconds until what a process loading each room now would read from Redis (the
+        snapshot and the stream after it) is the state the clients converged to."""
+        state = self.cluster.writers("state")
+        want = {p["room"]: p["digest"] for p in state["peers"].values()}
+        began = time.monotonic()
+        got: dict[str, str | None] = {}
+        while time.monotonic() - began < timeout:
+            with self.cluster.redis_lock:
+                got = {room: redis_digest(self.cluster.redis.url, room) for room in want}
+            if got == want:
+                return time.monotonic() - began
+            time.sleep(0.2)
+        self.report.failures.append(f"Redis never held the clients' state: {got} != {want}")
+        self._dump("redis-behind")
+        return None
 
     def _fault(self, at: float, kind: str, rng: random.Random) -> None:
         time.sleep(at)
         try:
             _FAULTS[kind](self, rng)
             self.report.events[kind] += 1
+        except _Skipped:
+            self.report.events[f"{kind} (skipped)"] += 1
         except Exception as exc:
             self.report.failures.append(f"{kind}: {exc!r}")
 
@@ -210,9 +245,46 @@ class ChaosRun:
                 for lock in cluster.server_locks:
                     lock.release()
 
+    def _empty_room(self, rng: random.Random) -> None:
+        """Every writer of a room stops, waits until all of them hold the same state (each
+        one's edits were accepted and relayed: acknowledged) and leaves for good; new
+        writers come a little later. From then on only the processes and Redis hold the
+        room's edits, whatever the faults running meanwhile do to them."""
+        with self._emptying:
+            self._empty_one_room(rng)
+
+    def _empty_one_room(self, rng: random.Random) -> None:
+        cluster = self.cluster
+        room = rng.choice(cluster.rooms)
+        names = [c.name for c in list(cluster.clients.values()) if c.room == room]
+        cluster.writers("hold", peers=names)
+        deadline = time.monotonic() + 20.0
+        while time.monotonic() < deadline:
+            peers = cluster.writers("state")["peers"]
+            if _converged({"peers": {n: peers[n] for n in names}}):
+                break
+            time.sleep(0.1)
+        else:
+            cluster.writers("hold", peers=names, writes=True)
+            raise _Skipped
+        for name in names:
+            cluster.close_writer(name)
+        time.sleep(rng.uniform(1.0, 6.0))
+        for name in names:
+            self._generation += 1
+            index = rng.randrange(len(cluster.servers))
+            with cluster.server_locks[index]:
+                cluster.open_writer(
+                    f"{name.split('.')[0]}.{self._generation}",
+                    room,
+                    index,
+                    self.config.seed * 1000 + self._generation,
+                )
+
     def _move_clients(self, rng: random.Random) -> None:
         cluster = self.cluster
-        for name in rng.sample(sorted(cluster.clients), k=min(2, len(cluster.clients))):
+        names = sorted(cluster.clients)
+        for name in rng.sample(names, k=min(2, len(names))):
             index = rng.randrange(len(cluster.servers))
             with cluster.server_locks[index]:
                 cluster.move(name, index)
@@ -228,6 +300,11 @@ class ChaosRun:
             state = self.cluster.writers("state")
             if _converged(state):
                 self.report.edits_made = sum(r["ops"] for r in state["rooms"].values())
+                self.report.client_closes = Counter()
+                for peer in state["peers"].values():
+                    self.report.client_closes.update(
+                        {int(code): n for code, n in peer["closes"].items()}
+                    )
                 return time.monotonic() - began
             time.sleep(0.1)
         self.report.failures.append(f"no convergence within {timeout:.0f} s: {_summary(state)}")
@@ -354,7 +431,12 @@ _FAULTS: dict[str, Callable[[ChaosRun, random.Random], None]] = {
     "redis frozen": ChaosRun._freeze_redis,
     "restart everything": ChaosRun._restart_everything,
     "clients moved": ChaosRun._move_clients,
+    "room emptied": ChaosRun._empty_room,
 }
+
+
+class _Skipped(Exception):
+    """A fault that could not happen this time (a room never settled while others ran)."""
 
 
 def run_chaos(
@@ -366,6 +448,41 @@ def run_chaos(
         return ChaosRun(config, cluster).run()
     finally:
         cluster.close()
+
+
+def redis_digest(url: str, room: str) -> str | None:
+    """The digest (as tests/js/chaos-writers.mjs computes it) of a room as a process
+    loading it from Redis would build it; None when Redis does not answer."""
+
+    async def load() -> list[bytes]:
+        client = aioredis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        try:
+            return (await RedisDocuments(client, b"0" * 32, 1000).load(f"{room}/{LAYER}")).updates
+        finally:
+            await client.aclose()
+
+    try:
+        updates = asyncio.run(load())
+    except (redis.RedisError, OSError):
+        return None
+    doc: Doc[Any] = Doc()
+    for update in updates:
+        doc.apply_update(update)
+    notes = doc.get("notes", type=Map).to_py() or {}
+    text = str(doc.get("text", type=Text))
+    canonical = json.dumps(_integral(notes), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha1((canonical + text).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def _integral(value: Any) -> Any:
+    """Numbers as JavaScript prints them (Yrs hands integers back as floats)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
 
 
 def _converged(state: dict[str, Any]) -> bool:

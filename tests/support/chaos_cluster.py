@@ -68,6 +68,7 @@ class Cluster:
         self.redis_lock = threading.Lock()
         self.server_locks = [threading.Lock() for _ in self.servers]
         self._driver_lock = threading.Lock()
+        self._clients_lock = threading.RLock()  # who is where, as faults open and move them
         self._tokens: dict[tuple[Path, str], str] = {}
         self._writers: YjsPeers | None = None
 
@@ -130,18 +131,27 @@ class Cluster:
     def open_clients(self, seed: int) -> None:
         """`clients` writers, room by room in turn, process by process in turn."""
         for i in range(self.config.clients):
-            client = Client(f"c{i}", self.rooms[i % len(self.rooms)], i % len(self.servers))
-            self.clients[client.name] = client
-            server = self.servers[client.server]
+            self.open_writer(f"c{i}", self.rooms[i % len(self.rooms)], i % len(self.servers), seed)
+
+    def open_writer(self, name: str, room: str, index: int, seed: int) -> None:
+        server = self.servers[index]
+        with self._clients_lock:
             self.writers(
                 "open",
-                peer=client.name,
-                url=f"{server.ws_url}/ws/rooms/{client.room}",
+                peer=name,
+                url=f"{server.ws_url}/ws/rooms/{room}",
                 layer=LAYER,
-                token=self.token(server, client.name),
-                room=client.room,
-                seed=seed * 1000 + i,
+                token=self.token(server, name),
+                room=room,
+                seed=seed,
             )
+            self.clients[name] = Client(name, room, index)
+
+    def close_writer(self, name: str) -> None:
+        """The client leaves for good (the room must keep every edit it made)."""
+        with self._clients_lock:
+            del self.clients[name]
+            self.writers("close", peer=name)
 
     def open_reader(self, name: str, server: LiveServer, room: str) -> None:
         self.writers(
@@ -155,22 +165,27 @@ class Cluster:
         )
 
     def move(self, name: str, index: int) -> None:
-        client = self.clients[name]
         server = self.servers[index]
-        client.server = index
-        self.writers(
-            "move",
-            peer=name,
-            url=f"{server.ws_url}/ws/rooms/{client.room}",
-            token=self.token(server, name),
-        )
+        with self._clients_lock:
+            client = self.clients.get(name)
+            if client is None:  # it left meanwhile
+                return
+            client.server = index
+            self.writers(
+                "move",
+                peer=name,
+                url=f"{server.ws_url}/ws/rooms/{client.room}",
+                token=self.token(server, name),
+            )
 
     def balance_away(self, index: int, rng: random.Random) -> int:
         """Half the clients of a dead process go to a live one (what a load balancer does
         when their reconnect fails); the others keep retrying the same address. Returns how
         many moved."""
         moved = 0
-        for client in list(self.clients.values()):
+        with self._clients_lock:
+            clients = list(self.clients.values())
+        for client in clients:
             if client.server != index or rng.random() < 0.5:
                 continue
             live = [i for i in range(len(self.servers)) if i != index and self.up(i)]
