@@ -42,6 +42,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=6.0, help="edits a second per client")
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--processes", type=int, default=3)
+    parser.add_argument("--rooms", type=int, default=2)
     parser.add_argument(
         "--own-data-dirs",
         action="store_true",
@@ -65,6 +66,7 @@ def main() -> int:
             cluster=ClusterConfig(
                 processes=args.processes,
                 clients=args.clients,
+                rooms=args.rooms,
                 shared_data_dir=not args.own_data_dirs,
                 compact_after=args.compact_after,
             ),

@@ -48,7 +48,7 @@ async def open_sessions(settings: Settings, stack: AsyncExitStack) -> SessionSer
             retry=Retry(NoBackoff(), 0),
         )
         stack.push_async_callback(redis.aclose)
-        relay = RedisRelay(redis, limits.compact_after_updates)
+        relay = RedisRelay(redis, limits.compact_after_updates, store)
     sessions = SessionService(store, limits, relay)
     await sessions.start()
     stack.push_async_callback(sessions.stop)

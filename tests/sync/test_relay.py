@@ -52,10 +52,10 @@ class Processes:
             self._url, socket_connect_timeout=1.0, retry=Retry(NoBackoff(), 0)
         )
         self._stack.push_async_callback(redis.aclose)
-        relay = RedisRelay(redis, limits.compact_after_updates)
         store = SessionStore(
             sqlite_connect(self._directory / f"{name}.sqlite3"), limits.flush_interval
         )
+        relay = RedisRelay(redis, limits.compact_after_updates, store)
         service = SessionService(store, limits, relay)
         await service.start()
         self._stack.push_async_callback(service.stop)
