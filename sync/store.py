@@ -210,7 +210,12 @@ class SessionStore:
             # process sharing the database may write in between.
             conn.execute("BEGIN IMMEDIATE")
             appends: list[tuple[str, bytes]] = []
+            marks: dict[tuple[str, str], int] = {}  # one row per document and process
             for op in ops:
+                if isinstance(op, _Mark) and not op.clear:
+                    key = (op.doc, op.origin)
+                    marks[key] = max(op.seq, marks.get(key, 0))
+                    continue
                 if isinstance(op, _Append):
                     appends.append((op.doc, op.data))
                     continue
@@ -220,7 +225,12 @@ class SessionStore:
                 if isinstance(op, _Compact):
                     _fold(conn, op.doc, op.snapshot, now)
                 elif isinstance(op, _Mark):
-                    _mark(conn, op)
+                    if marks.get((op.doc, op.origin), 0) <= op.seq:
+                        marks.pop((op.doc, op.origin), None)
+                    conn.execute(
+                        "DELETE FROM sync_unsynced WHERE doc = ? AND origin = ? AND seq <= ?",
+                        (op.doc, op.origin, op.seq),
+                    )
                 else:
                     conn.execute(
                         "INSERT INTO sync_sessions (room, state) VALUES (?, ?) "
@@ -229,6 +239,11 @@ class SessionStore:
                     )
             if appends:
                 conn.executemany("INSERT INTO sync_updates (doc, data) VALUES (?, ?)", appends)
+            conn.executemany(
+                "INSERT INTO sync_unsynced (doc, origin, seq) VALUES (?, ?, ?) "
+                "ON CONFLICT (doc, origin) DO UPDATE SET seq = max(seq, excluded.seq)",
+                [(doc, origin, seq) for (doc, origin), seq in marks.items()],
+            )
 
     # Reads: after everything queued before them.
 
@@ -318,17 +333,3 @@ def _fold(conn: sqlite3.Connection, doc: str, snapshot: bytes, now: float) -> No
         (doc, folded, now),
     )
     conn.execute("DELETE FROM sync_updates WHERE doc = ?", (doc,))
-
-
-def _mark(conn: sqlite3.Connection, op: _Mark) -> None:
-    if op.clear:
-        conn.execute(
-            "DELETE FROM sync_unsynced WHERE doc = ? AND origin = ? AND seq <= ?",
-            (op.doc, op.origin, op.seq),
-        )
-    else:
-        conn.execute(
-            "INSERT INTO sync_unsynced (doc, origin, seq) VALUES (?, ?, ?) "
-            "ON CONFLICT (doc, origin) DO UPDATE SET seq = max(seq, excluded.seq)",
-            (op.doc, op.origin, op.seq),
-        )
