@@ -85,6 +85,7 @@ class ChaosReport:
     edits_present: int = 0  # on the fresh process after the last round
     cold_present: int | None = None  # after everything was killed once more
     fresh_seconds: float | None = None
+    marks_seconds: float | None = None  # until no database held a mark
     stream_max_len: int = 0
     stream_added: int = 0
     shutdowns: list[tuple[float, int | None]] = field(default_factory=list)
@@ -128,6 +129,8 @@ class ChaosRun:
                 self._round(deadline)
             if not self.report.failures:
                 self._check_fresh_process()
+            if not self.report.failures:
+                self._check_marks_cleared()
             self._check_streams()
             if not self.report.failures:
                 self._check_cold_restart()
@@ -330,6 +333,19 @@ class ChaosRun:
         self.report.edits_present = self.report.edits_made - sum(
             p["lost"] for name, p in state["peers"].items() if name.startswith("fresh-")
         )
+
+    def _check_marks_cleared(self) -> None:
+        """Once quiet, no database keeps a mark of updates Redis may lack: live processes
+        clear theirs after DURABLE_AFTER, and hand over (and clear) those of the dead."""
+        began = time.monotonic()
+        left: list[tuple[str, str]] = []
+        while time.monotonic() - began < self.config.settle_timeout:
+            left = self.cluster.unsynced_marks()
+            if not left:
+                self.report.marks_seconds = time.monotonic() - began
+                return
+            time.sleep(0.5)
+        self.report.failures.append(f"marks never cleared: {left[:5]}")
 
     def _check_cold_restart(self) -> None:
         """Clients gone, AOF fsynced (every second), then Redis and every process killed

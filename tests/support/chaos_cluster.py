@@ -9,7 +9,9 @@ when their reconnect fails.
 
 from __future__ import annotations
 
+import contextlib
 import random
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +112,14 @@ class Cluster:
 
     def up(self, index: int) -> bool:
         return self.servers[index].pid is not None
+
+    def unsynced_marks(self) -> list[tuple[str, str]]:
+        """(document, process) of every mark of an update Redis may lack, in every database."""
+        found: list[tuple[str, str]] = []
+        for path in sorted({s.data_dir / "readingroom.sqlite3" for s in self.servers}):
+            with contextlib.closing(sqlite3.connect(path, timeout=10)) as conn:
+                found += conn.execute("SELECT doc, origin FROM sync_unsynced").fetchall()
+        return found
 
     def log_paths(self) -> list[Path]:
         return [s.log_path for s in [*self.servers, *self.extra_servers]]
