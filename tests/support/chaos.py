@@ -51,7 +51,7 @@ EVENTS = (
 _WEIGHTS = (4, 2, 3, 2, 2, 1, 2, 3)
 # Log lines that say what chaos does and nothing more (a server may warn about them).
 _EXPECTED_LOG = re.compile(
-    r"Redis is unreachable|Redis answers again|pose relay|Redis is down|"
+    r"Redis is unreachable|Redis answers again|pose relay|Redis is down|handed Redis the edits|"
     r"Shutting down|Waiting for|Finished server process|Started server process|"
     r"Application startup|Application shutdown|Uvicorn running|Stopping|connection closed|"
     r"INFO:|WARNING:  Invalid HTTP request"
