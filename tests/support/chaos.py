@@ -47,8 +47,9 @@ EVENTS = (
     "restart everything",
     "clients moved",
     "room emptied",
+    "process cut off redis",
 )
-_WEIGHTS = (4, 2, 3, 2, 2, 1, 2, 3)
+_WEIGHTS = (4, 2, 3, 2, 2, 1, 2, 3, 3)
 # Log lines that say what chaos does and nothing more (a server may warn about them).
 _EXPECTED_LOG = re.compile(
     r"Redis is unreachable|Redis answers again|pose relay|Redis is down|handed Redis the edits|"
@@ -284,6 +285,21 @@ class ChaosRun:
                     self.config.seed * 1000 + self._generation,
                 )
 
+    def _partition(self, rng: random.Random) -> None:
+        """One process loses Redis (connections reset, or silently passing nothing) while
+        the others go on; it comes back a few seconds later."""
+        index = rng.randrange(len(self.cluster.servers))
+        proxy = self.cluster.proxies[index]
+        if proxy is None:
+            raise _Skipped
+        with self.cluster.server_locks[index]:
+            if rng.random() < 0.5:
+                proxy.cut()
+            else:
+                proxy.stall()
+            time.sleep(rng.uniform(1.0, 8.0))
+            proxy.heal()
+
     def _move_clients(self, rng: random.Random) -> None:
         cluster = self.cluster
         names = sorted(cluster.clients)
@@ -448,6 +464,7 @@ _FAULTS: dict[str, Callable[[ChaosRun, random.Random], None]] = {
     "restart everything": ChaosRun._restart_everything,
     "clients moved": ChaosRun._move_clients,
     "room emptied": ChaosRun._empty_room,
+    "process cut off redis": ChaosRun._partition,
 }
 
 

@@ -22,6 +22,7 @@ from experience_server.services import build_issuer
 from experience_server.settings import Settings
 from tests.support.live_server import LiveServer
 from tests.support.redis_server import RedisServer
+from tests.support.tcp_proxy import TcpProxy
 from tests.sync.yjs_peers import YjsPeers
 
 LAYER = "shared"
@@ -33,6 +34,7 @@ class ClusterConfig:
     clients: int = 6
     rooms: int = 2
     shared_data_dir: bool = True  # like `serve --workers N` on one host
+    partitions: bool = True  # each process reaches Redis through a proxy that can cut it off
     compact_after: int = 50
     idle_unload_seconds: float = 3.0
     start_timeout: float = 90.0
@@ -64,8 +66,13 @@ class Cluster:
             "READINGROOM_SYNC_IDLE_UNLOAD_SECONDS": str(self.config.idle_unload_seconds),
             "READINGROOM_PREVIEWS": "false",
         }
+        self.proxies = [
+            TcpProxy(self.redis.port) if self.config.partitions else None
+            for _ in range(self.config.processes)
+        ]
         self.servers = [
-            LiveServer(self._data_dir(i), self.env) for i in range(self.config.processes)
+            LiveServer(self._data_dir(i), {**self.env, **self._redis_via(proxy)})
+            for i, proxy in enumerate(self.proxies)
         ]
         self.redis_lock = threading.Lock()
         self.server_locks = [threading.Lock() for _ in self.servers]
@@ -73,6 +80,11 @@ class Cluster:
         self._clients_lock = threading.RLock()  # who is where, as faults open and move them
         self._tokens: dict[tuple[Path, str], str] = {}
         self._writers: YjsPeers | None = None
+
+    def _redis_via(self, proxy: TcpProxy | None) -> dict[str, str]:
+        if proxy is None:
+            return {}
+        return {"READINGROOM_REDIS_URL": f"redis://127.0.0.1:{proxy.port}/0"}
 
     def _data_dir(self, index: int) -> Path:
         if self.config.shared_data_dir:
@@ -102,6 +114,9 @@ class Cluster:
         for server in [*self.servers, *self.extra_servers]:
             server.stop()
         self.redis.stop()
+        for proxy in self.proxies:
+            if proxy is not None:
+                proxy.close()
 
     def fresh_server(self, name: str) -> LiveServer:
         """A process with an empty data directory of its own: it knows only what Redis holds."""
