@@ -48,8 +48,9 @@ EVENTS = (
     "clients moved",
     "room emptied",
     "process cut off redis",
+    "process frozen",
 )
-_WEIGHTS = (4, 2, 3, 2, 2, 1, 2, 3, 3)
+_WEIGHTS = (4, 2, 3, 2, 2, 1, 2, 3, 3, 2)
 # Log lines that say what chaos does and nothing more (a server may warn about them).
 _EXPECTED_LOG = re.compile(
     r"Redis is unreachable|Redis answers again|pose relay|Redis is down|handed Redis the edits|"
@@ -300,6 +301,15 @@ class ChaosRun:
             time.sleep(rng.uniform(1.0, 8.0))
             proxy.heal()
 
+    def _freeze_process(self, rng: random.Random) -> None:
+        """A process stops answering anyone (SIGSTOP) for up to 12 s: longer than its
+        `rr:alive` key lives, so the others take it for dead meanwhile."""
+        index = rng.randrange(len(self.cluster.servers))
+        with self.cluster.server_locks[index]:
+            self.cluster.servers[index].freeze()
+            time.sleep(rng.uniform(1.0, 12.0))
+            self.cluster.servers[index].thaw()
+
     def _move_clients(self, rng: random.Random) -> None:
         cluster = self.cluster
         names = sorted(cluster.clients)
@@ -465,6 +475,7 @@ _FAULTS: dict[str, Callable[[ChaosRun, random.Random], None]] = {
     "clients moved": ChaosRun._move_clients,
     "room emptied": ChaosRun._empty_room,
     "process cut off redis": ChaosRun._partition,
+    "process frozen": ChaosRun._freeze_process,
 }
 
 

@@ -104,6 +104,7 @@ class LiveServer:
         -9 when it had to be killed)."""
         code = None
         if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)  # a frozen process cannot stop
             self._process.terminate()
             try:
                 code = self._process.wait(timeout=15)
@@ -112,6 +113,15 @@ class LiveServer:
                 code = self._process.wait(timeout=10)
         self._process = None
         return code
+
+    def freeze(self) -> None:
+        """SIGSTOP: its sockets stay open and nothing answers, as in a long pause."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         self.stop()
