@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.node]
 
 def test_rooms_across_processes_survive_seeded_chaos(tmp_path: Path, node: Node) -> None:
     config = ChaosConfig(
-        seed=11,
+        seed=2,  # kill -9 of a process and of Redis, a room emptied, everything restarted
         seconds=25.0,
         rate=5.0,
         cluster=ClusterConfig(processes=3, clients=4, rooms=2, compact_after=20),
