@@ -103,6 +103,7 @@ def print_report(report: ChaosReport, elapsed: float) -> None:
         ("convergence p50 / p99 s", f"{p50:.2f} / {p99:.2f} over {len(times)} rounds"),
         ("Redis in step p50 / p99 s", _p50_p99(report.redis_times())),
         ("fresh process in step after s", _seconds(report.fresh_seconds)),
+        ("presence right after s", _seconds(report.presence_seconds)),
         ("marks cleared after s", _seconds(report.marks_seconds)),
         ("SIGTERM shutdown max s", _seconds(max(shutdowns) if shutdowns else None)),
         ("stream max length / added", f"{report.stream_max_len} / {report.stream_added}"),

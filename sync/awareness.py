@@ -3,7 +3,9 @@
 The server keeps the latest state of every client so a newcomer sees everyone at once, lets
 each client id be driven by one connection only, checks that states are JSON objects (a
 broken state would throw in every other browser), and announces removals when a connection
-goes away, as the Node reference server does.
+goes away, at the client's last clock, as the Node reference server does (y-protocols takes
+a removal at an equal clock; one a clock higher would also hide the client's state when it
+comes back, until it renews it twice).
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ class AwarenessRegistry:
     def __len__(self) -> int:
         return len(self._known)
 
+    def __contains__(self, client: int) -> bool:
+        return client in self._known
+
     def apply(self, entries: list[AwarenessEntry], owner: object) -> list[AwarenessEntry]:
         """The entries that change something (y-protocols clock rules); others are dropped."""
         accepted = []
@@ -109,7 +114,7 @@ class AwarenessRegistry:
         gone = [(client, known) for client, known in self._known.items() if known.owner is owner]
         for client, _ in gone:
             del self._known[client]
-        return [AwarenessEntry(client, known.clock + 1, NULL_STATE) for client, known in gone]
+        return [AwarenessEntry(client, known.clock, NULL_STATE) for client, known in gone]
 
     def current(self) -> list[AwarenessEntry]:
         return [AwarenessEntry(c, k.clock, k.state) for c, k in self._known.items()]

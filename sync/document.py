@@ -199,11 +199,23 @@ class LayerDocument:
     # Awareness
 
     def relay_awareness(self, peer: Peer, entries: list[AwarenessEntry]) -> None:
+        new = {entry.client for entry in entries if entry.client not in self.awareness}
         accepted = self.awareness.apply(entries, peer)
         if accepted:
             self.broadcast(awareness_message(encode_awareness(accepted)), peer)
             if self.relay is not None:
                 self.relay.publish_awareness(self.key, encode_awareness(accepted))
+        # A client that comes back re-sends its state at the clock others last saw, which
+        # y-protocols ignores (yjs/y-websocket#122): the others would see it only when it
+        # renews its state, 15 s later. Its own state one clock higher, sent back to it
+        # alone, makes it adopt that clock and send its state again, which they all take.
+        bumped = [
+            AwarenessEntry(entry.client, entry.clock + 1, entry.state)
+            for entry in accepted
+            if entry.client in new
+        ]
+        if bumped:
+            peer.send(awareness_message(encode_awareness(bumped)))
 
     def awareness_snapshot(self) -> bytes:
         return awareness_message(encode_awareness(self.awareness.current()))

@@ -197,6 +197,15 @@ function audit (peer, want) {
   return { lost, extra, digest }
 }
 
+// The names of the other clients this one sees in the room (awareness).
+function present (peer) {
+  const names = []
+  for (const [client, state] of peer.provider.awareness.getStates()) {
+    if (client !== peer.doc.clientID && state?.name) names.push(state.name)
+  }
+  return names.sort()
+}
+
 const commands = {
   open (msg) {
     open(msg)
@@ -249,7 +258,8 @@ const commands = {
         lost,
         extra,
         digest,
-        closes: peer.closes
+        closes: peer.closes,
+        present: present(peer)
       }
     }
     for (const room of Object.values(rooms)) delete room.want

@@ -59,6 +59,7 @@ class ChaosReport:
     cold_present: int | None = None  # after everything was killed once more
     fresh_seconds: float | None = None
     marks_seconds: float | None = None  # until no database held a mark
+    presence_seconds: float | None = None  # until every client saw exactly its room's others
     stream_max_len: int = 0
     stream_added: int = 0
     shutdowns: list[tuple[float, int | None]] = field(default_factory=list)
@@ -99,6 +100,8 @@ class ChaosRun:
                 self._round(deadline)
             if not self.report.failures:
                 self._check_fresh_process()
+            if not self.report.failures:
+                self._check_presence()
             if not self.report.failures:
                 self._check_marks_cleared()
             self._streams.stop()
@@ -208,6 +211,26 @@ class ChaosRun:
         self.report.edits_present = self.report.edits_made - sum(
             p["lost"] for name, p in state["peers"].items() if name.startswith("fresh-")
         )
+
+    def _check_presence(self) -> None:
+        """Every client sees exactly the others of its room (awareness): nobody missing,
+        through processes restarted and Redis restarted, and no ghost of a client that left
+        or of a process that died (states not renewed go within 30 s)."""
+        began = time.monotonic()
+        wrong: dict[str, Any] = {}
+        while time.monotonic() - began < self.config.settle_timeout:
+            peers = self.cluster.writers("state")["peers"]
+            wrong = {
+                name: peer["present"]
+                for name, peer in peers.items()
+                if peer["present"]
+                != sorted(n for n, p in peers.items() if p["room"] == peer["room"] and n != name)
+            }
+            if not wrong:
+                self.report.presence_seconds = time.monotonic() - began
+                return
+            time.sleep(0.5)
+        self.report.failures.append(f"presence never settled: {wrong}")
 
     def _check_marks_cleared(self) -> None:
         """Once quiet, no database keeps a mark of updates Redis may lack: live processes
