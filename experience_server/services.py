@@ -39,6 +39,7 @@ from experience_server.settings import Settings
 from scenes.preview.renderer import PreviewRenderer
 from sync.poses import PoseConfig, PoseHub
 from sync.poses.relay import RedisPoseRelay, pose_redis_client
+from sync.redis_client import LostAwareConnection
 from sync.service import SessionService
 
 
@@ -149,7 +150,10 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
         redis_client = None
         if settings.redis_url:
             redis_client = aioredis.Redis.from_url(
-                settings.redis_url, socket_connect_timeout=2.0, socket_timeout=5.0
+                settings.redis_url,
+                socket_connect_timeout=2.0,
+                socket_timeout=5.0,
+                connection_class=LostAwareConnection,
             )
             stack.push_async_callback(redis_client.aclose)
         location = await open_location(settings, stack)

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-import redis.asyncio as aioredis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
 from experience_server.database import connect
 from experience_server.settings import Settings
 from sync.limits import Limits
+from sync.redis_client import relay_client
 from sync.relay import RedisRelay
 from sync.service import SessionService
 from sync.store import SessionStore
@@ -42,14 +39,9 @@ async def open_sessions(settings: Settings, stack: AsyncExitStack) -> SessionSer
     if settings.redis_url:
         # Its own client (the relay's blocking XREAD holds one connection), with no retries
         # inside redis-py: the relay's own backoff and resync decide what happens next.
-        redis = aioredis.Redis.from_url(
-            settings.redis_url,
-            socket_connect_timeout=2.0,
-            socket_timeout=5.0,
-            retry=Retry(NoBackoff(), 0),
-        )
+        redis = relay_client(settings.redis_url, connect_timeout=2.0, timeout=5.0)
         stack.push_async_callback(redis.aclose)
-        relay = RedisRelay(redis, limits.compact_after_updates)
+        relay = RedisRelay(redis, limits.compact_after_updates, store)
     sessions = SessionService(store, limits, relay)
     await sessions.start()
     stack.push_async_callback(sessions.stop)

@@ -6,7 +6,8 @@ Per document `k` (hash-tagged, so a cluster keeps them on one slot):
   floor: the stream is trimmed below this id}
 - `rr:{k}:lease` the id of the process allowed to compact (SET NX PX, renewed)
 Per process `p`: `rr:wake:p`, a tiny stream the process's own reader also follows, so that
-attaching a document (or stopping) interrupts its blocking read at once.
+attaching a document (or stopping) interrupts its blocking read at once; `rr:alive:p`, a
+key renewed every few seconds while the process runs (`sync.handover`).
 Awareness goes over pub/sub channels `rr:aw:<k>` as origin (32 bytes) + payload.
 With AOF on, the streams and snapshots survive a Redis restart.
 """
@@ -20,6 +21,9 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline, PubSub
 
 _ORIGIN_LEN = 32
+# The origin of entries no process made itself (edits a dead process left, handed over by
+# another): every process applies them.
+HANDOVER_ORIGIN = b"0" * _ORIGIN_LEN
 # Entries stay this long behind a snapshot, so a process reading a little behind the one
 # that compacted still finds them; one further behind notices through `floor` and reloads.
 TRIM_LAG_MS = 60_000
@@ -124,12 +128,13 @@ class RedisDocuments:
         awareness: list[tuple[str, bytes]],
         *,
         wake: bool = False,
+        origin: bytes | None = None,
     ) -> None:
         """Append updates and publish awareness, in order, in one round trip; with `wake`,
         also interrupt this process's own blocking read."""
         async with self._redis.pipeline(transaction=False) as pipe:
             for doc, update in updates:
-                pipe.xadd(log_key(doc), {"u": update, "o": self._origin})
+                pipe.xadd(log_key(doc), {"u": update, "o": origin or self._origin})
             for doc, payload in awareness:
                 pipe.publish(awareness_channel(doc), self._origin + payload)
             if wake:
@@ -141,7 +146,23 @@ class RedisDocuments:
         pipe.expire(self.wake_key, _WAKE_TTL_S)
 
     async def forget_wake(self) -> None:
-        await self._redis.delete(self.wake_key)
+        """On stopping: the wake stream goes, and the process no longer counts as alive."""
+        await self._redis.delete(self.wake_key, self._alive_key(self._origin))
+
+    async def heartbeat(self, ttl_ms: int) -> None:
+        await self._redis.set(self._alive_key(self._origin), b"1", px=ttl_ms)
+
+    async def alive(self, origins: list[str]) -> list[bool]:
+        """Whether each process (by id) renewed its key lately, in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for origin in origins:
+                pipe.exists(self._alive_key(origin.encode()))
+            answers: list[Any] = await pipe.execute()
+        return [bool(a) for a in answers]
+
+    @staticmethod
+    def _alive_key(origin: bytes) -> str:
+        return "rr:alive:" + origin.decode()
 
     async def read(self, streams: dict[str, bytes], block_ms: int, count: int) -> list[Entry]:
         """Entries after the given id of every stream (one XREAD); waits up to `block_ms`."""

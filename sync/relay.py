@@ -18,6 +18,10 @@ restarted and lost its last second), is resynchronised when Redis answers again:
 process loads what Redis holds, relays what it lacked to its clients, and appends exactly
 what Redis lacks (one Yjs update: the edits made while Redis was away, and anything Redis
 lost), so every room converges with no buffer that could grow without bound.
+
+Every update a process accepts is also marked in its SQLite database until Redis has held
+it long enough to have written it to disk; the marks a dead process left are handed over
+by the processes still running, or by it once restarted (`sync.handover`).
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from sync.handover import ALIVE_EVERY, ALIVE_MS, Marks, missing_from
 from sync.redis_store import (
+    HANDOVER_ORIGIN,
     RedisDocuments,
     awareness_channel,
     log_key,
@@ -44,13 +50,14 @@ from sync.redis_store import (
 
 if TYPE_CHECKING:
     from sync.document import LayerDocument
+    from sync.store import SessionStore
 
 log = logging.getLogger("readingroom.sync")
 
 _BLOCK_MS = 1000
 _READ_COUNT = 500
 _MAX_BACKOFF = 5.0
-_FLOOR_CHECK_SECONDS = 10.0
+_FLOOR_CHECK_SECONDS = 10.0  # also how often marks of dead processes are looked for
 _POLL_SECONDS = 0.1  # awareness: how soon a newly loaded document is subscribed
 _AWARENESS_STATE = b"s"
 _AWARENESS_QUERY = b"q"
@@ -73,14 +80,24 @@ class _Outgoing:
     update: bytes | None = None
     awareness: bytes | None = None
     links: list[_Link] = field(default_factory=list)
+    seq: int = 0  # the update's mark (see sync.handover)
+    whole: bool = False  # it holds everything the document had marked up to `seq`
 
 
 class RedisRelay:
     """One per process; documents attach when loaded and detach when unloaded."""
 
-    def __init__(self, redis: aioredis.Redis, compact_after: int, lease_ms: int = 15000) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        compact_after: int,
+        ledger: SessionStore,
+        lease_ms: int = 15000,
+    ) -> None:
         self.origin = uuid.uuid4().hex.encode()
         self._store = RedisDocuments(redis, self.origin, lease_ms)
+        self._ledger = ledger
+        self._marks = Marks(ledger, self.origin.decode())
         self._compact_after = compact_after
         self._links: dict[str, _Link] = {}
         self._by_stream: dict[str, _Link] = {}
@@ -135,8 +152,7 @@ class RedisRelay:
             missing = doc.merge_remote(history.updates)
             link.last_id = history.last_id
             link.since_compact = len(history.updates)
-            if missing is not None:
-                self._queue(_Outgoing(doc.key, update=missing, links=[link]))
+            self._hand_over(link, missing)
         self._links[doc.key] = link
         self._by_stream[link.stream] = link
         self._wake_reader = True
@@ -158,13 +174,25 @@ class RedisRelay:
         del self._by_stream[link.stream]
 
     def publish(self, key: str, update: bytes) -> None:
+        """An update a client of this process made (already logged in SQLite)."""
         link = self._links.get(key)
         if link is None:
             return
+        seq = self._marks.issue(key)
         if not self.up:
+            self._marks.missed(key, seq)
             link.resync = True
             return
-        self._queue(_Outgoing(key, update=update, links=[link]))
+        self._queue(_Outgoing(key, update=update, links=[link], seq=seq))
+
+    def _hand_over(self, link: _Link, missing: bytes | None) -> None:
+        """After a merge with what Redis holds: queue what Redis lacks, marked first."""
+        key = link.doc.key
+        if missing is None:  # Redis holds all this document has
+            self._marks.sent(key, self._marks.current(key), whole=True)
+            return
+        seq = self._marks.issue(key)
+        self._queue(_Outgoing(key, update=missing, links=[link], seq=seq, whole=True))
 
     def publish_awareness(self, key: str, payload: bytes) -> None:
         if self.up and key in self._links:
@@ -194,9 +222,10 @@ class RedisRelay:
                 return
 
     async def _send(self, batch: list[_Outgoing], wake: bool) -> None:
+        updates = [o for o in batch if o.update is not None]
         try:
             await self._store.send(
-                [(o.key, o.update) for o in batch if o.update is not None],
+                [(o.key, o.update) for o in updates if o.update is not None],
                 [(o.key, o.awareness) for o in batch if o.awareness is not None],
                 wake=wake,
             )
@@ -204,6 +233,8 @@ class RedisRelay:
             _reraise_if_cancelled()
             _log_unexpected(exc)
             self._went_down()
+            for item in updates:
+                self._marks.missed(item.key, item.seq)
             # Not retried here: the reader resynchronises these documents once Redis
             # answers, sending exactly what Redis then lacks; one unloaded meanwhile is
             # followed again until then.
@@ -214,19 +245,28 @@ class RedisRelay:
                         link.unloaded = True
                         self._links[link.doc.key] = link
                         self._by_stream[link.stream] = link
+            return
+        for item in updates:
+            self._marks.sent(item.key, item.seq, whole=item.whole)
 
     # Reading: one XREAD for every followed stream
 
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
         backoff = 0.1
-        next_floor_check = loop.time() + _FLOOR_CHECK_SECONDS
+        next_floor_check = loop.time()  # the first pass also hands over what the dead left
+        next_alive = loop.time()
         while not self.stopping():
             try:
                 await self._resync_marked()
+                if loop.time() >= next_alive:
+                    next_alive = loop.time() + ALIVE_EVERY
+                    await self._store.heartbeat(ALIVE_MS)
                 if loop.time() >= next_floor_check:
                     next_floor_check = loop.time() + _FLOOR_CHECK_SECONDS
                     await self._check_floors()
+                    await self._hand_over_the_dead()
+                self._marks.clear_due()
                 streams = {self._store.wake_key: self._wake_id}
                 streams.update((link.stream, link.last_id) for link in self._links.values())
                 entries = await self._store.read(streams, _BLOCK_MS, _READ_COUNT)
@@ -281,15 +321,43 @@ class RedisRelay:
             link.last_id = history.last_id
             link.since_compact = len(history.updates)
             if link.unloaded:  # hand Redis what it lacks now, then forget the document
+                key = link.doc.key
+                seq = self._marks.issue(key) if missing is not None else self._marks.current(key)
                 if missing is not None:
                     try:
-                        await self._store.send([(link.doc.key, missing)], [])
+                        await self._store.send([(key, missing)], [])
                     except _FAILURES:
                         link.resync = True
                         raise
+                self._marks.sent(key, seq, whole=True)
                 self._drop(link)
-            elif missing is not None:
-                self._queue(_Outgoing(link.doc.key, update=missing, links=[link]))
+            else:
+                self._hand_over(link, missing)
+
+    async def _hand_over_the_dead(self) -> None:
+        """Documents that processes no longer alive left marked in the SQLite database this
+        process uses: hand Redis what they hold that it lacks, then clear those marks once
+        Redis has had it long enough. (Any process may do it; the result is the same.)"""
+        own = self._marks.origin
+        marks = [m for m in await self._ledger.unsynced() if m.origin != own]
+        origins = sorted({m.origin for m in marks})
+        if not origins:
+            return
+        alive = await self._store.alive(origins)
+        dead = {o for o, up in zip(origins, alive, strict=True) if not up}
+        for doc in sorted({m.doc for m in marks if m.origin in dead}):
+            stored, found = await self._ledger.load_marked(doc)
+            history = await self._store.load(doc)
+            local = ([stored.snapshot] if stored.snapshot is not None else []) + stored.updates
+            missing = missing_from(local, history.updates)
+            if missing is not None:
+                # Under an origin of no process, so this one applies it too if it has the
+                # document loaded.
+                await self._store.send([(doc, missing)], [], origin=HANDOVER_ORIGIN)
+                log.warning("handed Redis the edits a stopped process left of a room document")
+            for mark in found:
+                if mark.origin in dead:
+                    self._marks.clear_later(doc, mark.origin, mark.seq)
 
     async def _check_floors(self) -> None:
         """A reader that fell behind a compaction's trim reloads the document."""

@@ -6,6 +6,15 @@ Appends never wait: they are gathered and written in one transaction at most
 event loop never blocks on the disk. Loads and compactions go through the same thread in
 order, so a load always sees every append made before it. A `kill -9` loses at most the
 last interval, which reconnecting y-websocket clients send again (sync step 2).
+
+Several processes may share the database (`serve --workers`): a compaction folds what is
+stored (the snapshot and every logged update, whoever appended them) into the new
+snapshot, so it never drops edits another process logged and this one has not seen.
+
+With Redis, each process also marks the documents it logged updates of that Redis may not
+hold durably yet (`sync_unsynced`: document, process, a sequence number), in the same
+transaction as the updates; the relay clears a mark once Redis has had them long enough to
+write them to disk, and hands Redis what a dead process left marked (`sync.handover`).
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
+
+from pycrdt import merge_updates
 
 log = logging.getLogger("readingroom.sync")
 
@@ -39,6 +50,12 @@ CREATE INDEX IF NOT EXISTS sync_updates_by_doc ON sync_updates (doc, id);
 CREATE TABLE IF NOT EXISTS sync_sessions (
     room TEXT PRIMARY KEY,
     state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sync_unsynced (
+    doc TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (doc, origin)
 );
 """
 
@@ -68,7 +85,24 @@ class _SaveSession:
     state: str
 
 
-_Op = _Append | _Compact | _SaveSession
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    doc: str
+    origin: str
+    seq: int
+    clear: bool  # False: Redis may lack updates up to seq; True: it holds them durably
+
+
+_Op = _Append | _Compact | _SaveSession | _Mark
+
+
+@dataclass(frozen=True, slots=True)
+class Unsynced:
+    """A mark: `origin` logged updates of `doc`, up to `seq`, that Redis may lack."""
+
+    doc: str
+    origin: str
+    seq: int
 
 
 class SessionStore:
@@ -127,6 +161,15 @@ class SessionStore:
     def save_session(self, room: str, state: str) -> None:
         self._queue(_SaveSession(room, state))
 
+    def mark_unsynced(self, doc: str, origin: str, seq: int) -> None:
+        """Updates of `doc` appended so far may be missing from Redis (written with them)."""
+        self._queue(_Mark(doc, origin, seq, clear=False))
+
+    def clear_unsynced(self, doc: str, origin: str, seq: int) -> None:
+        """Redis holds `origin`'s updates of `doc` up to `seq` durably: forget those marks
+        (a mark with a higher sequence number stays)."""
+        self._queue(_Mark(doc, origin, seq, clear=True))
+
     def _queue(self, op: _Op) -> None:
         self._ops.append(op)
         self._dirty.set()
@@ -163,8 +206,16 @@ class SessionStore:
         assert conn is not None
         now = time.time()
         with conn:
+            # Taken at once: a compaction reads what it folds and replaces it, and no other
+            # process sharing the database may write in between.
+            conn.execute("BEGIN IMMEDIATE")
             appends: list[tuple[str, bytes]] = []
+            marks: dict[tuple[str, str], int] = {}  # one row per document and process
             for op in ops:
+                if isinstance(op, _Mark) and not op.clear:
+                    key = (op.doc, op.origin)
+                    marks[key] = max(op.seq, marks.get(key, 0))
+                    continue
                 if isinstance(op, _Append):
                     appends.append((op.doc, op.data))
                     continue
@@ -172,13 +223,14 @@ class SessionStore:
                     conn.executemany("INSERT INTO sync_updates (doc, data) VALUES (?, ?)", appends)
                     appends = []
                 if isinstance(op, _Compact):
+                    _fold(conn, op.doc, op.snapshot, now)
+                elif isinstance(op, _Mark):
+                    if marks.get((op.doc, op.origin), 0) <= op.seq:
+                        marks.pop((op.doc, op.origin), None)
                     conn.execute(
-                        "INSERT INTO sync_documents (doc, snapshot, updated_at) VALUES (?, ?, ?) "
-                        "ON CONFLICT (doc) DO UPDATE SET snapshot = excluded.snapshot, "
-                        "updated_at = excluded.updated_at",
-                        (op.doc, op.snapshot, now),
+                        "DELETE FROM sync_unsynced WHERE doc = ? AND origin = ? AND seq <= ?",
+                        (op.doc, op.origin, op.seq),
                     )
-                    conn.execute("DELETE FROM sync_updates WHERE doc = ?", (op.doc,))
                 else:
                     conn.execute(
                         "INSERT INTO sync_sessions (room, state) VALUES (?, ?) "
@@ -187,8 +239,41 @@ class SessionStore:
                     )
             if appends:
                 conn.executemany("INSERT INTO sync_updates (doc, data) VALUES (?, ?)", appends)
+            conn.executemany(
+                "INSERT INTO sync_unsynced (doc, origin, seq) VALUES (?, ?, ?) "
+                "ON CONFLICT (doc, origin) DO UPDATE SET seq = max(seq, excluded.seq)",
+                [(doc, origin, seq) for (doc, origin), seq in marks.items()],
+            )
 
     # Reads: after everything queued before them.
+
+    async def unsynced(self) -> list[Unsynced]:
+        """Every mark, of every process that shares this database."""
+        await self.flush()
+        return await self._run(self._unsynced)
+
+    def _unsynced(self) -> list[Unsynced]:
+        conn = self._conn
+        assert conn is not None
+        rows = conn.execute("SELECT doc, origin, seq FROM sync_unsynced ORDER BY doc").fetchall()
+        return [Unsynced(str(doc), str(origin), int(seq)) for doc, origin, seq in rows]
+
+    async def load_marked(self, doc: str) -> tuple[StoredDocument, list[Unsynced]]:
+        """The document and its marks, read together: every update a mark stands for is in
+        what is returned (marks are written with their updates)."""
+        await self.flush()
+        return await self._run(lambda: self._load_marked(doc))
+
+    def _load_marked(self, doc: str) -> tuple[StoredDocument, list[Unsynced]]:
+        conn = self._conn
+        assert conn is not None
+        with conn:
+            conn.execute("BEGIN")  # one snapshot of the database for both reads
+            rows = conn.execute(
+                "SELECT origin, seq FROM sync_unsynced WHERE doc = ?", (doc,)
+            ).fetchall()
+            stored = self._load(doc)
+        return stored, [Unsynced(doc, str(origin), int(seq)) for origin, seq in rows]
 
     async def load(self, doc: str) -> StoredDocument:
         await self.flush()
@@ -227,3 +312,24 @@ class SessionStore:
         assert conn is not None
         row = conn.execute("SELECT state FROM sync_sessions WHERE room = ?", (room,)).fetchone()
         return str(row[0]) if row else None
+
+
+def _fold(conn: sqlite3.Connection, doc: str, snapshot: bytes, now: float) -> None:
+    """Replace the document's snapshot and log by one snapshot holding them and `snapshot`:
+    another process sharing the database may have logged updates this one lacks."""
+    stored = [
+        bytes(data)
+        for (data,) in conn.execute(
+            "SELECT snapshot FROM sync_documents WHERE doc = ? "
+            "UNION ALL SELECT data FROM (SELECT data FROM sync_updates WHERE doc = ? ORDER BY id)",
+            (doc, doc),
+        )
+    ]
+    folded = merge_updates(*stored, snapshot) if stored else snapshot
+    conn.execute(
+        "INSERT INTO sync_documents (doc, snapshot, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (doc) DO UPDATE SET snapshot = excluded.snapshot, "
+        "updated_at = excluded.updated_at",
+        (doc, folded, now),
+    )
+    conn.execute("DELETE FROM sync_updates WHERE doc = ?", (doc,))

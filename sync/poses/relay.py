@@ -25,12 +25,11 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from sync.poses.envelope import channel_name
 from sync.poses.federation import BusListener
+from sync.redis_client import relay_client
 
 log = logging.getLogger("readingroom.sync.poses")
 
@@ -46,9 +45,7 @@ def pose_redis_client(url: str) -> aioredis.Redis:
     """A client for the relay alone: short timeouts and no retries inside redis-py, so a
     dead Redis shows at once and the relay's own backoff decides when to try again. The
     caller closes it (`await client.aclose()`) after the relay has stopped."""
-    return aioredis.Redis.from_url(
-        url, socket_connect_timeout=1.0, socket_timeout=2.0, retry=Retry(NoBackoff(), 0)
-    )
+    return relay_client(url, connect_timeout=1.0, timeout=2.0)
 
 
 class RedisPoseRelay:

@@ -18,6 +18,7 @@ from experience_server.services import build_issuer
 from experience_server.settings import Settings
 from tests.conftest import LiveServerFactory
 from tests.support.live_server import LiveServer
+from tests.support.net import wait_until
 from tests.support.node import Node
 from tests.support.redis_server import RedisServer
 from tests.sync.yjs_peers import YjsPeers
@@ -182,3 +183,24 @@ def wait_for_origin(client: redis.Redis, stream: str, length: int) -> bytes:
             return origin
         time.sleep(0.02)
     raise AssertionError(f"entry {length} never reached {stream}")
+
+
+def test_a_client_whose_process_restarted_is_seen_again_at_once(
+    servers: list[LiveServer], peers: YjsPeers
+) -> None:
+    """Yuri's process stops (SIGTERM: his state is removed everywhere) and starts again;
+    his client reconnects by itself and must show up again for Xena, on the other
+    process, at once, not only after his next renewal (15 s, twice: 30 s)."""
+    a, b = servers
+    peers.open("x", a.ws_url, "room5", "shared", token(a, "xena"), awareness={"name": "Xena"})
+    peers.open("y", b.ws_url, "room5", "shared", token(b, "yuri"), awareness={"name": "Yuri"})
+
+    def sees_yuri() -> bool:
+        return any(s and s.get("name") == "Yuri" for s in peers("awareness", peer="x"))
+
+    wait_until(sees_yuri, 15, "Xena to see Yuri")
+    b.stop()
+    wait_until(lambda: not sees_yuri(), 15, "Yuri to leave")
+    b.start()
+    peers("synced", peer="y", timeout=30)
+    wait_until(sees_yuri, 8, "Xena to see Yuri again")

@@ -18,6 +18,7 @@ from experience_server.services import build_issuer
 from experience_server.settings import Settings
 from tests.conftest import LiveServerFactory
 from tests.support.live_server import LiveServer
+from tests.support.net import wait_until
 from tests.support.node import Node
 from tests.sync.yjs_peers import YjsPeers
 
@@ -291,3 +292,24 @@ def test_bad_tokens_rooms_and_frames_get_close_codes(server: LiveServer, peers: 
     peers("set", peer="survivor", map="annotations", key="still-here", value=1)
     join(peers, server, "check", "bob", "reader")
     peers("waitKey", peer="check", map="annotations", key="still-here")
+
+
+def sees(peers: YjsPeers, peer: str, name: str) -> bool:
+    return any(state and state.get("name") == name for state in peers("awareness", peer=peer))
+
+
+def test_a_client_that_reconnects_is_seen_again_at_once(
+    server: LiveServer, peers: YjsPeers
+) -> None:
+    """y-protocols clients ignore a state whose clock is not above the last they saw, and a
+    reconnecting y-websocket client re-sends its state at the same clock (yjs/y-websocket
+    #122): others would see it again only at its next renewal, 15 s later. The server
+    answers a client's first state on a connection with that state one clock higher,
+    which the client adopts and re-sends, so everyone sees it again at once."""
+    join(peers, server, "x", "xena", "reader", awareness={"name": "Xena"})
+    join(peers, server, "y", "yuri", "reader", awareness={"name": "Yuri"})
+    wait_until(lambda: sees(peers, "x", "Yuri"), 10, "Xena to see Yuri")
+    peers("disconnect", peer="y")
+    wait_until(lambda: not sees(peers, "x", "Yuri"), 10, "Yuri to leave")
+    peers("connect", peer="y")
+    wait_until(lambda: sees(peers, "x", "Yuri"), 8, "Xena to see Yuri again")

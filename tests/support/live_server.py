@@ -35,6 +35,11 @@ class LiveServer:
         self.log_path = data_dir.parent / f"server-{self.port}.log"
 
     def start(self, timeout: float = 30.0) -> None:
+        self.spawn()
+        self.wait_ready(timeout)
+
+    def spawn(self) -> None:
+        """Start the process without waiting for it (several can then start together)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(
@@ -55,6 +60,8 @@ class LiveServer:
             stderr=subprocess.STDOUT,
         )
         log.close()
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
         wait_until(self._healthy, timeout, f"readingroom on port {self.port}")
 
     def _healthy(self) -> bool:
@@ -87,15 +94,34 @@ class LiveServer:
             self._process.wait(timeout=10)
         self._process = None
 
-    def stop(self) -> None:
+    @property
+    def exit_code(self) -> int | None:
+        """None while running (or never started); the code once it ended by itself."""
+        return self._process.poll() if self._process is not None else None
+
+    def stop(self) -> int | None:
+        """SIGTERM, then SIGKILL after 15 s; the exit code (None when it was not running,
+        -9 when it had to be killed)."""
+        code = None
         if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)  # a frozen process cannot stop
             self._process.terminate()
             try:
-                self._process.wait(timeout=15)
+                code = self._process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self._process.kill()
-                self._process.wait(timeout=10)
+                code = self._process.wait(timeout=10)
         self._process = None
+        return code
+
+    def freeze(self) -> None:
+        """SIGSTOP: its sockets stay open and nothing answers, as in a long pause."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         self.stop()

@@ -1,4 +1,5 @@
-"""A real redis-server in a temporary directory, with AOF on, on a free port."""
+"""A real redis-server in a temporary directory, with AOF on, on a free port. It can be
+killed, stopped, frozen (SIGSTOP) and started again on the same port and AOF directory."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from tests.support.net import free_port, port_open, wait_until
 
 
 class RedisServer:
-    def __init__(self, executable: str, directory: Path) -> None:
+    def __init__(self, executable: str, directory: Path, appendfsync: str = "always") -> None:
         self.executable = executable
         self.directory = directory
+        self.appendfsync = appendfsync
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process: subprocess.Popen[bytes] | None = None
@@ -31,7 +33,7 @@ class RedisServer:
                 "--appendonly",
                 "yes",
                 "--appendfsync",
-                "always",
+                self.appendfsync,
                 "--save",
                 "",
                 "--protected-mode",
@@ -47,8 +49,13 @@ class RedisServer:
             raise RuntimeError(f"redis-server exited with {self._process.returncode}")
         return port_open(self.port)
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)  # a frozen server cannot shut down
             self._process.terminate()
             self._process.wait(timeout=10)
         self._process = None
@@ -58,3 +65,12 @@ class RedisServer:
             self._process.send_signal(signal.SIGKILL)
             self._process.wait(timeout=10)
         self._process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the port stays open and connections hang, as on a stalled host."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)

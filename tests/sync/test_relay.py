@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -16,6 +18,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from sync.document import LayerDocument
+from sync.handover import DURABLE_AFTER
 from sync.limits import Limits
 from sync.members import Layer, Member
 from sync.redis_store import RedisDocuments
@@ -52,10 +55,10 @@ class Processes:
             self._url, socket_connect_timeout=1.0, retry=Retry(NoBackoff(), 0)
         )
         self._stack.push_async_callback(redis.aclose)
-        relay = RedisRelay(redis, limits.compact_after_updates)
         store = SessionStore(
             sqlite_connect(self._directory / f"{name}.sqlite3"), limits.flush_interval
         )
+        relay = RedisRelay(redis, limits.compact_after_updates, store)
         service = SessionService(store, limits, relay)
         await service.start()
         self._stack.push_async_callback(service.stop)
@@ -246,3 +249,29 @@ async def test_merging_what_redis_already_holds_appends_nothing(tmp_path: Path) 
         assert doc.merge_remote([source.get_update()]) is None
     finally:
         await store.close()
+
+
+def marks(db: Path) -> int:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        value: int = conn.execute("SELECT count(*) FROM sync_unsynced").fetchone()[0]
+        return value
+
+
+async def test_marks_of_updates_are_cleared_once_redis_has_held_them(
+    pair: list[SessionService], redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """Every accepted update is marked (Redis may lack it) with the update; the marks go
+    once Redis has had everything DURABLE_AFTER seconds, also after an outage, so a
+    process stopped later leaves nothing for the others to hand over."""
+    a, b = pair
+    alice, bob = await connect(a), await connect(b, BOB)
+    alice.set("before", 1)
+    await until(lambda: "before" in bob.get())
+    await asyncio.to_thread(redis_server.stop)
+    alice.set("during", 2)
+    await until(lambda: marks(tmp_path / "a.sqlite3") == 1)  # held while Redis is away
+    await asyncio.to_thread(redis_server.start)
+    await until(lambda: "during" in bob.get(), 15)
+    await until(lambda: marks(tmp_path / "a.sqlite3") == 0, DURABLE_AFTER + 15)
+    await alice.stop()
+    await bob.stop()
