@@ -199,7 +199,12 @@ class LayerDocument:
     # Awareness
 
     def relay_awareness(self, peer: Peer, entries: list[AwarenessEntry]) -> None:
-        new = {entry.client for entry in entries if entry.client not in self.awareness}
+        entries = [entry for entry in entries if self._local_may_drive(entry)]
+        new = {
+            entry.client
+            for entry in entries
+            if entry.client not in self.awareness and entry.client not in self._remote_awareness
+        }
         accepted = self.awareness.apply(entries, peer)
         if accepted:
             self.broadcast(awareness_message(encode_awareness(accepted)), peer)
@@ -216,6 +221,19 @@ class LayerDocument:
         ]
         if bumped:
             peer.send(awareness_message(encode_awareness(bumped)))
+
+    def _local_may_drive(self, entry: AwarenessEntry) -> bool:
+        """y-websocket clients send back every state they receive, other processes'
+        clients' too. Such an echo (no newer clock) must not make this process drive that
+        client, or it would publish the state as its own and remove it when the echoing
+        connection closes. A newer state means the client itself came here."""
+        known = self._remote_awareness.get(entry.client)
+        if known is None:
+            return True
+        if entry.removed or entry.clock <= known[1].clock:
+            return False
+        del self._remote_awareness[entry.client]
+        return True
 
     def awareness_snapshot(self) -> bytes:
         return awareness_message(encode_awareness(self.awareness.current()))
