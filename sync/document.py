@@ -200,8 +200,7 @@ class LayerDocument:
     # Awareness
 
     def relay_awareness(self, peer: Peer, entries: list[AwarenessEntry]) -> None:
-        if self._remote_awareness:  # echoes of other processes' clients
-            entries = [e for e in entries if e.client not in self._remote_awareness]
+        entries = [entry for entry in entries if self._local_may_drive(entry)]
         accepted, nudges = self.awareness.apply(entries, peer, peer.joined_at)
         if nudges:
             peer.send(awareness_message(encode_awareness(nudges)))
@@ -209,6 +208,19 @@ class LayerDocument:
             self.broadcast(awareness_message(encode_awareness(accepted)), peer)
             if self.relay is not None:
                 self.relay.publish_awareness(self.key, encode_awareness(accepted))
+
+    def _local_may_drive(self, entry: AwarenessEntry) -> bool:
+        """y-websocket clients send back every state they receive, other processes'
+        clients' too. Such an echo (no newer clock) must not make this process drive that
+        client, or it would publish the state as its own and remove it when the echoing
+        connection closes. A newer state means the client itself came here."""
+        known = self._remote_awareness.get(entry.client)
+        if known is None:
+            return True
+        if entry.removed or entry.clock <= known[1].clock:
+            return False
+        del self._remote_awareness[entry.client]
+        return True
 
     def awareness_snapshot(self) -> bytes:
         return awareness_message(encode_awareness(self.awareness.current()))

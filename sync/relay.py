@@ -413,8 +413,15 @@ class RedisRelay:
             if new:
                 await pubsub.subscribe(*(awareness_channel(key) for key in new))
                 subscribed |= new
-                for key in new:  # ask the other processes who is there
+                for key in new:
+                    # Ask the other processes who is there, and tell them who is here: what
+                    # this process published before it listened may have reached a process
+                    # that started listening after that, and asked before this one listened.
                     self._queue(_Outgoing(key, awareness=_AWARENESS_QUERY))
+                    link = self._links.get(key)
+                    snapshot = link.doc.local_awareness() if link is not None else None
+                    if snapshot is not None:
+                        self.publish_awareness(key, snapshot)
             if gone:
                 await pubsub.unsubscribe(*(awareness_channel(key) for key in gone))
                 subscribed -= gone

@@ -3,8 +3,9 @@ npm y-websocket clients spread over them."""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import redis
 from experience_server.auth.roles import Role
 from experience_server.services import build_issuer
 from experience_server.settings import Settings
+from sync.awareness import AwarenessEntry, parse_awareness
 from tests.conftest import LiveServerFactory
 from tests.support.live_server import LiveServer
 from tests.support.net import wait_until
@@ -204,3 +206,55 @@ def test_a_client_whose_process_restarted_is_seen_again_at_once(
     b.start()
     peers("synced", peer="y", timeout=30)
     wait_until(sees_yuri, 8, "Xena to see Yuri again")
+
+
+def sees(peers: YjsPeers, peer: str, name: str, **fields: Any) -> bool:
+    return any(
+        state and state.get("name") == name and all(state.get(k) == v for k, v in fields.items())
+        for state in peers("awareness", peer=peer)
+    )
+
+
+def test_a_process_never_publishes_another_process_clients_presence(
+    servers: list[LiveServer], peers: YjsPeers, redis_server: RedisServer
+) -> None:
+    """y-websocket clients send back every presence state they receive. Xena's client, on
+    A, echoes Yuri's state (from B) to A; A must not take Yuri for one of its own: never
+    publish his state, and not remove him for everyone when Xena leaves."""
+    a, b = servers
+    messages: list[tuple[bytes, list[AwarenessEntry]]] = []
+    with redis.Redis.from_url(redis_server.url) as client, client.pubsub() as pubsub:
+        pubsub.subscribe("rr:aw:room6/shared")
+        pubsub.get_message(timeout=5)  # the subscription is confirmed
+
+        def heard(until: Callable[[], bool], within: float) -> None:
+            deadline = time.monotonic() + within
+            while not until():
+                assert time.monotonic() < deadline, "not heard on the awareness channel"
+                message = pubsub.get_message(timeout=0.1)
+                data = bytes(message["data"]) if message and message["type"] == "message" else b""
+                if data[32:33] == b"s":  # a state message (b"q": a process asking for them)
+                    entries = parse_awareness(data[33:], max_entries=100, max_state_bytes=10**5)
+                    messages.append((data[:32], entries))
+
+        def named(name: str) -> list[tuple[bytes, int]]:
+            return [
+                (origin, e.client)
+                for origin, entries in messages
+                for e in entries
+                if not e.removed and json.loads(e.state).get("name") == name
+            ]
+
+        peers.open("x", a.ws_url, "room6", "shared", token(a, "xena"), awareness={"name": "Xena"})
+        peers.open("y", b.ws_url, "room6", "shared", token(b, "yuri"), awareness={"name": "Yuri"})
+        heard(lambda: bool(named("Xena")) and bool(named("Yuri")), 20)
+        (origin_a, xena), (origin_b, yuri) = named("Xena")[0], named("Yuri")[0]
+        wait_until(lambda: sees(peers, "x", "Yuri"), 20, "Xena to see Yuri (and echo him)")
+        peers("setAwareness", peer="y", state={"name": "Yuri", "page": 2})  # echoed again
+        wait_until(lambda: sees(peers, "x", "Yuri", page=2), 20, "Xena to see Yuri's page")
+        peers("close", peer="x")
+        heard(lambda: any(o == origin_a and any(e.removed for e in es) for o, es in messages), 20)
+    from_a = [e.client for origin, entries in messages if origin == origin_a for e in entries]
+    assert xena in from_a
+    assert yuri not in from_a
+    assert origin_a != origin_b
