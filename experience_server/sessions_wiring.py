@@ -34,7 +34,12 @@ def session_limits(settings: Settings) -> Limits:
 async def open_sessions(settings: Settings, stack: AsyncExitStack) -> SessionService:
     """Started now, stopped (documents compacted, store flushed) when `stack` closes."""
     limits = session_limits(settings)
-    store = SessionStore(lambda: connect(settings.database_path), limits.flush_interval)
+    # With Redis, `serve --workers N` processes share the data directory's database.
+    store = SessionStore(
+        lambda: connect(settings.database_path),
+        limits.flush_interval,
+        shared=bool(settings.redis_url),
+    )
     relay = None
     if settings.redis_url:
         # Its own client (the relay's blocking XREAD holds one connection), with no retries

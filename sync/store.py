@@ -106,9 +106,18 @@ class Unsynced:
 
 
 class SessionStore:
-    def __init__(self, connect: Callable[[], sqlite3.Connection], flush_interval: float) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        flush_interval: float,
+        *,
+        shared: bool = False,
+    ) -> None:
+        """`shared`: other processes may write the same database (scale-out), so a
+        compaction folds what they logged; alone, the process's snapshot holds it all."""
         self._connect = connect
         self._interval = flush_interval
+        self._shared = shared
         self._conn: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._ops: list[_Op] = []
@@ -223,7 +232,7 @@ class SessionStore:
                     conn.executemany("INSERT INTO sync_updates (doc, data) VALUES (?, ?)", appends)
                     appends = []
                 if isinstance(op, _Compact):
-                    _fold(conn, op.doc, op.snapshot, now)
+                    _fold(conn, op.doc, op.snapshot, now, self._shared)
                 elif isinstance(op, _Mark):
                     if marks.get((op.doc, op.origin), 0) <= op.seq:
                         marks.pop((op.doc, op.origin), None)
@@ -314,18 +323,21 @@ class SessionStore:
         return str(row[0]) if row else None
 
 
-def _fold(conn: sqlite3.Connection, doc: str, snapshot: bytes, now: float) -> None:
-    """Replace the document's snapshot and log by one snapshot holding them and `snapshot`:
-    another process sharing the database may have logged updates this one lacks."""
-    stored = [
-        bytes(data)
-        for (data,) in conn.execute(
-            "SELECT snapshot FROM sync_documents WHERE doc = ? "
-            "UNION ALL SELECT data FROM (SELECT data FROM sync_updates WHERE doc = ? ORDER BY id)",
-            (doc, doc),
-        )
-    ]
-    folded = merge_updates(*stored, snapshot) if stored else snapshot
+def _fold(conn: sqlite3.Connection, doc: str, snapshot: bytes, now: float, shared: bool) -> None:
+    """Replace the document's snapshot and log by one snapshot: `snapshot`, merged when the
+    database is `shared` with what is stored, since another process may have logged updates
+    this one lacks (alone, the process's own snapshot already holds everything it logged)."""
+    folded = snapshot
+    if shared:
+        stored = [
+            bytes(data)
+            for (data,) in conn.execute(
+                "SELECT snapshot FROM sync_documents WHERE doc = ? UNION ALL "
+                "SELECT data FROM (SELECT data FROM sync_updates WHERE doc = ? ORDER BY id)",
+                (doc, doc),
+            )
+        ]
+        folded = merge_updates(*stored, snapshot) if stored else snapshot
     conn.execute(
         "INSERT INTO sync_documents (doc, snapshot, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (doc) DO UPDATE SET snapshot = excluded.snapshot, "

@@ -30,7 +30,10 @@ async def test_a_compaction_keeps_updates_another_process_logged(tmp_path: Path)
     """A logs an update B never received (Redis was away); B then folds the document
     into a snapshot of its own state. A's update must still be stored."""
     db = tmp_path / "shared.sqlite3"
-    a, b = SessionStore(sqlite_connect(db), 0.01), SessionStore(sqlite_connect(db), 0.01)
+    a, b = (
+        SessionStore(sqlite_connect(db), 0.01, shared=True),
+        SessionStore(sqlite_connect(db), 0.01, shared=True),
+    )
     await a.open()
     await b.open()
     try:
