@@ -10,9 +10,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
-import redis.asyncio as aioredis
 
 from assets.store import AssetStore
 from catalog_adapter.errors import RecordNotFoundError
@@ -38,9 +38,12 @@ from experience_server.sessions_wiring import open_sessions
 from experience_server.settings import Settings
 from scenes.preview.renderer import PreviewRenderer
 from sync.poses import PoseConfig, PoseHub
-from sync.poses.relay import RedisPoseRelay, pose_redis_client
-from sync.redis_client import LostAwareConnection
 from sync.service import SessionService
+
+if TYPE_CHECKING:  # redis-py is imported only when Redis is configured
+    import redis.asyncio as aioredis
+
+    from sync.poses.relay import RedisPoseRelay
 
 
 @dataclass
@@ -149,6 +152,12 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             )
         redis_client = None
         if settings.redis_url:
+            # Imported only when configured: redis-py costs a process about 17 MB.
+            import redis.asyncio as aioredis
+
+            from sync.poses.relay import RedisPoseRelay, pose_redis_client
+            from sync.redis_client import LostAwareConnection
+
             redis_client = aioredis.Redis.from_url(
                 settings.redis_url,
                 socket_connect_timeout=2.0,
@@ -169,7 +178,7 @@ async def open_services(settings: Settings, metrics: Metrics) -> AsyncIterator[S
             await asyncio.shield(sweeper)
 
         stack.push_async_callback(stop_sweeps)
-        pose_relay = None
+        pose_relay: RedisPoseRelay | None = None
         if settings.redis_url:
             # Its own client: pose traffic (30 messages a second a room) stays off the
             # connections the room documents use; closed after the hub has stopped.

@@ -5,14 +5,16 @@ span processes."""
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
 
 from experience_server.database import connect
 from experience_server.settings import Settings
 from sync.limits import Limits
-from sync.redis_client import relay_client
-from sync.relay import RedisRelay
 from sync.service import SessionService
 from sync.store import SessionStore
+
+if TYPE_CHECKING:  # redis-py is imported only when Redis is configured
+    from sync.relay import RedisRelay
 
 
 def session_limits(settings: Settings) -> Limits:
@@ -40,8 +42,12 @@ async def open_sessions(settings: Settings, stack: AsyncExitStack) -> SessionSer
         limits.flush_interval,
         shared=bool(settings.redis_url),
     )
-    relay = None
+    relay: RedisRelay | None = None
     if settings.redis_url:
+        # Imported only when configured: redis-py costs a process about 17 MB.
+        from sync.redis_client import relay_client
+        from sync.relay import RedisRelay
+
         # Its own client (the relay's blocking XREAD holds one connection), with no retries
         # inside redis-py: the relay's own backoff and resync decide what happens next.
         redis = relay_client(settings.redis_url, connect_timeout=2.0, timeout=5.0)

@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sync.document import LayerDocument
 from sync.limits import Limits
 from sync.members import Access, Layer, Rank, SessionState
 from sync.peer import Peer
-from sync.relay import RedisRelay
 from sync.store import SessionStore
+
+if TYPE_CHECKING:  # redis-py is imported only when Redis is configured
+    from sync.relay import RedisRelay
 
 
 def document_key(room: str, layer: Layer, user: str) -> str:

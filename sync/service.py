@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pycrdt import Map
 
@@ -29,10 +29,12 @@ from sync.members import Access, Layer, Member, Rank, SessionState, check_room_i
 from sync.peer import Peer
 from sync.protocol import awareness_message
 from sync.refusals import RefusalBackoff
-from sync.relay import RedisRelay
 from sync.room import Room
 from sync.store import SessionStore
 from sync.w3c import annotations_in, import_annotation
+
+if TYPE_CHECKING:  # redis-py is imported only when Redis is configured
+    from sync.relay import RedisRelay
 
 # An awareness update with no entries: y-protocols clients take it as a no-op message.
 KEEPALIVE = awareness_message(encode_awareness([]))
