@@ -65,6 +65,9 @@ class PoseRoom:
         self._last_sent = np.zeros((cap, cap), dtype=np.int64)
         self._members: list[PoseMember | None] = [None] * cap
         self._outboxes: list[Outbox | None] = [None] * cap
+        # Per member, the snapshot still waiting in its outbox: the slots it carries and what
+        # `_last_sent` held for them before, so a dropped snapshot is taken back exactly.
+        self._waiting: list[tuple[NDArray[np.intp], NDArray[np.int64]] | None] = [None] * cap
         # Local connections (their poses go to other processes), and the version of each
         # one's record that other processes were last given.
         self._local = np.zeros(cap, dtype=bool)
@@ -145,8 +148,12 @@ class PoseRoom:
         while self._high and self._members[self._high - 1] is None:
             self._high -= 1
         for member, outbox in enumerate(self._outboxes[: self._high]):
-            if outbox is not None and outbox.drop_snapshot():
-                self._last_sent[member, :] = 0
+            waiting = self._waiting[member]
+            if outbox is not None and outbox.drop_snapshot() and waiting is not None:
+                # Only what the dropped snapshot carried goes again: what the member was
+                # sent before stays sent (a pose it has must not come a second time).
+                chosen, before = waiting
+                self._last_sent[member, chosen] = before
 
     def local_entries(self) -> tuple[RosterEntry, ...]:
         """This process's connections, as other processes learn of them."""
@@ -218,6 +225,7 @@ class PoseRoom:
                 continue
             chosen = np.flatnonzero(due[member])
             outbox.offer_snapshot(header + self._raw[chosen].tobytes())
+            self._waiting[member] = (chosen, self._last_sent[member, chosen].copy())
             self._last_sent[member, chosen] = version[chosen]
             offered += 1
         return offered, skipped
