@@ -151,10 +151,10 @@ class StreamWatch:
 
     def check(self) -> None:
         """Compaction bounds every stream: it never holds more than the entries added in
-        the last TRIM_LAG_MS plus the time a lease takes to expire (30 s allowed), plus a
-        few compaction intervals."""
+        the last TRIM_LAG_MS plus the time leases take to expire (two in a row: the holder
+        killed, then its successor; 30 s each), plus a few compaction intervals."""
         allowance = 4 * self._compact_after
-        window = TRIM_LAG_MS / 1000 + 30.0
+        window = TRIM_LAG_MS / 1000 + 60.0
         added: dict[str, int] = {}
         for at, key, length, total in self._samples:
             self.max_len = max(self.max_len, length)
