@@ -114,7 +114,7 @@ def print_report(report: ChaosReport, elapsed: float) -> None:
     width = max(len(name) for name, _ in rows) + 2
     for name, value in rows:
         print(f"{name:<{width}}{value}")
-    for failure in report.failures:
+    for failure in [*report.failures, *report.stream_findings]:
         print(f"  failure: {failure}")
     for line in report.log_problems[:20]:
         print(f"  log: {line}")
