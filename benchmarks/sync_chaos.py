@@ -14,10 +14,12 @@ pause and the run times how long every client takes to hold one state with every
 At the end: a fresh process with an empty data directory must show the same state (Redis
 holds everything), and so must one started after clients leave and Redis and every
 process are killed once more (the AOF holds everything); no log line may be a traceback
-or an error; the Redis streams must stay bounded by compaction. Strict: every edit made
+or an error; no Redis stream may hold an entry longer than compaction and trimming
+allow (quiet rooms included: the writers pause between rounds). Strict: every edit made
 must be present (see tests/support/chaos.py for why nothing is excused).
 
     python -m benchmarks.sync_chaos [--seconds 120] [--seed 1] [--own-data-dirs]
+        [--trim-lag 10] [--lease 5]
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def main() -> int:
         help="a data directory per process (several hosts) instead of one shared",
     )
     parser.add_argument("--compact-after", type=int, default=50, help="entries")
+    parser.add_argument("--trim-lag", type=float, default=10.0, help="seconds (serve: 60)")
+    parser.add_argument("--lease", type=float, default=5.0, help="seconds (serve: 15)")
     parser.add_argument("--events", type=int, default=3, help="at most, per round")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args()
@@ -69,6 +73,8 @@ def main() -> int:
                 rooms=args.rooms,
                 shared_data_dir=not args.own_data_dirs,
                 compact_after=args.compact_after,
+                trim_lag_seconds=args.trim_lag,
+                lease_seconds=args.lease,
             ),
         )
         workdir = Path(tempfile.mkdtemp(prefix=f"sync-chaos-{seed}-"))
@@ -107,6 +113,11 @@ def print_report(report: ChaosReport, elapsed: float) -> None:
         ("marks cleared after s", _seconds(report.marks_seconds)),
         ("SIGTERM shutdown max s", _seconds(max(shutdowns) if shutdowns else None)),
         ("stream max length / added", f"{report.stream_max_len} / {report.stream_added}"),
+        (
+            "stream oldest entry s / limit",
+            f"{report.stream_max_age:.0f} / {report.stream_age_limit:.0f}",
+        ),
+        ("stream lengths at the end", _lengths(report.stream_final)),
         ("client closes by code", _codes(report)),
         ("log problems", f"{len(report.log_problems)}"),
         ("result", "pass" if report.ok else "FAIL"),
@@ -118,6 +129,10 @@ def print_report(report: ChaosReport, elapsed: float) -> None:
         print(f"  failure: {failure}")
     for line in report.log_problems[:20]:
         print(f"  log: {line}")
+
+
+def _lengths(final: dict[str, int]) -> str:
+    return ", ".join(str(n) for _, n in sorted(final.items())) or "-"
 
 
 def print_summary(reports: list[ChaosReport]) -> None:

@@ -52,7 +52,15 @@ async def open_sessions(settings: Settings, stack: AsyncExitStack) -> SessionSer
         # inside redis-py: the relay's own backoff and resync decide what happens next.
         redis = relay_client(settings.redis_url, connect_timeout=2.0, timeout=5.0)
         stack.push_async_callback(redis.aclose)
-        relay = RedisRelay(redis, limits.compact_after_updates, store)
+        lag = settings.redis_trim_lag_seconds
+        relay = RedisRelay(
+            redis,
+            limits.compact_after_updates,
+            store,
+            lease_ms=round(settings.redis_lease_seconds * 1000),
+            trim_lag_ms=round(lag * 1000),
+            check_seconds=min(10.0, lag / 6),
+        )
     sessions = SessionService(store, limits, relay)
     await sessions.start()
     stack.push_async_callback(sessions.stop)

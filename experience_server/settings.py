@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     redis_url: str | None = None
+    redis_trim_lag_seconds: float = Field(default=60.0, ge=1, le=3600)
+    redis_lease_seconds: float = Field(default=15.0, ge=1, le=600)
 
     token_issuer: str = "readingroom"  # noqa: S105 (an issuer name, not a secret)
     token_audience: str = "readingroom"  # noqa: S105

@@ -4,7 +4,11 @@ Per document `k` (hash-tagged, so a cluster keeps them on one slot):
 - `rr:{k}:log`  a stream of entries {u: Yjs update, o: origin process id}
 - `rr:{k}:snap` a hash {snap: Yjs snapshot, id: the last stream id it holds,
   floor: the stream is trimmed below this id}
-- `rr:{k}:lease` the id of the process allowed to compact (SET NX PX, renewed)
+- `rr:{k}:lease` the id of the process allowed to compact (SET NX PX, renewed; deleted by
+  its holder when it unloads the document or stops)
+Shared by all documents: `rr:trim`, a sorted set of documents by when entries their
+snapshot holds fall out of the trim lag, so that a room gone quiet (or empty everywhere)
+has its stream trimmed by whichever process looks next (`RedisDocuments.sweep`).
 Per process `p`: `rr:wake:p`, a tiny stream the process's own reader also follows, so that
 attaching a document (or stopping) interrupts its blocking read at once; `rr:alive:p`, a
 key renewed every few seconds while the process runs (`sync.handover`).
@@ -43,10 +47,24 @@ end
 return {snap, id, entries}
 """
 
+_PARSE_ID = """
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local function before(ams, aseq, bms, bseq)
+  return ams < bms or (ams == bms and aseq < bseq)
+end
+"""
+
 # Compact, atomically: only the lease holder (taken or renewed here), and never back to an
-# older point than the stored snapshot. 1: done; 0: another process holds the lease;
-# -1: this process is behind the stored snapshot (it should reload).
-_COMPACT = """
+# older point than the stored snapshot; the floor only rises (a sweep may have raised it
+# past this compaction's). 1: done; 0: another process holds the lease;
+# -1: this process is behind the stored snapshot (it should reload). With ARGV[6] = 1 the
+# holder lets the lease go afterwards (it unloads the document).
+_COMPACT = (
+    _PARSE_ID
+    + """
 local holder = redis.call('GET', KEYS[1])
 if holder == false then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -55,22 +73,86 @@ elseif holder ~= ARGV[1] then
 else
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
-local function parse(id)
-  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
+local done = 1
 local stored = redis.call('HGET', KEYS[2], 'id')
+local ums, useq = parse(ARGV[4])
 if stored then
   local sms, sseq = parse(stored)
-  local ums, useq = parse(ARGV[4])
-  if ums < sms or (ums == sms and useq < sseq) then
-    return -1
+  if before(ums, useq, sms, sseq) then
+    done = -1
   end
 end
-redis.call('HSET', KEYS[2], 'snap', ARGV[3], 'id', ARGV[4], 'floor', ARGV[5])
-redis.call('XTRIM', KEYS[3], 'MINID', ARGV[5])
-return 1
+if done == 1 then
+  redis.call('HSET', KEYS[2], 'snap', ARGV[3], 'id', ARGV[4])
+  local floor = redis.call('HGET', KEYS[2], 'floor')
+  local fms, fseq = parse(ARGV[5])
+  if floor then
+    local sms, sseq = parse(floor)
+    if before(fms, fseq, sms, sseq) then
+      fms, fseq = sms, sseq
+    end
+  end
+  redis.call('HSET', KEYS[2], 'floor', fms .. '-' .. fseq)
+  redis.call('XTRIM', KEYS[3], 'MINID', fms .. '-' .. fseq)
+end
+if ARGV[6] == '1' then
+  redis.call('DEL', KEYS[1])
+end
+return done
 """
+)
+
+# Let the lease go if this process holds it (stopping).
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+# Trim what the snapshot holds once it is older than the trim lag (ARGV[1] ms, by Redis's
+# clock): every entry up to the snapshot's id, or up to the lag if the snapshot is newer.
+# The floor only rises. Returns 1 when everything the snapshot holds is trimmed.
+_TRIM = (
+    _PARSE_ID
+    + """
+local id = redis.call('HGET', KEYS[1], 'id')
+if not id then
+  return 1
+end
+local now = redis.call('TIME')
+local limit = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[1])
+local ims, iseq = parse(id)
+local floor, minid, drained
+if ims < limit then
+  floor, minid, drained = id, ims .. '-' .. (iseq + 1), 1
+else
+  floor, minid, drained = limit .. '-0', limit .. '-0', 0
+end
+local fms, fseq = parse(floor)
+local stored = redis.call('HGET', KEYS[1], 'floor')
+if stored then
+  local sms, sseq = parse(stored)
+  if not before(sms, sseq, fms, fseq) then
+    return drained
+  end
+end
+redis.call('HSET', KEYS[1], 'floor', floor)
+redis.call('XTRIM', KEYS[2], 'MINID', minid)
+return drained
+"""
+)
+
+# Forget a document's trim unless a compaction meanwhile scheduled a later one.
+_UNSCHEDULE = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) <= tonumber(ARGV[2]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+return 0
+"""
+_TRIM_KEY = "rr:trim"
+_SWEEP_COUNT = 100
 
 
 def log_key(doc: str) -> str:
@@ -92,6 +174,7 @@ def stream_id(value: bytes) -> tuple[int, int]:
 class RedisHistory:
     updates: list[bytes]  # the snapshot (if any) first, then the stream after it
     last_id: bytes
+    entries: int  # how many of the updates came from the stream (not yet compacted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +186,22 @@ class Entry:
 
 
 class RedisDocuments:
-    def __init__(self, redis: aioredis.Redis, origin: bytes, lease_ms: int) -> None:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        origin: bytes,
+        lease_ms: int,
+        trim_lag_ms: int = TRIM_LAG_MS,
+    ) -> None:
         self._redis = redis
         self._origin = origin
         self._lease_ms = lease_ms
+        self._trim_lag_ms = trim_lag_ms
         self._load = redis.register_script(_LOAD)
         self._compact = redis.register_script(_COMPACT)
+        self._release = redis.register_script(_RELEASE)
+        self._trim = redis.register_script(_TRIM)
+        self._unschedule = redis.register_script(_UNSCHEDULE)
         self.wake_key = "rr:wake:" + origin.decode()
 
     async def load(self, doc: str) -> RedisHistory:
@@ -120,7 +213,7 @@ class RedisDocuments:
             values = dict(zip(fields[::2], fields[1::2], strict=True))
             updates.append(bytes(values[b"u"]))
             last_id = bytes(entry_id)
-        return RedisHistory(updates, last_id)
+        return RedisHistory(updates, last_id, len(entries))
 
     async def send(
         self,
@@ -191,18 +284,51 @@ class RedisDocuments:
             answers: list[Any] = await pipe.execute()
         return [bytes(a) if a is not None else None for a in answers]
 
-    async def compact(self, doc: str, snapshot: bytes, upto: bytes) -> int:
-        """Store `snapshot` (every entry up to `upto`) and trim the stream up to
-        TRIM_LAG_MS before it, if this process holds the lease: 1 done, 0 another process
-        compacts, -1 the stored snapshot is newer than `upto` (reload)."""
+    async def lease_elsewhere(self, doc: str) -> bool:
+        """Whether another process holds the document's lease (then compacting here would
+        only send a snapshot to be refused)."""
+        holder: Any = await self._redis.get(_keys(doc)[2])
+        return holder is not None and bytes(holder) != self._origin
+
+    async def compact(
+        self, doc: str, snapshot: bytes, upto: bytes, *, release: bool = False
+    ) -> int:
+        """Store `snapshot` (every entry up to `upto`) and trim the stream up to the trim
+        lag before it, if this process holds the lease: 1 done, 0 another process
+        compacts, -1 the stored snapshot is newer than `upto` (reload). The rest of what
+        the snapshot holds is trimmed once it is older than the lag (`sweep`). With
+        `release`, the lease is let go afterwards."""
         log, snap, lease = _keys(doc)
         ms, _ = stream_id(upto)
-        floor = f"{max(0, ms - TRIM_LAG_MS)}-0"
+        floor = f"{max(0, ms - self._trim_lag_ms)}-0"
         done: Any = await self._compact(
             keys=[lease, snap, log],
-            args=[self._origin, self._lease_ms, snapshot, upto, floor],
+            args=[self._origin, self._lease_ms, snapshot, upto, floor, int(release)],
         )
+        if int(done) == 1:
+            await self._redis.zadd(_TRIM_KEY, {doc: ms + self._trim_lag_ms}, gt=True)
         return int(done)
+
+    async def release(self, docs: list[str]) -> None:
+        """Let go of the leases this process holds among `docs`."""
+        for doc in docs:
+            await self._release(keys=[_keys(doc)[2]], args=[self._origin])
+
+    async def sweep(self) -> int:
+        """Trim the streams whose snapshots fell out of the trim lag, whichever process
+        compacted them and whether or not any process still has them loaded; returns
+        how many were looked at. Any process may sweep: trimming is idempotent."""
+        seconds, micros = await self._redis.time()
+        now = seconds * 1000 + micros // 1000
+        due: Any = await self._redis.zrangebyscore(
+            _TRIM_KEY, "-inf", now, start=0, num=_SWEEP_COUNT, withscores=True
+        )
+        for name, score in due:
+            doc = name.decode() if isinstance(name, bytes) else str(name)
+            _, snap, _ = _keys(doc)
+            await self._trim(keys=[snap, log_key(doc)], args=[self._trim_lag_ms])
+            await self._unschedule(keys=[_TRIM_KEY], args=[doc, repr(score)])
+        return len(due)
 
     def pubsub(self) -> PubSub:
         return self._redis.pubsub()

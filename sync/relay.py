@@ -7,7 +7,10 @@ followed at once), and applies and relays to its own clients the entries other p
 wrote. A process that loads a document reads the latest snapshot plus the stream after it
 (`sync.redis_store`). One process at a time (a lease, SET NX PX, renewed) folds the stream
 into that snapshot and trims it, a minute behind, so readers a little late lose nothing;
-a reader later than that sees the stream's floor pass it and reloads.
+a reader later than that sees the stream's floor pass it and reloads. A room that goes
+quiet is folded at the next check, and one unloaded here is folded as it goes (the lease
+let go); every process sweeps the streams whose snapshots left the trim lag, so a quiet or
+emptied room's stream ends up empty.
 
 Awareness crosses processes on pub/sub, one channel per document, subscribed while the
 document is loaded here (short-lived, never stored).
@@ -41,6 +44,7 @@ from redis.exceptions import RedisError
 from sync.handover import ALIVE_EVERY, ALIVE_MS, Marks, missing_from
 from sync.redis_store import (
     HANDOVER_ORIGIN,
+    TRIM_LAG_MS,
     RedisDocuments,
     awareness_channel,
     log_key,
@@ -57,7 +61,9 @@ log = logging.getLogger("readingroom.sync")
 _BLOCK_MS = 1000
 _READ_COUNT = 500
 _MAX_BACKOFF = 5.0
-_FLOOR_CHECK_SECONDS = 10.0  # also how often marks of dead processes are looked for
+# How often a process checks its readers against the floors, folds rooms gone quiet,
+# sweeps the streams due for trimming and looks for marks of dead processes.
+_CHECK_SECONDS = 10.0
 _POLL_SECONDS = 0.1  # awareness: how soon a newly loaded document is subscribed
 _AWARENESS_STATE = b"s"
 _AWARENESS_QUERY = b"q"
@@ -72,6 +78,7 @@ class _Link:
     since_compact: int = 0
     resync: bool = False  # Redis and this process may each lack something: reload
     unloaded: bool = False  # followed only until Redis has what it lacked (see detach)
+    checked: int = 0  # since_compact at the last periodic check (unchanged: quiet)
 
 
 @dataclass(eq=False)
@@ -93,15 +100,19 @@ class RedisRelay:
         compact_after: int,
         ledger: SessionStore,
         lease_ms: int = 15000,
+        trim_lag_ms: int = TRIM_LAG_MS,
+        check_seconds: float = _CHECK_SECONDS,
     ) -> None:
         self.origin = uuid.uuid4().hex.encode()
-        self._store = RedisDocuments(redis, self.origin, lease_ms)
+        self._store = RedisDocuments(redis, self.origin, lease_ms, trim_lag_ms)
+        self._check_seconds = check_seconds
         self._ledger = ledger
         self._marks = Marks(ledger, self.origin.decode())
         self._compact_after = compact_after
         self._links: dict[str, _Link] = {}
         self._by_stream: dict[str, _Link] = {}
         self._outbox: deque[_Outgoing] = deque()
+        self._leaving: list[_Link] = []  # unloaded here: fold and let the lease go
         self._wake_reader = False
         self._wake = asyncio.Event()
         self._wake_id = b"0-0"
@@ -128,11 +139,14 @@ class RedisRelay:
         self._wake.set()
         await _end(self._tasks)
         self._tasks = []
+        held = [link.doc.key for link in self._links.values()]
         self._links.clear()
         self._by_stream.clear()
+        self._leaving.clear()
         with contextlib.suppress(*_FAILURES, TimeoutError):
             async with asyncio.timeout(1.0):
                 await self._store.forget_wake()
+                await self._store.release(held)  # the next process compacts at once
 
     # Documents
 
@@ -151,7 +165,7 @@ class RedisRelay:
         else:
             missing = doc.merge_remote(history.updates)
             link.last_id = history.last_id
-            link.since_compact = len(history.updates)
+            link.since_compact = history.entries
             self._hand_over(link, missing)
         self._links[doc.key] = link
         self._by_stream[link.stream] = link
@@ -168,6 +182,10 @@ class RedisRelay:
             link.unloaded = True
             return
         self._drop(link)
+        if self.up:
+            self._leaving.append(link)
+            self._wake_reader = True
+            self._wake.set()
 
     def _drop(self, link: _Link) -> None:
         del self._links[link.doc.key]
@@ -254,17 +272,20 @@ class RedisRelay:
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
         backoff = 0.1
-        next_floor_check = loop.time()  # the first pass also hands over what the dead left
+        next_check = loop.time()  # the first pass also hands over what the dead left
         next_alive = loop.time()
         while not self.stopping():
             try:
                 await self._resync_marked()
+                await self._leave()
                 if loop.time() >= next_alive:
                     next_alive = loop.time() + ALIVE_EVERY
                     await self._store.heartbeat(ALIVE_MS)
-                if loop.time() >= next_floor_check:
-                    next_floor_check = loop.time() + _FLOOR_CHECK_SECONDS
+                if loop.time() >= next_check:
+                    next_check = loop.time() + self._check_seconds
                     await self._check_floors()
+                    await self._compact_quiet()
+                    await self._store.sweep()
                     await self._hand_over_the_dead()
                 self._marks.clear_due()
                 streams = {self._store.wake_key: self._wake_id}
@@ -319,7 +340,7 @@ class RedisRelay:
                 continue
             missing = link.doc.merge_remote(history.updates)
             link.last_id = history.last_id
-            link.since_compact = len(history.updates)
+            link.since_compact = history.entries
             if link.unloaded:  # hand Redis what it lacks now, then forget the document
                 key = link.doc.key
                 seq = self._marks.issue(key) if missing is not None else self._marks.current(key)
@@ -369,19 +390,47 @@ class RedisRelay:
             if floor is not None and stream_id(link.last_id) < stream_id(floor):
                 link.resync = True
 
-    async def _maybe_compact(self, link: _Link) -> None:
-        """Fold the stream into a snapshot if this process holds the document's lease.
-        The snapshot holds every entry up to `last_id` (all were applied here)."""
+    async def _compact_quiet(self) -> None:
+        """Fold the documents that had entries since their last compaction but none since
+        the previous check: a room gone quiet is not left with a stream nobody folds."""
+        for link in list(self._links.values()):
+            if link.since_compact > 0 and link.since_compact == link.checked and not link.resync:
+                await self._maybe_compact(link, quiet=True)
+            link.checked = link.since_compact
+
+    async def _leave(self) -> None:
+        """Documents unloaded here: fold what came since the last compaction and let the
+        lease go, so another process (or none) carries on without waiting for it."""
+        leaving, self._leaving = self._leaving, []
+        for link in leaving:
+            if link.since_compact > 0:
+                await self._maybe_compact(link, release=True)
+            else:
+                await self._store.release([link.doc.key])
+
+    async def _maybe_compact(
+        self, link: _Link, *, quiet: bool = False, release: bool = False
+    ) -> None:
+        """Fold the stream into a snapshot if this process holds the document's lease (or
+        nobody does). The snapshot holds every entry up to `last_id` (all were applied
+        here). While another process holds the lease, a busy document tries again after
+        half the interval, a quiet one at the next check."""
+        key = link.doc.key
         try:
-            done = await self._store.compact(link.doc.key, link.doc.doc.get_update(), link.last_id)
+            if await self._store.lease_elsewhere(key):
+                done = 0
+            else:
+                snapshot = link.doc.doc.get_update()
+                done = await self._store.compact(key, snapshot, link.last_id, release=release)
         except _FAILURES:
             _reraise_if_cancelled()
             link.resync = True
             return
         if done > 0:
             link.since_compact = 0
-        elif done == 0:  # another process holds the lease
-            link.since_compact = self._compact_after // 2
+        elif done == 0:
+            if not quiet:
+                link.since_compact = self._compact_after // 2
         else:  # another process compacted past what this one has read
             link.resync = True
 

@@ -61,13 +61,16 @@ class ChaosReport:
     marks_seconds: float | None = None  # until no database held a mark
     presence_seconds: float | None = None  # until every client saw exactly its room's others
     stream_max_len: int = 0
+    stream_max_age: float = 0.0  # seconds, the oldest entry any stream held
+    stream_age_limit: float = 0.0
+    stream_final: dict[str, int] = field(default_factory=dict)  # lengths at the end
     stream_added: int = 0
     shutdowns: list[tuple[float, int | None]] = field(default_factory=list)
     client_closes: Counter[int] = field(default_factory=Counter)  # close codes seen
     log_problems: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-    # Streams longer than the compaction heuristic allows: kept apart from the failures so
-    # the data checks (cold restart) still run; the benchmark counts them as a FAIL.
+    # Streams holding entries longer than compaction and trimming allow: kept apart from
+    # the failures so that the data checks (cold restart) still run.
     stream_findings: list[str] = field(default_factory=list)
 
     @property
@@ -88,7 +91,14 @@ class ChaosRun:
         self.report = ChaosReport(config.seed)
         self._rng = random.Random(config.seed)
         self._faults = Faults(cluster, config.seed, self.report.shutdowns, self.report.failures)
-        self._streams = StreamWatch(cluster.redis.url, cluster.rooms, cluster.config.compact_after)
+        timing = cluster.config
+        self._streams = StreamWatch(
+            cluster.redis.url,
+            cluster.rooms,
+            timing.trim_lag_seconds,
+            timing.lease_seconds,
+            timing.check_seconds,
+        )
 
     # The run
 
@@ -110,6 +120,9 @@ class ChaosRun:
             self._streams.stop()
             self._streams.check()
             self.report.stream_max_len = self._streams.max_len
+            self.report.stream_max_age = self._streams.max_age
+            self.report.stream_age_limit = self._streams.limit_seconds
+            self.report.stream_final = dict(self._streams.final)
             self.report.stream_added = self._streams.added
             self.report.stream_findings.extend(self._streams.failures)
             if not self.report.failures:

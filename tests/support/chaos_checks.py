@@ -9,7 +9,6 @@ import hashlib
 import json
 import re
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import redis
 import redis.asyncio as aioredis
 from pycrdt import Doc, Map, Text
 
-from sync.redis_store import TRIM_LAG_MS, RedisDocuments, log_key
+from sync.redis_store import RedisDocuments, log_key
 from tests.support.chaos_cluster import LAYER
 
 # The only log lines chaos may cause: warnings that say what it did (servers log at
@@ -100,18 +99,35 @@ def scan_logs(paths: list[Path]) -> list[str]:
 
 class StreamWatch:
     """Samples each room's Redis stream every second in a thread; `check` then says
-    whether compaction kept them bounded."""
+    whether compaction and trimming kept them short.
 
-    def __init__(self, url: str, rooms: list[str], compact_after: int) -> None:
+    The bound follows from the mechanism: an entry stays in a stream until a snapshot holds
+    it and then until the trim lag has passed. A snapshot follows within a few checks once
+    a room goes quiet (or every `compact_after` entries while it is busy), later by up to
+    two lease expiries in a row when a seed kills the lease holder and then its successor,
+    or by a fault that stops everything (Redis frozen up to 12 s); the sweep comes at the
+    next check after the lag. So no entry may be older, by Redis's clock, than the lag, two
+    leases, five checks, the longest fault and a margin for a loaded machine."""
+
+    MARGIN_SECONDS = 30.0
+    LONGEST_FAULT_SECONDS = 12.0
+
+    def __init__(
+        self, url: str, rooms: list[str], trim_lag: float, lease: float, check: float
+    ) -> None:
         self._url = url
         self._rooms = rooms
-        self._compact_after = compact_after
-        self._samples: list[tuple[float, str, int, int]] = []
+        self.limit_seconds = (
+            trim_lag + 2 * lease + 5 * check + self.LONGEST_FAULT_SECONDS + self.MARGIN_SECONDS
+        )
+        self._samples: list[tuple[str, int, int, float]] = []  # key, length, added, age s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample_streams, daemon=True)
         self.failures: list[str] = []
         self.max_len = 0
+        self.max_age = 0.0
         self.added = 0
+        self.final: dict[str, int] = {}  # each stream's length at its last sample
 
     def start(self) -> None:
         self._thread.start()
@@ -121,8 +137,9 @@ class StreamWatch:
         self._thread.join(timeout=5)
 
     def _sample_streams(self) -> None:
-        """Every second: each room stream's length and entries ever added (XINFO), with
-        the snapshot's floor, read in one transaction so a compaction cannot slip between."""
+        """Every second: each room stream's length, entries ever added and oldest entry
+        (XINFO) with Redis's clock and the snapshot's floor, read in one transaction so a
+        compaction cannot slip between."""
         client = redis.Redis.from_url(self._url, socket_timeout=0.5, socket_connect_timeout=0.5)
         try:
             while not self._stop.wait(1.0):
@@ -138,36 +155,42 @@ class StreamWatch:
                 pipe.exists(key)
                 pipe.xinfo_stream(key)
                 pipe.hget(key.replace(":log", ":snap"), "floor")
-                exists, info, floor = pipe.execute(raise_on_error=False)
+                pipe.time()
+                exists, info, floor, now = pipe.execute(raise_on_error=False)
         except redis.RedisError:
             return
-        if not exists or isinstance(info, Exception):
+        if not exists or isinstance(info, Exception) or isinstance(now, Exception):
             return
-        length, added = int(info["length"]), int(info["entries-added"])
-        self._samples.append((time.monotonic(), key, length, added))
         first = info.get("first-entry")
-        if first is not None and floor is not None and _id(first[0]) < _id(floor):
-            self.failures.append(f"{key}: entry {first[0]!r} below the floor {floor!r}")
+        age = 0.0
+        if first is not None:
+            now_ms = int(now[0]) * 1000 + int(now[1]) // 1000
+            age = max(0.0, (now_ms - _id(first[0])[0]) / 1000)
+            if floor is not None and _id(first[0]) < _id(floor):
+                self.failures.append(f"{key}: entry {first[0]!r} below the floor {floor!r}")
+        self._samples.append((key, int(info["length"]), int(info["entries-added"]), age))
 
     def check(self) -> None:
-        """Compaction bounds every stream: it never holds more than the entries added in
-        the last TRIM_LAG_MS plus the time leases take to expire (two in a row: the holder
-        killed, then its successor; 30 s each), plus a few compaction intervals."""
-        allowance = 4 * self._compact_after
-        window = TRIM_LAG_MS / 1000 + 60.0
-        added: dict[str, int] = {}
-        for at, key, length, total in self._samples:
+        """No stream ever held an entry older than `limit_seconds`."""
+        too_old: set[str] = set()
+        for key, length, _, age in self._samples:
             self.max_len = max(self.max_len, length)
-            added[key] = total
-            earlier = [s[3] for s in self._samples if s[1] == key and s[0] <= at - window]
-            recent = total - max(earlier) if earlier else total
-            if length > recent + allowance:
+            self.max_age = max(self.max_age, age)
+            self.final[key] = length
+            if age > self.limit_seconds and key not in too_old:
+                too_old.add(key)
                 self.failures.append(
-                    f"{key} held {length} entries, more than the {recent} added in the "
-                    f"last {window:.0f} s plus {allowance}"
+                    f"{key} held an entry {age:.0f} s old ({length} entries), longer than "
+                    f"compaction and trimming allow ({self.limit_seconds:.0f} s)"
                 )
-                break
-        self.added = sum(added.values())
+        self.added = sum(_last_added(self._samples).values())
+
+
+def _last_added(samples: list[tuple[str, int, int, float]]) -> dict[str, int]:
+    last: dict[str, int] = {}
+    for key, _, added, _ in samples:
+        last[key] = added
+    return last
 
 
 def _id(value: bytes | str) -> tuple[int, int]:

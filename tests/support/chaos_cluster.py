@@ -37,7 +37,15 @@ class ClusterConfig:
     partitions: bool = True  # each process reaches Redis through a proxy that can cut it off
     compact_after: int = 50
     idle_unload_seconds: float = 3.0
+    # Shorter than production's 60 s and 15 s, so a run sees many trims and lease expiries.
+    trim_lag_seconds: float = 10.0
+    lease_seconds: float = 5.0
     start_timeout: float = 90.0
+
+    @property
+    def check_seconds(self) -> float:
+        """How often the processes check for quiet rooms and due trims (as `serve`)."""
+        return min(10.0, self.trim_lag_seconds / 6)
 
 
 @dataclass
@@ -64,6 +72,8 @@ class Cluster:
             "READINGROOM_REDIS_URL": self.redis.url,
             "READINGROOM_SYNC_COMPACT_AFTER_UPDATES": str(self.config.compact_after),
             "READINGROOM_SYNC_IDLE_UNLOAD_SECONDS": str(self.config.idle_unload_seconds),
+            "READINGROOM_REDIS_TRIM_LAG_SECONDS": str(self.config.trim_lag_seconds),
+            "READINGROOM_REDIS_LEASE_SECONDS": str(self.config.lease_seconds),
             "READINGROOM_PREVIEWS": "false",
         }
         self.proxies = [

@@ -50,7 +50,11 @@ class Processes:
         self._url = url
         self._directory = directory
 
-    async def start(self, name: str, limits: Limits = LIMITS) -> SessionService:
+    async def start(
+        self, name: str, limits: Limits = LIMITS, *, quick: bool = False
+    ) -> SessionService:
+        """`quick`: a trim lag of a second and checks every 0.3 s stand in for the minute
+        and ten seconds of production."""
         redis = aioredis.Redis.from_url(
             self._url, socket_connect_timeout=1.0, retry=Retry(NoBackoff(), 0)
         )
@@ -58,7 +62,13 @@ class Processes:
         store = SessionStore(
             sqlite_connect(self._directory / f"{name}.sqlite3"), limits.flush_interval
         )
-        relay = RedisRelay(redis, limits.compact_after_updates, store)
+        relay = (
+            RedisRelay(
+                redis, limits.compact_after_updates, store, trim_lag_ms=1000, check_seconds=0.3
+            )
+            if quick
+            else RedisRelay(redis, limits.compact_after_updates, store)
+        )
         service = SessionService(store, limits, relay)
         await service.start()
         self._stack.push_async_callback(service.stop)
@@ -275,3 +285,141 @@ async def test_marks_of_updates_are_cleared_once_redis_has_held_them(
     await until(lambda: marks(tmp_path / "a.sqlite3") == 0, DURABLE_AFTER + 15)
     await alice.stop()
     await bob.stop()
+
+
+async def stream_length(redis: aioredis.Redis, doc: str = "r/shared") -> int:
+    return int(await redis.xlen("rr:{" + doc + "}:log"))
+
+
+async def test_a_quiet_room_is_folded_and_its_stream_trimmed(
+    processes: Processes, redis: aioredis.Redis
+) -> None:
+    """Fewer edits than a compaction waits for, then silence: the room is folded at a
+    check and, once the lag has passed, its stream is empty; a process loading it then
+    gets everything from the snapshot."""
+    a = await processes.start("a", quick=True)
+    b = await processes.start("b", quick=True)
+    alice, bob = await connect(a), await connect(b, BOB)
+    for i in range(7):  # compact_after_updates is 20
+        alice.set(f"k{i}", i)
+    await until(lambda: len(bob.get()) == 7)
+    assert await stream_length(redis) == 7
+    await until_async(lambda: redis.hexists("rr:{r/shared}:snap", "snap"))
+    await until_async(lambda: _is(stream_length(redis), 0))
+    late = await processes.start("c", quick=True)
+    carol = await connect(late, BOB)
+    assert carol.get() == alice.get()
+    alice.set("after", 1)  # and the room carries on
+    await until(lambda: "after" in carol.get() and "after" in bob.get())
+    for client in (alice, bob, carol):
+        await client.stop()
+
+
+async def test_a_room_left_everywhere_leaves_a_snapshot_and_no_stream(
+    processes: Processes, redis: aioredis.Redis
+) -> None:
+    """The last clients leave both processes: each unloads the room, the one holding the
+    lease folds it and lets the lease go, and the stream is trimmed to nothing though no
+    process follows it any more."""
+    limits = Limits(flush_interval=0.01, idle_unload_seconds=0.2, compact_after_updates=20)
+    a = await processes.start("a", limits, quick=True)
+    b = await processes.start("b", limits, quick=True)
+    alice, bob = await connect(a), await connect(b, BOB)
+    for i in range(30):  # one compaction on the way, ten entries after it
+        alice.set(f"k{i}", i)
+    await until(lambda: len(bob.get()) == 30)
+    want = alice.get()
+    await alice.stop()
+    await bob.stop()
+    await until_async(lambda: _is(redis.exists("rr:{r/shared}:lease"), 0))
+    await until_async(lambda: _is(stream_length(redis), 0))
+    history = await RedisDocuments(redis, b"c" * 32, lease_ms=15_000).load("r/shared")
+    assert history.entries == 0
+    merged: Doc[Any] = Doc()
+    for update in history.updates:
+        merged.apply_update(update)
+    assert dict(merged.get("annotations", type=Map)) == want
+
+
+async def test_a_process_unloading_a_room_lets_its_lease_go(
+    processes: Processes, redis: aioredis.Redis
+) -> None:
+    """The lease holder's clients move to the other process: the holder unloads the room
+    and lets the lease go at once, so the other folds the room without waiting the
+    fifteen seconds for the lease to expire."""
+    limits = Limits(flush_interval=0.01, idle_unload_seconds=0.2, compact_after_updates=20)
+    a = await processes.start("a", limits, quick=True)
+    b = await processes.start("b", limits, quick=True)
+    alice, bob = await connect(a), await connect(b, BOB)
+    for i in range(25):
+        alice.set(f"k{i}", i)
+    await until(lambda: len(bob.get()) == 25)
+    await until_async(lambda: redis.exists("rr:{r/shared}:lease"))
+    holder = await redis.get("rr:{r/shared}:lease")
+    assert a.relay is not None and b.relay is not None
+    if holder == a.relay.origin:
+        stay, leave, other = bob, alice, b.relay.origin
+    else:
+        stay, leave, other = alice, bob, a.relay.origin
+    await leave.stop()
+    await until_async(lambda: _is(redis.exists("rr:{r/shared}:lease"), 0), within=5.0)
+    for i in range(25, 30):
+        stay.set(f"k{i}", i)
+    await until_async(lambda: _is(redis.get("rr:{r/shared}:lease"), other), within=5.0)
+    await stay.stop()
+
+
+async def test_a_stopping_process_lets_its_leases_go(
+    processes: Processes, redis: aioredis.Redis
+) -> None:
+    a = await processes.start("a")
+    alice = await connect(a)
+    for i in range(25):
+        alice.set(f"k{i}", i)
+    assert a.relay is not None
+    origin = a.relay.origin
+    await until_async(lambda: _is(redis.get("rr:{r/shared}:lease"), origin))
+    await alice.stop()
+    await a.stop()
+    assert await redis.exists("rr:{r/shared}:lease") == 0
+
+
+async def test_trimming_removes_only_what_the_snapshot_holds_once_the_lag_has_passed(
+    redis: aioredis.Redis,
+) -> None:
+    """The sweep trims a stream up to its snapshot only after the lag (by Redis's clock),
+    never an entry the snapshot lacks, and the floor it records never goes back."""
+    docs = RedisDocuments(redis, b"a" * 32, lease_ms=15_000, trim_lag_ms=600)
+    key = "rr:{t/shared}:log"
+    ids = [await add(redis, key) for _ in range(5)]
+    assert await docs.compact("t/shared", b"snap", ids[2]) == 1
+    assert await redis.xlen(key) == 5  # all within the lag
+    await docs.sweep()
+    assert await redis.xlen(key) == 5  # not due yet
+    await asyncio.sleep(0.7)
+    later = await add(redis, key)
+    await docs.sweep()
+    assert await entry_ids(redis, key) == [ids[3], ids[4], later]  # the snapshot lacks them
+    assert await redis.hget("rr:{t/shared}:snap", "floor") == ids[2]
+    assert await redis.zcard("rr:trim") == 0  # nothing left to do for it
+    assert await docs.compact("t/shared", b"snap2", ids[4]) == 1  # floor: lag before ids[4]
+    assert await redis.hget("rr:{t/shared}:snap", "floor") == ids[2]  # it never goes back
+    assert await entry_ids(redis, key) == [ids[3], ids[4], later]
+    await asyncio.sleep(0.7)
+    await docs.sweep()
+    assert await entry_ids(redis, key) == [later]
+    assert await redis.hget("rr:{t/shared}:snap", "floor") == ids[4]
+
+
+async def add(redis: aioredis.Redis, key: str) -> bytes:
+    entry_id: Any = await redis.xadd(key, {"u": b"x", "o": b"a" * 32})
+    return bytes(entry_id)
+
+
+async def entry_ids(redis: aioredis.Redis, key: str) -> list[bytes]:
+    entries: Any = await redis.xrange(key)
+    return [bytes(entry_id) for entry_id, _ in entries]
+
+
+async def _is(value: Awaitable[object], expected: object) -> bool:
+    return await value == expected
