@@ -30,6 +30,7 @@ from sync.members import Layer
 from sync.peer import Peer
 from sync.protocol import awareness_message, sync_step1, sync_step2, update_message
 from sync.store import SessionStore
+from sync.ydiff import apply_guarded, delete_set, lacking
 
 if TYPE_CHECKING:
     from sync.relay import RedisRelay
@@ -82,13 +83,7 @@ class LayerDocument:
             self.compact()
 
     def _apply_quietly(self, update: bytes) -> bool:
-        try:
-            self.doc.apply_update(update)
-            return True
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException:  # pyo3 panics derive from BaseException
-            return False
+        return apply_guarded(self.doc, update)
 
     # Peers
 
@@ -231,28 +226,18 @@ class LayerDocument:
         """Merge what Redis holds (snapshot, then stream): what this document lacked is
         relayed to its peers as one update; returns what Redis lacks (None: nothing)."""
         remote: Doc[Any] = Doc()
-        before_state, before_deleted = self.doc.get_state(), _delete_set(self.doc)
+        before_state, before_deleted = self.doc.get_state(), delete_set(self.doc)
         for update in updates:
-            try:
-                remote.apply_update(update)
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException:  # pyo3 panics derive from BaseException
+            if not apply_guarded(remote, update):
                 log.error("skipped an unreadable update of a shared room document")
                 continue
             self._apply_quietly(update)
-        deleted = _delete_set(self.doc)
-        if self.doc.get_state() != before_state or deleted != before_deleted:
+        if self.doc.get_state() != before_state or delete_set(self.doc) != before_deleted:
             gained = self.doc.get_update(before_state)
             self._log.append(gained)
             self.size += len(gained)
             self.broadcast(update_message(gained), None)
-        # An update always carries the whole delete set: nothing is missing when it holds
-        # no items Redis lacks and both sides deleted the same.
-        missing = self.doc.get_update(remote.get_state())
-        if missing == deleted and deleted == _delete_set(remote):
-            return None
-        return missing
+        return lacking(self.doc, remote)
 
     def apply_remote(self, update: bytes) -> None:
         """An update another process accepted: apply and relay to our peers (never
@@ -302,8 +287,3 @@ class LayerDocument:
         """The awareness of this process's own clients, for another process that asks."""
         states = self.awareness.current()
         return encode_awareness(states) if states else None
-
-
-def _delete_set(doc: Doc[Any]) -> bytes:
-    """The document's delete set alone, encoded (an update relative to its own state)."""
-    return doc.get_update(doc.get_state())

@@ -23,6 +23,7 @@ from typing import Any
 from pycrdt import Doc
 
 from sync.store import SessionStore
+from sync.ydiff import apply_guarded, lacking
 
 log = logging.getLogger("readingroom.sync")
 
@@ -110,17 +111,9 @@ def missing_from(local: list[bytes], remote: list[bytes]) -> bytes | None:
     mine: Doc[Any] = Doc()
     for update in [*local, *remote]:
         _apply(mine, update)
-    missing = mine.get_update(theirs.get_state())
-    deleted = mine.get_update(mine.get_state())
-    if missing == deleted and deleted == theirs.get_update(theirs.get_state()):
-        return None
-    return missing
+    return lacking(mine, theirs)
 
 
 def _apply(doc: Doc[Any], update: bytes) -> None:
-    try:
-        doc.apply_update(update)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:  # pyo3 panics derive from BaseException
+    if not apply_guarded(doc, update):
         log.error("skipped an unreadable stored update while handing a document over")

@@ -1,0 +1,45 @@
+"""What one Yjs document holds that another lacks, and applying updates that may be broken.
+
+Both a process merging what Redis holds (`sync.document`) and one handing Redis what a
+stopped process left (`sync.handover`) ask the same question, so it is answered here once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pycrdt import Doc
+
+
+def apply_guarded(doc: Doc[Any], update: bytes) -> bool:
+    """Apply an update read from storage or another process; False when it is unreadable.
+
+    A stored or relayed update may be damaged, and the Rust core can panic on one: the
+    caller skips it (and says so) instead of losing the whole document.
+    """
+    try:
+        doc.apply_update(update)
+        return True
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # pyo3 panics derive from BaseException
+        return False
+
+
+def delete_set(doc: Doc[Any]) -> bytes:
+    """The document's delete set alone, encoded (an update relative to its own state)."""
+    return doc.get_update(doc.get_state())
+
+
+def lacking(mine: Doc[Any], theirs: Doc[Any]) -> bytes | None:
+    """What `mine` holds that `theirs` lacks, as one update; None when it lacks nothing.
+
+    A diff against a state vector alone is never empty once there are deletions: a Yjs
+    update always carries the whole delete set. So nothing is missing when the diff holds
+    no items beyond that delete set and both sides deleted the same.
+    """
+    missing = mine.get_update(theirs.get_state())
+    deleted = delete_set(mine)
+    if missing == deleted and deleted == delete_set(theirs):
+        return None
+    return missing
