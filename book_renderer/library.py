@@ -187,8 +187,8 @@ class BookLibrary:
                 self._limits,
                 priority=Priority.first_pages,
             ).result()
-            if existing is not None:
-                self._repo.purge(existing.seq)
+            if existing is not None:  # refused before: its source is this one again
+                self._repo.purge(existing.seq, keep_files=frozenset({sha256}))
             book = self._repo.insert(book_id, sha256, filename, size, info, self._claim())
         except BookExistsError:
             again = self._repo.find(book_id)
@@ -255,8 +255,7 @@ class BookLibrary:
 
     def _fail(self, book: Book, error: BookError) -> None:
         """Refuse a book: keep only its error; remove every asset only it used."""
-        for digest in self._repo.purge(book.seq, keep_row=(error.code, str(error))):
-            self._store.delete(digest)
+        self._repo.purge(book.seq, keep_row=(error.code, str(error)))
 
     # reading -----------------------------------------------------------------------------
 
@@ -361,8 +360,7 @@ class BookLibrary:
                 self._discard(ref.digest)
 
     def _discard(self, digest: str) -> None:
-        if not self._repo.referenced(digest):
-            self._store.delete(digest)
+        self._repo.discard(digest)
 
     def _warm(self, book: Book, start: int) -> None:
         """After a book's first `full` request, make the rest of its `full` pages in the
@@ -464,8 +462,7 @@ class BookLibrary:
         )
         if job is not None:
             job.stop()
-        for digest in self._repo.purge(book.seq):
-            self._store.delete(digest)
+        self._repo.purge(book.seq)
 
 
 def _image_of(result: PageResult, size: PageSize) -> ImageRef:

@@ -4,6 +4,13 @@ text layer and its FTS5 index. This module owns its tables and their schema vers
 
 Each thread gets its own connection: render results arrive on pool threads while requests
 read on the event loop's thread, and WAL lets them overlap.
+
+The rows name content-addressed files that books share (two books' blank pages are one
+file). A file is removed only under the database's write lock once no row names it, and a
+row naming a file is written only under that lock once the file is seen to exist; so a
+book deleted while another (in this process or another one) records the same file can
+never leave that book pointing at a removed file. A page refused that way is not
+recorded, and is rendered again when it is asked for.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from book_renderer.formats import Format
 from book_renderer.records import (
@@ -153,9 +160,18 @@ def _book(row: Sequence[Any]) -> Book:
     )
 
 
+class StoredFiles(Protocol):
+    """The files the rows name, by digest (`assets.store.AssetStore`)."""
+
+    def exists(self, digest: str) -> bool: ...
+
+    def delete(self, digest: str) -> bool: ...
+
+
 class BookRepository:
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(self, connect: Callable[[], sqlite3.Connection], files: StoredFiles) -> None:
         self._connect = connect
+        self._files = files
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -312,8 +328,11 @@ class BookRepository:
             )
 
     def set_model(self, seq: int, digest: str) -> bool:
-        """False when the book is gone or refused meanwhile (the caller discards the file)."""
-        with self._conn as conn:
+        """False when the book is gone or refused meanwhile (the caller discards the file),
+        or the file was removed meanwhile (built again when asked for)."""
+        with self._writing() as conn:
+            if not self._files.exists(digest):
+                return False
             cursor = conn.execute(
                 "UPDATE books SET model_digest = ?, updated_at = ? "
                 "WHERE seq = ? AND status != 'failed'",
@@ -359,8 +378,11 @@ class BookRepository:
         return {int(row[0]) for row in rows}
 
     def store_image(self, seq: int, number: int, size: PageSize, ref: ImageRef) -> bool:
-        """False when the book is gone or refused meanwhile (the caller discards the file)."""
-        with self._conn as conn:
+        """False when the book is gone or refused meanwhile (the caller discards the file),
+        or the file was removed meanwhile (rendered again when asked for)."""
+        with self._writing() as conn:
+            if not self._files.exists(ref.digest):
+                return False
             cursor = conn.execute(
                 "INSERT OR REPLACE INTO book_images (book_seq, n, size, digest, width, height, "
                 "bytes) SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS "
@@ -371,7 +393,8 @@ class BookRepository:
 
     def store_pages(self, seq: int, results: Sequence[PageResult]) -> int | None:
         """Images, words and searchable text of rendered pages, in one transaction; returns
-        how many pages of the book are done (None: the book is gone or was refused)."""
+        how many pages of the book are done (None: the book is gone or was refused). A page
+        with an image file removed meanwhile is left out (rendered again when asked for)."""
         with self._writing() as conn:
             if (
                 conn.execute(
@@ -380,6 +403,9 @@ class BookRepository:
                 is None
             ):
                 return None
+            results = [
+                r for r in results if all(self._files.exists(i.digest) for i in r.images.values())
+            ]
             conn.executemany(
                 "INSERT OR REPLACE INTO book_images (book_seq, n, size, digest, width, height, "
                 "bytes) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -487,9 +513,19 @@ class BookRepository:
 
     # removal -------------------------------------------------------------------------------
 
-    def purge(self, seq: int, keep_row: tuple[str, str] | None = None) -> set[str]:
+    def purge(
+        self,
+        seq: int,
+        keep_row: tuple[str, str] | None = None,
+        keep_files: frozenset[str] = frozenset(),
+    ) -> set[str]:
         """Remove a book's pages, images and text (and the book row, unless `keep_row` gives
-        the error to keep it under as failed). Returns the digests nothing references now."""
+        the error to keep it under as failed), and the files nothing names now except
+        `keep_files` (a source being ingested again). Returns the removed digests.
+
+        The files go before the commit, under the write lock (see the module's docstring);
+        should the commit then fail, the book's rows stay, naming removed files: a book
+        being deleted or refused, whose pages are rendered again if it is ever read."""
         with self._writing() as conn:
             row = conn.execute(
                 "SELECT sha256, model_digest FROM books WHERE seq = ?", (seq,)
@@ -520,10 +556,21 @@ class BookRepository:
                     "WHERE seq = ?",
                     (BookStatus.failed.value, keep_row[0], keep_row[1], time.time(), seq),
                 )
-            return {d for d in digests if not self._referenced(conn, d)}
+            removed = {d for d in digests - keep_files if not self._referenced(conn, d)}
+            for digest in removed:
+                self._files.delete(digest)
+            return removed
 
     def referenced(self, digest: str) -> bool:
         return self._referenced(self._conn, digest)
+
+    def discard(self, digest: str) -> bool:
+        """Remove a file no row names (one made for a book deleted or refused meanwhile, or
+        an abandoned ingest's); True when it went."""
+        with self._writing() as conn:
+            if self._referenced(conn, digest):
+                return False
+            return self._files.delete(digest)
 
     @staticmethod
     def _referenced(conn: sqlite3.Connection, digest: str) -> bool:

@@ -68,7 +68,7 @@ def open_library(
         task_timeout=settings.render_timeout_seconds,
         memory_limit_bytes=settings.render_memory_bytes or None,
     )
-    repo = BookRepository(lambda: connect(settings.database_path))
+    repo = BookRepository(lambda: connect(settings.database_path), store)
     library = BookLibrary(repo, store, pool, limits_from(settings))
     pool.start()
     try:

@@ -27,7 +27,7 @@ class Shelf:
         self.store = AssetStore(root / "assets")
         self.store.open()
         self.pool = RenderPool(2, task_timeout=timeout)
-        self.repo = BookRepository(lambda: connect(root / "db.sqlite3"))
+        self.repo = BookRepository(lambda: connect(root / "db.sqlite3"), self.store)
         self.library = BookLibrary(
             self.repo, self.store, self.pool, RenderLimits(), claim_seconds=claim_seconds
         )
