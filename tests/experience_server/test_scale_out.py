@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,30 +14,15 @@ import psutil
 import pytest
 import redis
 
-from experience_server.auth.roles import Role
-from experience_server.services import build_issuer
-from experience_server.settings import Settings
 from sync.awareness import AwarenessEntry, parse_awareness
 from tests.conftest import LiveServerFactory
 from tests.support.live_server import LiveServer
 from tests.support.net import wait_until
-from tests.support.node import Node
 from tests.support.redis_server import RedisServer
+from tests.support.tokens import token
 from tests.sync.yjs_peers import YjsPeers
 
 pytestmark = [pytest.mark.node, pytest.mark.redis]
-
-
-@pytest.fixture
-def peers(node: Node) -> Iterator[YjsPeers]:
-    driver = YjsPeers(node.executable)
-    yield driver
-    driver.stop()
-
-
-def token(server: LiveServer, user: str) -> str:
-    issuer = build_issuer(Settings(data_dir=server.data_dir))
-    return issuer.issue(user, Role.parse("reader"), name=user.title())
 
 
 @pytest.fixture

@@ -5,37 +5,21 @@ faults). Real processes, a real redis-server, official y-websocket clients."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from experience_server.auth.roles import Role
-from experience_server.services import build_issuer
-from experience_server.settings import Settings
 from tests.conftest import LiveServerFactory
 from tests.support.live_server import LiveServer
 from tests.support.net import wait_until
-from tests.support.node import Node
 from tests.support.redis_server import RedisServer
+from tests.support.tokens import token
 from tests.sync.yjs_peers import YjsPeers
 
 pytestmark = [pytest.mark.node, pytest.mark.redis]
 
 ROOM = "durable"
 DOC = f"{ROOM}/shared"
-
-
-@pytest.fixture
-def peers(node: Node) -> Iterator[YjsPeers]:
-    driver = YjsPeers(node.executable)
-    yield driver
-    driver.stop()
-
-
-def token(server: LiveServer, user: str) -> str:
-    issuer = build_issuer(Settings(data_dir=server.data_dir))
-    return issuer.issue(user, Role.parse("reader"), name=user.title())
 
 
 def stored_updates(data_dir: Path) -> int:

@@ -6,20 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 import websockets
 
-from experience_server.auth.roles import Role
-from experience_server.services import build_issuer
-from experience_server.settings import Settings
 from tests.conftest import LiveServerFactory
 from tests.support.live_server import LiveServer
 from tests.support.net import wait_until
-from tests.support.node import Node
+from tests.support.tokens import token
 from tests.sync.yjs_peers import YjsPeers
 
 pytestmark = pytest.mark.node
@@ -28,18 +24,6 @@ pytestmark = pytest.mark.node
 @pytest.fixture
 def server(live_server_factory: LiveServerFactory) -> LiveServer:
     return live_server_factory()
-
-
-@pytest.fixture
-def peers(node: Node) -> Iterator[YjsPeers]:
-    driver = YjsPeers(node.executable)
-    yield driver
-    driver.stop()
-
-
-def token(server: LiveServer, user: str, role: str) -> str:
-    issuer = build_issuer(Settings(data_dir=server.data_dir))
-    return issuer.issue(user, Role.parse(role), name=user.title())
 
 
 def auth(server: LiveServer, user: str, role: str) -> dict[str, str]:

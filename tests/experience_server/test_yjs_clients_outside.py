@@ -24,13 +24,13 @@ import pytest
 from pycrdt import Doc, Map
 
 from experience_server.auth.errors import AuthenticationError
-from experience_server.auth.roles import Role
 from experience_server.services import build_issuer
 from experience_server.settings import Settings
 from tests.conftest import LiveServerFactory
 from tests.support.live_server import LiveServer
 from tests.support.net import wait_until
 from tests.support.node import Node
+from tests.support.tokens import token
 from tests.sync.yjs_peers import YjsPeers
 
 pytestmark = pytest.mark.node
@@ -115,11 +115,6 @@ def clients(node: Node) -> Iterator[Callable[[LiveServer, str], Client]]:
     yield make
     for client in made:
         client.stop()
-
-
-def token(server: LiveServer, user: str, role: str = "reader", ttl: int | None = None) -> str:
-    issuer = build_issuer(Settings(data_dir=server.data_dir))
-    return issuer.issue(user, Role.parse(role), name=user.title(), ttl_seconds=ttl)
 
 
 def expired(server: LiveServer, jwt: str) -> bool:

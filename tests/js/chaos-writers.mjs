@@ -1,6 +1,6 @@
 // Official y-websocket clients (yjs 13 + y-websocket 3) that write edits continuously while
 // servers and Redis are killed under them, for benchmarks/sync_chaos.py and its test.
-// One JSON command per stdin line, one JSON answer per stdout line (as tests/js/sync-peers.mjs).
+// One JSON command per stdin line, one JSON answer per stdout line (tests/js/stdin-commands.mjs).
 //
 // Every edit is checkable in the final state: map keys and text tokens are unique to the
 // client that made them, and only that client overwrites or deletes them, so the last edit
@@ -11,10 +11,10 @@
 // token, so the text always parses back into tokens.
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import * as readline from 'node:readline'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { serveCommands, sleep } from './stdin-commands.mjs'
 
 const MAP = 'notes'
 const TEXT = 'text'
@@ -22,8 +22,6 @@ const TOKEN = /<[^<>]*>/g
 const peers = new Map()
 const retired = new Map() // room -> peers closed, whose edits the room must still hold
 let writing = null
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function mulberry32 (seed) {
   let a = seed >>> 0
@@ -292,20 +290,6 @@ const commands = {
   }
 }
 
-const lines = readline.createInterface({ input: process.stdin })
-lines.on('line', async (line) => {
-  let msg
-  try {
-    msg = JSON.parse(line)
-    const command = commands[msg.cmd]
-    if (!command) throw new Error(`unknown command ${msg.cmd}`)
-    const result = await command(msg)
-    process.stdout.write(JSON.stringify({ id: msg.id, ok: true, result: result ?? null }) + '\n')
-  } catch (err) {
-    process.stdout.write(JSON.stringify({ id: msg?.id, ok: false, error: String(err?.message ?? err) }) + '\n')
-  }
-})
-lines.on('close', () => {
+serveCommands(commands, () => {
   for (const peer of peers.values()) peer.provider.destroy()
-  process.exit(0)
 })

@@ -1,7 +1,7 @@
 // One official y-websocket client in its own Node process, so a test can kill -9 it, freeze
 // it (SIGSTOP) and thaw it (SIGCONT) like a crashed laptop or a backgrounded phone tab.
 // One JSON command per stdin line, one JSON answer per stdout line (the protocol of
-// sync-peers.mjs): {"id": 1, "cmd": "open", ...} -> {"id": 1, "ok": true, "result": ...}.
+// stdin-commands.mjs): {"id": 1, "cmd": "open", ...} -> {"id": 1, "ok": true, "result": ...}.
 //
 // The client is used unmodified. y-websocket keeps nothing on disk, so a client that
 // survives a crash is emulated the way y-indexeddb does it: `persist` saves
@@ -10,10 +10,10 @@
 // one unpacked with `npm pack y-websocket@1.5.4`, for manual compatibility checks.
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
-import * as readline from 'node:readline'
 import { pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
+import { serveCommands, sleep, until } from './stdin-commands.mjs'
 
 const { WebsocketProvider } = await import(
   process.env.YWS_MODULE ? pathToFileURL(process.env.YWS_MODULE).href : 'y-websocket'
@@ -21,17 +21,6 @@ const { WebsocketProvider } = await import(
 
 // y-websocket's resyncInterval timer reads the global WebSocket, which Node 20 lacks.
 globalThis.WebSocket ??= WebSocket
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until (check, timeout, what) {
-  const deadline = Date.now() + (timeout ?? 10000)
-  while (Date.now() < deadline) {
-    if (check()) return
-    await sleep(10)
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 const denials = []
 const realWarn = console.warn
@@ -257,20 +246,6 @@ const commands = {
   }
 }
 
-const lines = readline.createInterface({ input: process.stdin })
-lines.on('line', async (line) => {
-  let msg
-  try {
-    msg = JSON.parse(line)
-    const command = commands[msg.cmd]
-    if (!command) throw new Error(`unknown command ${msg.cmd}`)
-    const result = await command(msg)
-    process.stdout.write(JSON.stringify({ id: msg.id, ok: true, result: result ?? null }) + '\n')
-  } catch (err) {
-    process.stdout.write(JSON.stringify({ id: msg?.id, ok: false, error: String(err?.message ?? err) }) + '\n')
-  }
-})
-lines.on('close', () => {
+serveCommands(commands, () => {
   provider?.destroy()
-  process.exit(0)
 })

@@ -1,13 +1,13 @@
 // Drives official y-websocket clients (yjs 13 + y-websocket 3) for the sync tests.
-// One JSON command per stdin line, one JSON answer per stdout line:
+// One JSON command per stdin line, one JSON answer per stdout line (stdin-commands.mjs):
 //   {"id": 1, "cmd": "open", "peer": "a", "url": "ws://host:port/ws/rooms/r", "layer": "shared",
 //    "token": "..."}  ->  {"id": 1, "ok": true, "result": ...}
 // The clients are used unmodified: permission denials are read from the console.warn line
 // the client prints, close codes from its 'connection-close' event.
-import * as readline from 'node:readline'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import { serveCommands, sleep, until } from './stdin-commands.mjs'
 
 const peers = new Map()
 const denials = []
@@ -22,17 +22,6 @@ console.warn = (...args) => {
     return
   }
   realWarn(...args)
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until (check, timeout, what) {
-  const deadline = Date.now() + (timeout ?? 10000)
-  while (Date.now() < deadline) {
-    if (check()) return
-    await sleep(10)
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 function peerOf (msg) {
@@ -190,20 +179,6 @@ const commands = {
   }
 }
 
-const lines = readline.createInterface({ input: process.stdin })
-lines.on('line', async (line) => {
-  let msg
-  try {
-    msg = JSON.parse(line)
-    const command = commands[msg.cmd]
-    if (!command) throw new Error(`unknown command ${msg.cmd}`)
-    const result = await command(msg)
-    process.stdout.write(JSON.stringify({ id: msg.id, ok: true, result: result ?? null }) + '\n')
-  } catch (err) {
-    process.stdout.write(JSON.stringify({ id: msg?.id, ok: false, error: String(err?.message ?? err) }) + '\n')
-  }
-})
-lines.on('close', () => {
+serveCommands(commands, () => {
   for (const peer of peers.values()) peer.provider.destroy()
-  process.exit(0)
 })

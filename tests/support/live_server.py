@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.net import free_port, wait_until
+from tests.support.net import free_port, wait_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,11 +62,11 @@ class LiveServer:
         log.close()
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        wait_until(self._healthy, timeout, f"readingroom on port {self.port}")
+        wait_serving(
+            self._process, self._healthy, timeout, f"readingroom on port {self.port}", self.log_path
+        )
 
     def _healthy(self) -> bool:
-        if self._process is not None and self._process.poll() is not None:
-            raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
         try:
             return httpx.get(f"{self.url}/healthz", timeout=0.5).status_code == 200
         except httpx.HTTPError:

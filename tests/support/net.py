@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -21,6 +23,25 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
             return
         time.sleep(0.05)
     raise TimeoutError(f"{what} not ready after {timeout} s")
+
+
+def wait_serving(
+    process: subprocess.Popen[bytes] | None,
+    ready: Callable[[], bool],
+    timeout: float,
+    what: str,
+    log: Path | None = None,
+) -> None:
+    """Wait until a server just started answers `ready`; when its process ends first, fail at
+    once (with the end of its log, when it writes one) instead of after the whole timeout."""
+
+    def check() -> bool:
+        if process is not None and process.poll() is not None:
+            tail = f": {log.read_text()[-2000:]}" if log is not None else ""
+            raise RuntimeError(f"{what} exited with {process.returncode}{tail}")
+        return ready()
+
+    wait_until(check, timeout, what)
 
 
 def port_open(port: int) -> bool:

@@ -7,7 +7,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.support.net import free_port, port_open, wait_until
+from tests.support.net import free_port, port_open, wait_serving
 
 
 class RedisServer:
@@ -42,12 +42,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_until(self._listening, 30.0, "redis-server")
-
-    def _listening(self) -> bool:
-        if self._process is not None and self._process.poll() is not None:
-            raise RuntimeError(f"redis-server exited with {self._process.returncode}")
-        return port_open(self.port)
+        wait_serving(self._process, lambda: port_open(self.port), 30.0, "redis-server")
 
     @property
     def running(self) -> bool:

@@ -1,6 +1,6 @@
 """Official y-websocket clients in one Node process (tests/js/sync-peers.mjs, or another
-script speaking the same protocol), driven with one JSON command per line, so a test can
-open, edit, wait and inspect real Yjs peers."""
+script speaking the same protocol, tests/js/stdin-commands.mjs), driven with one JSON
+command per line, so a test can open, edit, wait and inspect real Yjs peers."""
 
 from __future__ import annotations
 
