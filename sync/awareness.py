@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sync.errors import ProtocolError
@@ -82,6 +83,15 @@ class AwarenessRegistry:
     client id new to the room is sent that id's removal one clock ahead, which a
     y-protocols client answers by announcing its state again one clock above that
     ("never let a remote client remove this local state"), above anything the others hold.
+
+    "Ahead" must be ahead of what the others remember, which the server may have forgotten
+    (a restart, the document unloaded, another process). An app that replaces its provider
+    on the same Y.Doc (to switch servers, say) starts a new awareness at clock 0 under the
+    same client id, and the others, remembering its old clock, would ignore it for as many
+    renewals as it had changes (minutes). So the removal goes to at least the server's wall
+    clock in milliseconds: every client's clock then counts from the time it last joined,
+    and a client joining again later always lands above its old clock (a client would need
+    over a thousand state changes a second to outrun it).
     """
 
     def __init__(
@@ -89,8 +99,10 @@ class AwarenessRegistry:
         max_clients_per_owner: int,
         remember_seconds: float = 120.0,
         remember_clients: int = 4096,
+        wall_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
     ) -> None:
         self._known: dict[int, _Known] = {}
+        self._wall_ms = wall_ms
         self._max_clients = max_clients_per_owner
         # client id -> (clock of its removal, when): to tell late echoes of a client gone.
         self._gone: dict[int, tuple[int, float]] = {}
@@ -116,7 +128,7 @@ class AwarenessRegistry:
                     continue
                 self._known[entry.client] = _Known(entry.clock, entry.state, owner)
                 accepted.append(entry)
-                nudges.append(AwarenessEntry(entry.client, entry.clock + 1, NULL_STATE))
+                nudges.append(AwarenessEntry(entry.client, self._ahead(entry), NULL_STATE))
             elif known.owner is not owner:
                 continue
             elif entry.clock > known.clock:
@@ -129,6 +141,12 @@ class AwarenessRegistry:
                 self._forget(entry.client, entry.clock)
                 accepted.append(entry)
         return accepted, nudges
+
+    def _ahead(self, entry: AwarenessEntry) -> int:
+        """A clock above any the others may remember of this client id."""
+        gone = self._gone.get(entry.client)
+        remembered = gone[0] if gone is not None else 0
+        return max(entry.clock, remembered, self._wall_ms()) + 1
 
     def _echo_of_gone(self, entry: AwarenessEntry, joined_at: float) -> bool:
         gone = self._gone.get(entry.client)

@@ -297,3 +297,22 @@ def test_a_client_that_reconnects_is_seen_again_at_once(
     wait_until(lambda: not sees(peers, "x", "Yuri"), 10, "Yuri to leave")
     peers("connect", peer="y")
     wait_until(lambda: sees(peers, "x", "Yuri"), 8, "Xena to see Yuri again")
+
+
+def test_a_client_that_replaces_its_provider_is_seen_again_at_once(
+    server: LiveServer, peers: YjsPeers
+) -> None:
+    """An app that destroys its WebsocketProvider and makes a new one on the same Y.Doc
+    (to follow a load balancer to another server, say) starts a new awareness at clock 0
+    under the same client id; the others remember the old one's clock and would ignore the
+    new one for as many renewals (15 s each) as the old one had changes."""
+    join(peers, server, "x", "xena", "reader", awareness={"name": "Xena"})
+    join(peers, server, "y", "yuri", "reader", awareness={"name": "Yuri", "page": 0})
+    for page in range(1, 30):
+        peers("setAwareness", peer="y", state={"name": "Yuri", "page": page})
+    wait_until(lambda: {"name": "Yuri", "page": 29} in peers("awareness", peer="x"), 10, "page 29")
+    peers("disconnect", peer="y")
+    wait_until(lambda: not sees(peers, "x", "Yuri"), 10, "Yuri to leave")
+    yuri = token(server, "yuri", "reader")
+    peers.move("y", server.ws_url, "class", "shared", yuri, awareness={"name": "Yuri", "page": 29})
+    wait_until(lambda: sees(peers, "x", "Yuri"), 8, "Xena to see Yuri again")

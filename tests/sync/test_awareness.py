@@ -90,6 +90,27 @@ def test_after_a_server_restart_the_client_is_shown_at_once() -> None:
     assert bob.states == {5: '{"u":1}'}
 
 
+def test_a_client_whose_awareness_started_again_is_shown_at_once() -> None:
+    """An app replaces its provider on the same Y.Doc: a new awareness at clock 1 under the
+    old client id, after many changes under the old one, and a server (restarted, or the
+    document reloaded) that never saw it. Bob remembers the old clock; the nudge must land
+    above it, not one above the client's own clock."""
+    now = [1_800_000_000_000]
+    alice, bob = Client(5, '{"page":1}'), Client(6)
+    first = AwarenessRegistry(8, wall_ms=lambda: now[0])
+    connection = connect(first, alice, [bob])
+    for page in range(2, 40):  # turning pages: one clock each
+        alice.clock += 1
+        alice.local = f'{{"page":{page}}}'
+        relay(first, connection, 0.0, [alice.announce()], alice, [bob])
+    bob.apply(first.drop_owner(connection))
+    assert bob.states == {}
+    now[0] += 5_000  # five seconds later, through a server that forgot everything
+    fresh = Client(5, '{"page":39}')
+    connect(AwarenessRegistry(8, wall_ms=lambda: now[0]), fresh, [bob])
+    assert bob.states == {5: '{"page":39}'}
+
+
 def test_echoes_never_take_a_client_id_nor_bring_a_gone_one_back() -> None:
     registry, alice, bob = AwarenessRegistry(8), Client(1, '{"who":"alice"}'), Client(2)
     joined = time.monotonic()

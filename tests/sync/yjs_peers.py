@@ -80,9 +80,9 @@ class YjsPeers:
     def open(self, peer: str, ws_url: str, room: str, layer: str, token: str, **extra: Any) -> None:
         self("open", peer=peer, url=f"{ws_url}/ws/rooms/{room}", layer=layer, token=token, **extra)
 
-    def move(self, peer: str, ws_url: str, room: str, layer: str, token: str) -> None:
+    def move(self, peer: str, ws_url: str, room: str, layer: str, token: str, **extra: Any) -> None:
         """The peer's document goes on through another server (a new provider on it)."""
-        self("move", peer=peer, url=f"{ws_url}/ws/rooms/{room}", layer=layer, token=token)
+        self("move", peer=peer, url=f"{ws_url}/ws/rooms/{room}", layer=layer, token=token, **extra)
 
     def stop(self) -> None:
         if self._process.poll() is None:
