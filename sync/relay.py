@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from sync.handover import ALIVE_EVERY, ALIVE_MS, Marks, missing_from
 from sync.redis_store import (
@@ -495,9 +495,13 @@ class RedisRelay:
 
 
 def _log_unexpected(exc: Exception) -> None:
-    """Redis going away is expected (logged once, as down/up); anything else is a bug worth
-    a traceback, after which the loop carries on as after an outage."""
-    if not isinstance(exc, _FAILURES):
+    """Redis going away is expected (logged once, as down/up). Redis refusing a command
+    (a key of the wrong type, out of memory, a read-only replica, a script error) is not an
+    outage that will pass by itself: said each time, with Redis's words. Anything else is a
+    bug worth a traceback. The loop carries on as after an outage either way."""
+    if isinstance(exc, ResponseError):
+        log.error("Redis refused a relay command: %s", exc)
+    elif not isinstance(exc, _FAILURES):
         log.error("a Redis relay loop failed; it resynchronises and goes on", exc_info=exc)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -423,3 +424,25 @@ async def entry_ids(redis: aioredis.Redis, key: str) -> list[bytes]:
 
 async def _is(value: Awaitable[object], expected: object) -> bool:
     return await value == expected
+
+
+async def test_redis_refusing_a_command_is_logged_and_local_clients_are_still_served(
+    pair: list[SessionService], redis: aioredis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A room's stream key holding something else (an operator's mistake) makes every read
+    fail with WRONGTYPE: not an outage that passes, so it is logged as an error with
+    Redis's words, and each process goes on serving its own clients."""
+    a, b = pair
+    alice, bob = await connect(a), await connect(b, BOB)
+    alice.set("before", 1)
+    await until(lambda: "before" in bob.get())
+    with caplog.at_level(logging.ERROR, logger="readingroom.sync"):
+        await redis.delete("rr:{r/shared}:log")
+        await redis.set("rr:{r/shared}:log", b"not a stream")
+        await until(lambda: "Redis refused a relay command: WRONGTYPE" in caplog.text)
+    alice2 = await connect(a)
+    alice.set("local", 2)
+    await until(lambda: "local" in alice2.get())
+    await redis.delete("rr:{r/shared}:log")
+    for client in (alice, alice2, bob):
+        await client.stop()
