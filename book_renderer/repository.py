@@ -561,9 +561,6 @@ class BookRepository:
                 self._files.delete(digest)
             return removed
 
-    def referenced(self, digest: str) -> bool:
-        return self._referenced(self._conn, digest)
-
     def discard(self, digest: str) -> bool:
         """Remove a file no row names (one made for a book deleted or refused meanwhile, or
         an abandoned ingest's); True when it went."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.net import free_port, wait_serving
+from tests.support.net import free_port, signal_if_running, wait_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,12 +116,10 @@ class LiveServer:
 
     def freeze(self) -> None:
         """SIGSTOP: its sockets stay open and nothing answers, as in a long pause."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGSTOP)
+        signal_if_running(self._process, signal.SIGSTOP)
 
     def thaw(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGCONT)
+        signal_if_running(self._process, signal.SIGCONT)
 
     def restart(self) -> None:
         self.stop()

@@ -1,7 +1,8 @@
-"""Free ports and waiting for servers on loopback."""
+"""Free ports, waiting for servers on loopback, and signalling the servers tests start."""
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
@@ -50,3 +51,11 @@ def port_open(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def signal_if_running(process: subprocess.Popen[bytes] | None, sig: signal.Signals) -> bool:
+    """Send `sig` to a started server that has not exited; False when there is none."""
+    if process is None or process.poll() is not None:
+        return False
+    process.send_signal(sig)
+    return True

@@ -7,7 +7,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.support.net import free_port, port_open, wait_serving
+from tests.support.net import free_port, port_open, signal_if_running, wait_serving
 
 
 class RedisServer:
@@ -63,9 +63,7 @@ class RedisServer:
 
     def freeze(self) -> None:
         """SIGSTOP: the port stays open and connections hang, as on a stalled host."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGSTOP)
+        signal_if_running(self._process, signal.SIGSTOP)
 
     def thaw(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGCONT)
+        signal_if_running(self._process, signal.SIGCONT)
