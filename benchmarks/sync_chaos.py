@@ -15,8 +15,10 @@ At the end: a fresh process with an empty data directory must show the same stat
 holds everything), and so must one started after clients leave and Redis and every
 process are killed once more (the AOF holds everything); no log line may be a traceback
 or an error; no Redis stream may hold an entry longer than compaction and trimming
-allow (quiet rooms included: the writers pause between rounds). Strict: every edit made
-must be present (see tests/support/chaos.py for why nothing is excused).
+allow (quiet rooms included: the writers pause between rounds), and once the last
+readers have left, every room's stream must end up empty, though the processes that
+compacted it were killed holding its lease. Strict: every edit made must be present
+(see tests/support/chaos.py for why nothing is excused).
 
     python -m benchmarks.sync_chaos [--seconds 120] [--seed 1] [--own-data-dirs]
         [--trim-lag 10] [--lease 5]
@@ -118,6 +120,7 @@ def print_report(report: ChaosReport, elapsed: float) -> None:
             f"{report.stream_max_age:.0f} / {report.stream_age_limit:.0f}",
         ),
         ("stream lengths at the end", _lengths(report.stream_final)),
+        ("streams empty after all left s", _seconds(report.drained_seconds)),
         ("client closes by code", _codes(report)),
         ("log problems", f"{len(report.log_problems)}"),
         ("result", "pass" if report.ok else "FAIL"),

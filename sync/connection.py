@@ -8,7 +8,7 @@ import logging
 
 from sync.awareness import parse_awareness
 from sync.channel import Channel, ChannelClosed, CloseCode
-from sync.document import EMPTY_UPDATE, LayerDocument
+from sync.document import LayerDocument
 from sync.errors import DocumentFull, PeerViolation, ProtocolError
 from sync.limits import Limits, TokenBucket
 from sync.members import Layer
@@ -22,6 +22,7 @@ from sync.protocol import (
     permission_denied,
 )
 from sync.room import Room
+from sync.ydiff import EMPTY_UPDATE
 
 log = logging.getLogger("readingroom.sync")
 

@@ -30,15 +30,13 @@ from sync.members import Layer
 from sync.peer import Peer
 from sync.protocol import awareness_message, sync_step1, sync_step2, update_message
 from sync.store import SessionStore
-from sync.ydiff import apply_guarded, delete_set, lacking
+from sync.ydiff import EMPTY_UPDATE, apply_guarded, delete_set, lacking
 
 if TYPE_CHECKING:
     from sync.relay import RedisRelay
 
 log = logging.getLogger("readingroom.sync")
 
-# An update that holds nothing: what a client with nothing new answers to sync step 1.
-EMPTY_UPDATE = b"\x00\x00"
 # y-protocols clients drop a state not renewed for 30 s; other processes' states likewise.
 _REMOTE_TTL = 30.0
 

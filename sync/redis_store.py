@@ -6,9 +6,10 @@ Per document `k` (hash-tagged, so a cluster keeps them on one slot):
   floor: the stream is trimmed below this id}
 - `rr:{k}:lease` the id of the process allowed to compact (SET NX PX, renewed; deleted by
   its holder when it unloads the document or stops)
-Shared by all documents: `rr:trim`, a sorted set of documents by when entries their
-snapshot holds fall out of the trim lag, so that a room gone quiet (or empty everywhere)
-has its stream trimmed by whichever process looks next (`RedisDocuments.sweep`).
+Shared by all documents: `rr:trim`, a sorted set of documents by when their last entry
+leaves the trim lag (every append pushes it on), so that a room gone quiet (or empty
+everywhere) has its stream folded and trimmed by whichever process looks next
+(`RedisDocuments.sweep`), even when no process has it loaded any more.
 Per process `p`: `rr:wake:p`, a tiny stream the process's own reader also follows, so that
 attaching a document (or stopping) interrupts its blocking read at once; `rr:alive:p`, a
 key renewed every few seconds while the process runs (`sync.handover`).
@@ -18,11 +19,17 @@ With AOF on, the streams and snapshots survive a Redis restart.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline, PubSub
+
+from sync.ydiff import merge_guarded
+
+log = logging.getLogger("readingroom.sync")
 
 _ORIGIN_LEN = 32
 # The origin of entries no process made itself (edits a dead process left, handed over by
@@ -110,36 +117,47 @@ end
 return 0
 """
 
-# Trim what the snapshot holds once it is older than the trim lag (ARGV[1] ms, by Redis's
-# clock): every entry up to the snapshot's id, or up to the lag if the snapshot is newer.
-# The floor only rises. Returns 1 when everything the snapshot holds is trimmed.
-_TRIM = (
+# A document due in `rr:trim` (KEYS: snap, log, lease; ARGV[1]: the lag in ms, by Redis's
+# clock). Trim what the snapshot holds once it is older than the lag: every entry up to
+# the snapshot's id, or up to the lag if the snapshot is newer; the floor only rises.
+# Then say what is left: 0 the stream is empty (forget the document); 1 entries remain
+# that a process is still on (one newer than the lag, or a lease held): look again later;
+# 2 entries no snapshot holds, quiet for the lag, and nobody holding the lease (its holder
+# died as the others unloaded the room, or every process restarted): fold them.
+_SWEEP = (
     _PARSE_ID
     + """
-local id = redis.call('HGET', KEYS[1], 'id')
-if not id then
-  return 1
-end
 local now = redis.call('TIME')
 local limit = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[1])
-local ims, iseq = parse(id)
-local floor, minid, drained
-if ims < limit then
-  floor, minid, drained = id, ims .. '-' .. (iseq + 1), 1
-else
-  floor, minid, drained = limit .. '-0', limit .. '-0', 0
-end
-local fms, fseq = parse(floor)
-local stored = redis.call('HGET', KEYS[1], 'floor')
-if stored then
-  local sms, sseq = parse(stored)
-  if not before(sms, sseq, fms, fseq) then
-    return drained
+local id = redis.call('HGET', KEYS[1], 'id')
+if id then
+  local ims, iseq = parse(id)
+  local floor, minid
+  if ims < limit then
+    floor, minid = id, ims .. '-' .. (iseq + 1)
+  else
+    floor, minid = limit .. '-0', limit .. '-0'
+  end
+  local fms, fseq = parse(floor)
+  local stored = redis.call('HGET', KEYS[1], 'floor')
+  local sms, sseq
+  if stored then
+    sms, sseq = parse(stored)
+  end
+  if not stored or before(sms, sseq, fms, fseq) then
+    redis.call('HSET', KEYS[1], 'floor', floor)
+    redis.call('XTRIM', KEYS[2], 'MINID', minid)
   end
 end
-redis.call('HSET', KEYS[1], 'floor', floor)
-redis.call('XTRIM', KEYS[2], 'MINID', minid)
-return drained
+if redis.call('XLEN', KEYS[2]) == 0 then
+  return 0
+end
+local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local nms = parse(newest[1][1])
+if nms >= limit or redis.call('EXISTS', KEYS[3]) == 1 then
+  return 1
+end
+return 2
 """
 )
 
@@ -200,13 +218,13 @@ class RedisDocuments:
         self._load = redis.register_script(_LOAD)
         self._compact = redis.register_script(_COMPACT)
         self._release = redis.register_script(_RELEASE)
-        self._trim = redis.register_script(_TRIM)
+        self._sweep = redis.register_script(_SWEEP)
         self._unschedule = redis.register_script(_UNSCHEDULE)
         self.wake_key = "rr:wake:" + origin.decode()
 
     async def load(self, doc: str) -> RedisHistory:
-        log, snap, _ = _keys(doc)
-        snapshot, snap_id, entries = await self._load(keys=[snap, log])
+        stream, snap, _ = _keys(doc)
+        snapshot, snap_id, entries = await self._load(keys=[snap, stream])
         updates = [bytes(snapshot)] if snapshot else []
         last_id = bytes(snap_id)
         for entry_id, fields in entries:
@@ -228,6 +246,10 @@ class RedisDocuments:
         async with self._redis.pipeline(transaction=False) as pipe:
             for doc, update in updates:
                 pipe.xadd(log_key(doc), {"u": update, "o": origin or self._origin})
+            if updates:
+                # Due for a sweep once its last entry is older than the lag (see `sweep`).
+                due = round(time.time() * 1000) + self._trim_lag_ms
+                pipe.zadd(_TRIM_KEY, dict.fromkeys({doc for doc, _ in updates}, due), gt=True)
             for doc, payload in awareness:
                 pipe.publish(awareness_channel(doc), self._origin + payload)
             if wake:
@@ -294,19 +316,17 @@ class RedisDocuments:
         self, doc: str, snapshot: bytes, upto: bytes, *, release: bool = False
     ) -> int:
         """Store `snapshot` (every entry up to `upto`) and trim the stream up to the trim
-        lag before it, if this process holds the lease: 1 done, 0 another process
-        compacts, -1 the stored snapshot is newer than `upto` (reload). The rest of what
-        the snapshot holds is trimmed once it is older than the lag (`sweep`). With
-        `release`, the lease is let go afterwards."""
-        log, snap, lease = _keys(doc)
+        lag before it, if this process holds the lease (or nobody does): 1 done, 0 another
+        process compacts, -1 the stored snapshot is newer than `upto` (reload). The rest
+        of what the snapshot holds is trimmed once it is older than the lag (`sweep`).
+        With `release`, the lease is let go afterwards."""
+        stream, snap, lease = _keys(doc)
         ms, _ = stream_id(upto)
         floor = f"{max(0, ms - self._trim_lag_ms)}-0"
         done: Any = await self._compact(
-            keys=[lease, snap, log],
+            keys=[lease, snap, stream],
             args=[self._origin, self._lease_ms, snapshot, upto, floor, int(release)],
         )
-        if int(done) == 1:
-            await self._redis.zadd(_TRIM_KEY, {doc: ms + self._trim_lag_ms}, gt=True)
         return int(done)
 
     async def release(self, docs: list[str]) -> None:
@@ -314,21 +334,42 @@ class RedisDocuments:
         for doc in docs:
             await self._release(keys=[_keys(doc)[2]], args=[self._origin])
 
-    async def sweep(self) -> int:
-        """Trim the streams whose snapshots fell out of the trim lag, whichever process
-        compacted them and whether or not any process still has them loaded; returns
-        how many were looked at. Any process may sweep: trimming is idempotent."""
+    async def sweep(self) -> list[str]:
+        """Look at the documents due in `rr:trim` (their last entry left the trim lag),
+        whichever process wrote them and whether or not any process still has them
+        loaded: trim what their snapshots hold, forget the ones left empty, look again
+        later at the ones a process is still on, and return the ones nobody will fold
+        (the caller folds them, `fold`). Any process may sweep: it is idempotent."""
         seconds, micros = await self._redis.time()
         now = seconds * 1000 + micros // 1000
         due: Any = await self._redis.zrangebyscore(
             _TRIM_KEY, "-inf", now, start=0, num=_SWEEP_COUNT, withscores=True
         )
+        orphans = []
         for name, score in due:
             doc = name.decode() if isinstance(name, bytes) else str(name)
-            _, snap, _ = _keys(doc)
-            await self._trim(keys=[snap, log_key(doc)], args=[self._trim_lag_ms])
-            await self._unschedule(keys=[_TRIM_KEY], args=[doc, repr(score)])
-        return len(due)
+            stream, snap, lease = _keys(doc)
+            left = int(await self._sweep(keys=[snap, stream, lease], args=[self._trim_lag_ms]))
+            if left == 0:
+                await self._unschedule(keys=[_TRIM_KEY], args=[doc, repr(score)])
+                continue
+            await self._redis.zadd(_TRIM_KEY, {doc: now + self._trim_lag_ms}, xx=True, gt=True)
+            if left == 2:
+                orphans.append(doc)
+        return orphans
+
+    async def fold(self, doc: str) -> bool:
+        """Fold a document no process follows: what Redis holds (snapshot and stream, every
+        entry kept as it is, those still waiting for another included) becomes the
+        snapshot, taking the lease for the while. False when there was nothing to fold or
+        another process got there first."""
+        history = await self.load(doc)
+        if history.entries == 0:
+            return False
+        snapshot, skipped = merge_guarded(history.updates)
+        if skipped:
+            log.error("left %d unreadable updates out of a room document's snapshot", skipped)
+        return await self.compact(doc, snapshot, history.last_id, release=True) == 1
 
     def pubsub(self) -> PubSub:
         return self._redis.pubsub()

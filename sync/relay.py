@@ -9,8 +9,10 @@ wrote. A process that loads a document reads the latest snapshot plus the stream
 into that snapshot and trims it, a minute behind, so readers a little late lose nothing;
 a reader later than that sees the stream's floor pass it and reloads. A room that goes
 quiet is folded at the next check, and one unloaded here is folded as it goes (the lease
-let go); every process sweeps the streams whose snapshots left the trim lag, so a quiet or
-emptied room's stream ends up empty.
+let go); every process sweeps the streams whose last entry left the trim lag, trimming
+what their snapshots hold and folding the ones nobody follows any more (the lease holder
+died as the others unloaded the room, or every process restarted), so a quiet or emptied
+room's stream ends up empty.
 
 Awareness crosses processes on pub/sub, one channel per document, subscribed while the
 document is loaded here (short-lived, never stored).
@@ -285,7 +287,8 @@ class RedisRelay:
                     next_check = loop.time() + self._check_seconds
                     await self._check_floors()
                     await self._compact_quiet()
-                    await self._store.sweep()
+                    for key in await self._store.sweep():
+                        await self._fold(key)
                     await self._hand_over_the_dead()
                 self._marks.clear_due()
                 streams = {self._store.wake_key: self._wake_id}
@@ -397,6 +400,16 @@ class RedisRelay:
             if link.since_compact > 0 and link.since_compact == link.checked and not link.resync:
                 await self._maybe_compact(link, quiet=True)
             link.checked = link.since_compact
+
+    async def _fold(self, key: str) -> None:
+        """A document whose stream holds entries no snapshot does, quiet for the trim lag,
+        with nobody holding its lease: fold it here (through the loaded copy if this
+        process has one)."""
+        link = self._links.get(key)
+        if link is None:
+            await self._store.fold(key)
+        elif not link.resync:
+            await self._maybe_compact(link, quiet=True)
 
     async def _leave(self) -> None:
         """Documents unloaded here: fold what came since the last compaction and let the

@@ -1,14 +1,19 @@
-"""What one Yjs document holds that another lacks, and applying updates that may be broken.
+"""What one Yjs document holds that another lacks, and applying or merging updates that
+may be broken.
 
 Both a process merging what Redis holds (`sync.document`) and one handing Redis what a
-stopped process left (`sync.handover`) ask the same question, so it is answered here once.
+stopped process left (`sync.handover`) ask the same question, so it is answered here once;
+a process folding a room nobody follows (`sync.redis_store`) merges with the same care.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Doc
+from pycrdt import Doc, merge_updates
+
+# An update that holds nothing: what a client with nothing new answers to sync step 1.
+EMPTY_UPDATE = b"\x00\x00"
 
 
 def apply_guarded(doc: Doc[Any], update: bytes) -> bool:
@@ -23,6 +28,27 @@ def apply_guarded(doc: Doc[Any], update: bytes) -> bool:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # pyo3 panics derive from BaseException
+        return False
+
+
+def merge_guarded(updates: list[bytes]) -> tuple[bytes, int]:
+    """All `updates` merged into one, and how many were left out as unreadable.
+
+    Merged as updates, not through a document: a document drops what still waits for an
+    update it has not seen (pending structs), and a merge keeps it.
+    """
+    try:
+        return merge_updates(*updates), 0
+    except ValueError:
+        readable = [update for update in updates if _mergeable(update)]
+        return merge_updates(*readable, EMPTY_UPDATE), len(updates) - len(readable)
+
+
+def _mergeable(update: bytes) -> bool:
+    try:
+        merge_updates(update, EMPTY_UPDATE)
+        return True
+    except ValueError:
         return False
 
 

@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.chaos_checks import StreamWatch, converged, redis_digest, scan_logs, summary
+from tests.support.chaos_checks import (
+    StreamWatch,
+    converged,
+    drained,
+    redis_digest,
+    scan_logs,
+    summary,
+)
 from tests.support.chaos_cluster import Cluster, ClusterConfig
 from tests.support.chaos_faults import EVENTS, WEIGHTS, Faults, Skipped
 
@@ -65,6 +72,9 @@ class ChaosReport:
     stream_age_limit: float = 0.0
     stream_final: dict[str, int] = field(default_factory=dict)  # lengths at the end
     stream_added: int = 0
+    # After the last readers left the cold process: until every room's stream was empty
+    # (folded into its snapshot and trimmed, though the processes that held its lease died).
+    drained_seconds: float | None = None
     shutdowns: list[tuple[float, int | None]] = field(default_factory=list)
     client_closes: Counter[int] = field(default_factory=Counter)  # close codes seen
     log_problems: list[str] = field(default_factory=list)
@@ -127,6 +137,8 @@ class ChaosRun:
             self.report.stream_findings.extend(self._streams.failures)
             if not self.report.failures:
                 self._check_cold_restart()
+            if not self.report.failures:
+                self._check_drained()
         finally:
             self._streams.stop()
             self.report.log_problems = scan_logs(cluster.log_paths())
@@ -292,6 +304,20 @@ class ChaosRun:
         # The writers are gone: their edits count through the digests they converged to.
         lost = any(p["digest"] != digests[p["room"]] for p in state["peers"].values())
         self.report.cold_present = self.report.edits_present if not lost else None
+
+    def _check_drained(self) -> None:
+        """The cold readers leave: every room is now empty everywhere, and the processes
+        that compacted it were killed holding its lease. Its stream must still end up
+        empty, within what compaction and trimming allow."""
+        cluster = self.cluster
+        for room in cluster.rooms:
+            cluster.writers("close", peer=f"cold-{room}")
+        limit = self._streams.limit_seconds
+        self.report.drained_seconds = drained(cluster.redis.url, cluster.rooms, limit)
+        if self.report.drained_seconds is None:
+            self.report.stream_findings.append(
+                f"a room's stream still held entries {limit:.0f} s after everyone left"
+            )
 
 
 def run_chaos(

@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,27 @@ class StreamWatch:
                     f"compaction and trimming allow ({self.limit_seconds:.0f} s)"
                 )
         self.added = sum(_last_added(self._samples).values())
+
+
+def drained(url: str, rooms: list[str], within: float) -> float | None:
+    """Seconds until every room's stream is empty and its snapshot stored (None: not
+    within `within`)."""
+    client = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < within:
+            with client.pipeline(transaction=False) as pipe:
+                for room in rooms:
+                    key = log_key(f"{room}/{LAYER}")
+                    pipe.xlen(key)
+                    pipe.hexists(key.replace(":log", ":snap"), "snap")
+                answers = pipe.execute()
+            if all(n == 0 for n in answers[::2]) and all(answers[1::2]):
+                return time.monotonic() - started
+            time.sleep(0.5)
+    finally:
+        client.close()
+    return None
 
 
 def _last_added(samples: list[tuple[str, int, int, float]]) -> dict[str, int]:

@@ -342,6 +342,36 @@ async def test_a_room_left_everywhere_leaves_a_snapshot_and_no_stream(
     assert dict(merged.get("annotations", type=Map)) == want
 
 
+async def test_a_room_left_everywhere_while_its_lease_holder_is_dead_is_folded_anyway(
+    processes: Processes, redis: aioredis.Redis
+) -> None:
+    """The lease holder is killed (-9: it never lets the lease go) just as the last clients
+    leave the other processes: nobody has the room loaded, yet once the lease has expired
+    and the room has been quiet for the lag, a sweeping process folds it from what Redis
+    holds, and its stream ends up empty."""
+    limits = Limits(flush_interval=0.01, idle_unload_seconds=0.2, compact_after_updates=20)
+    a = await processes.start("a", limits, quick=True)
+    b = await processes.start("b", limits, quick=True)
+    alice, bob = await connect(a), await connect(b, BOB)
+    for i in range(7):  # fewer than a compaction waits for
+        alice.set(f"k{i}", i)
+    await until(lambda: len(bob.get()) == 7)
+    await redis.set("rr:{r/shared}:lease", b"d" * 32, px=4000)  # the dead holder's
+    want = alice.get()
+    await alice.stop()
+    await bob.stop()
+    await until(lambda: a.room_count() == 0 and b.room_count() == 0)
+    assert await redis.get("rr:{r/shared}:lease") == b"d" * 32  # so neither could fold it
+    assert await stream_length(redis) == 7
+    await until_async(lambda: _is(stream_length(redis), 0), within=30.0)
+    history = await RedisDocuments(redis, b"c" * 32, lease_ms=15_000).load("r/shared")
+    assert history.entries == 0
+    merged: Doc[Any] = Doc()
+    for update in history.updates:
+        merged.apply_update(update)
+    assert dict(merged.get("annotations", type=Map)) == want
+
+
 async def test_a_process_unloading_a_room_lets_its_lease_go(
     processes: Processes, redis: aioredis.Redis
 ) -> None:
@@ -383,43 +413,6 @@ async def test_a_stopping_process_lets_its_leases_go(
     await alice.stop()
     await a.stop()
     assert await redis.exists("rr:{r/shared}:lease") == 0
-
-
-async def test_trimming_removes_only_what_the_snapshot_holds_once_the_lag_has_passed(
-    redis: aioredis.Redis,
-) -> None:
-    """The sweep trims a stream up to its snapshot only after the lag (by Redis's clock),
-    never an entry the snapshot lacks, and the floor it records never goes back."""
-    docs = RedisDocuments(redis, b"a" * 32, lease_ms=15_000, trim_lag_ms=600)
-    key = "rr:{t/shared}:log"
-    ids = [await add(redis, key) for _ in range(5)]
-    assert await docs.compact("t/shared", b"snap", ids[2]) == 1
-    assert await redis.xlen(key) == 5  # all within the lag
-    await docs.sweep()
-    assert await redis.xlen(key) == 5  # not due yet
-    await asyncio.sleep(0.7)
-    later = await add(redis, key)
-    await docs.sweep()
-    assert await entry_ids(redis, key) == [ids[3], ids[4], later]  # the snapshot lacks them
-    assert await redis.hget("rr:{t/shared}:snap", "floor") == ids[2]
-    assert await redis.zcard("rr:trim") == 0  # nothing left to do for it
-    assert await docs.compact("t/shared", b"snap2", ids[4]) == 1  # floor: lag before ids[4]
-    assert await redis.hget("rr:{t/shared}:snap", "floor") == ids[2]  # it never goes back
-    assert await entry_ids(redis, key) == [ids[3], ids[4], later]
-    await asyncio.sleep(0.7)
-    await docs.sweep()
-    assert await entry_ids(redis, key) == [later]
-    assert await redis.hget("rr:{t/shared}:snap", "floor") == ids[4]
-
-
-async def add(redis: aioredis.Redis, key: str) -> bytes:
-    entry_id: Any = await redis.xadd(key, {"u": b"x", "o": b"a" * 32})
-    return bytes(entry_id)
-
-
-async def entry_ids(redis: aioredis.Redis, key: str) -> list[bytes]:
-    entries: Any = await redis.xrange(key)
-    return [bytes(entry_id) for entry_id, _ in entries]
 
 
 async def _is(value: Awaitable[object], expected: object) -> bool:
