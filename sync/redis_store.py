@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline, PubSub
+from redis.exceptions import ResponseError
 
 from sync.ydiff import merge_guarded
 
@@ -210,11 +212,14 @@ class RedisDocuments:
         origin: bytes,
         lease_ms: int,
         trim_lag_ms: int = TRIM_LAG_MS,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._redis = redis
         self._origin = origin
         self._lease_ms = lease_ms
         self._trim_lag_ms = trim_lag_ms
+        self._wall_clock = wall_clock  # this host's, in seconds
+        self._offset_ms = 0  # Redis's clock minus this host's, as last seen (`_sync_clock`)
         self._load = redis.register_script(_LOAD)
         self._compact = redis.register_script(_COMPACT)
         self._release = redis.register_script(_RELEASE)
@@ -248,7 +253,7 @@ class RedisDocuments:
                 pipe.xadd(log_key(doc), {"u": update, "o": origin or self._origin})
             if updates:
                 # Due for a sweep once its last entry is older than the lag (see `sweep`).
-                due = round(time.time() * 1000) + self._trim_lag_ms
+                due = self._redis_now_ms() + self._trim_lag_ms
                 pipe.zadd(_TRIM_KEY, dict.fromkeys({doc for doc, _ in updates}, due), gt=True)
             for doc, payload in awareness:
                 pipe.publish(awareness_channel(doc), self._origin + payload)
@@ -327,6 +332,8 @@ class RedisDocuments:
             keys=[lease, snap, stream],
             args=[self._origin, self._lease_ms, snapshot, upto, floor, int(release)],
         )
+        if int(done) == 1:  # by the stream's clock, should an append's schedule be lost
+            await self._redis.zadd(_TRIM_KEY, {doc: ms + self._trim_lag_ms}, gt=True)
         return int(done)
 
     async def release(self, docs: list[str]) -> None:
@@ -340,8 +347,7 @@ class RedisDocuments:
         loaded: trim what their snapshots hold, forget the ones left empty, look again
         later at the ones a process is still on, and return the ones nobody will fold
         (the caller folds them, `fold`). Any process may sweep: it is idempotent."""
-        seconds, micros = await self._redis.time()
-        now = seconds * 1000 + micros // 1000
+        now = await self._sync_clock()
         due: Any = await self._redis.zrangebyscore(
             _TRIM_KEY, "-inf", now, start=0, num=_SWEEP_COUNT, withscores=True
         )
@@ -349,7 +355,11 @@ class RedisDocuments:
         for name, score in due:
             doc = name.decode() if isinstance(name, bytes) else str(name)
             stream, snap, lease = _keys(doc)
-            left = int(await self._sweep(keys=[snap, stream, lease], args=[self._trim_lag_ms]))
+            try:
+                left = int(await self._sweep(keys=[snap, stream, lease], args=[self._trim_lag_ms]))
+            except ResponseError as exc:  # one room's keys broken: the others still swept
+                log.error("Redis refused to sweep a room document's stream: %s", exc)
+                left = 1
             if left == 0:
                 await self._unschedule(keys=[_TRIM_KEY], args=[doc, repr(score)])
                 continue
@@ -357,6 +367,38 @@ class RedisDocuments:
             if left == 2:
                 orphans.append(doc)
         return orphans
+
+    async def schedule_streams(self) -> int:
+        """Schedule every non-empty room stream for a sweep (a process does it once, when
+        it starts): a room whose schedule was lost (a pipeline cut between its append and
+        its schedule, an AOF tail cut between the two) is still folded one day. Returns
+        how many were scheduled."""
+        due = await self._sync_clock() + self._trim_lag_ms
+        keys = [
+            key.decode() if isinstance(key, bytes) else str(key)
+            async for key in self._redis.scan_iter(match="rr:{*}:log", count=1000, _type="stream")
+        ]
+        if not keys:
+            return 0
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.xlen(key)
+            lengths: list[Any] = await pipe.execute()
+        docs = [key[len("rr:{") : -len("}:log")] for key, n in zip(keys, lengths, strict=True) if n]
+        if docs:
+            await self._redis.zadd(_TRIM_KEY, dict.fromkeys(docs, due), nx=True)
+        return len(docs)
+
+    async def _sync_clock(self) -> int:
+        """Redis's clock in ms, remembering how far this host's clock is from it: the
+        schedules appends write are by Redis's clock, whatever this host's says."""
+        seconds, micros = await self._redis.time()
+        now = seconds * 1000 + micros // 1000
+        self._offset_ms = now - round(self._wall_clock() * 1000)
+        return now
+
+    def _redis_now_ms(self) -> int:
+        return round(self._wall_clock() * 1000) + self._offset_ms
 
     async def fold(self, doc: str) -> bool:
         """Fold a document no process follows: what Redis holds (snapshot and stream, every

@@ -274,6 +274,7 @@ class RedisRelay:
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
         backoff = 0.1
+        scheduled = False  # every room stream scheduled for a sweep (once, at start)
         next_check = loop.time()  # the first pass also hands over what the dead left
         next_alive = loop.time()
         while not self.stopping():
@@ -283,6 +284,9 @@ class RedisRelay:
                 if loop.time() >= next_alive:
                     next_alive = loop.time() + ALIVE_EVERY
                     await self._store.heartbeat(ALIVE_MS)
+                if not scheduled:
+                    await self._store.schedule_streams()
+                    scheduled = True
                 if loop.time() >= next_check:
                     next_check = loop.time() + self._check_seconds
                     await self._check_floors()
@@ -407,7 +411,10 @@ class RedisRelay:
         process has one)."""
         link = self._links.get(key)
         if link is None:
-            await self._store.fold(key)
+            try:
+                await self._store.fold(key)
+            except ResponseError as exc:  # this room's keys are broken, not Redis
+                log.error("Redis refused to fold a room document: %s", exc)
         elif not link.resync:
             await self._maybe_compact(link, quiet=True)
 

@@ -37,19 +37,20 @@ def merge_guarded(updates: list[bytes]) -> tuple[bytes, int]:
     Merged as updates, not through a document: a document drops what still waits for an
     update it has not seen (pending structs), and a merge keeps it.
     """
-    try:
-        return merge_updates(*updates), 0
-    except ValueError:
-        readable = [update for update in updates if _mergeable(update)]
-        return merge_updates(*readable, EMPTY_UPDATE), len(updates) - len(readable)
+    merged = _merge(updates)
+    if merged is not None:
+        return merged, 0
+    readable = [update for update in updates if _merge([update]) is not None]
+    return _merge(readable) or EMPTY_UPDATE, len(updates) - len(readable)
 
 
-def _mergeable(update: bytes) -> bool:
+def _merge(updates: list[bytes]) -> bytes | None:
     try:
-        merge_updates(update, EMPTY_UPDATE)
-        return True
-    except ValueError:
-        return False
+        return merge_updates(*updates, EMPTY_UPDATE)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a ValueError, or a pyo3 panic (a BaseException)
+        return None
 
 
 def delete_set(doc: Doc[Any]) -> bytes:

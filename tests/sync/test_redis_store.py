@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ DOC = "t/shared"
 LOG = "rr:{t/shared}:log"
 SNAP = "rr:{t/shared}:snap"
 LEASE = "rr:{t/shared}:lease"
-LAG_MS = 600
+LAG_MS = 1500
 
 
 @pytest.fixture
@@ -31,13 +32,21 @@ async def redis(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
     await client.aclose()
 
 
-def documents(redis: aioredis.Redis, name: bytes) -> RedisDocuments:
-    return RedisDocuments(redis, name * 32, lease_ms=15_000, trim_lag_ms=LAG_MS)
+def documents(
+    redis: aioredis.Redis, name: bytes, wall_clock: Callable[[], float] = time.time
+) -> RedisDocuments:
+    return RedisDocuments(
+        redis, name * 32, lease_ms=15_000, trim_lag_ms=LAG_MS, wall_clock=wall_clock
+    )
 
 
 async def entry_ids(redis: aioredis.Redis) -> list[bytes]:
     entries: Any = await redis.xrange(LOG)
     return [bytes(entry_id) for entry_id, _ in entries]
+
+
+def skewed(by: float) -> Callable[[], float]:
+    return lambda: time.time() + by
 
 
 async def after_the_lag() -> None:
@@ -133,7 +142,7 @@ async def test_a_stream_whose_lease_is_held_is_left_to_its_holder_until_it_expir
     frozen process), so the sweep leaves it until the lease has expired."""
     _, updates = edits()
     await documents(redis, b"a").send([(DOC, u) for u in updates], [])
-    await redis.set(LEASE, b"h" * 32, px=1500)  # a holder that may yet fold it
+    await redis.set(LEASE, b"h" * 32, px=3 * LAG_MS)  # a holder that may yet fold it
     sweeper = documents(redis, b"b")
     await after_the_lag()
     assert await sweeper.sweep() == []
@@ -157,3 +166,55 @@ async def test_an_unreadable_entry_is_left_out_of_a_fold_and_the_rest_kept(
         assert await docs.fold(DOC)
     assert "left 1 unreadable updates out of a room document's snapshot" in caplog.text
     assert content(await loaded(docs)) == content(source)
+
+
+async def test_a_stream_whose_schedule_was_lost_is_scheduled_by_a_starting_process(
+    redis: aioredis.Redis,
+) -> None:
+    """Entries appended with no schedule (a pipeline cut between the two, or written
+    before schedules existed): a process starting up schedules every non-empty stream,
+    and the room is folded like any other."""
+    source, updates = edits()
+    for update in updates:
+        await redis.xadd(LOG, {"u": update, "o": b"a" * 32})
+    await redis.xadd("rr:{empty/shared}:log", {"u": b"", "o": b"a" * 32})
+    await redis.xtrim("rr:{empty/shared}:log", maxlen=0)
+    docs = documents(redis, b"b")
+    await after_the_lag()
+    assert await docs.sweep() == []  # nothing knew of it
+    assert await docs.schedule_streams() == 1  # the empty stream is left alone
+    await after_the_lag()
+    assert await docs.sweep() == [DOC]
+    assert await docs.fold(DOC)
+    assert content(await loaded(docs)) == content(source)
+
+
+async def test_a_room_whose_keys_are_broken_does_not_stop_the_sweep_of_the_others(
+    redis: aioredis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, updates = edits()
+    docs = documents(redis, b"a")
+    await docs.send([("broken/shared", updates[0])], [])
+    await redis.set("rr:{broken/shared}:snap", b"an operator's mistake")
+    await docs.send([(DOC, u) for u in updates], [])
+    await after_the_lag()
+    with caplog.at_level(logging.ERROR, logger="readingroom.sync"):
+        assert await docs.sweep() == [DOC]
+    assert "Redis refused to sweep a room document's stream: WRONGTYPE" in caplog.text
+    assert await redis.zscore("rr:trim", "broken/shared") is not None  # tried again later
+
+
+async def test_schedules_follow_redis_clock_whatever_the_host_clock_says(
+    redis: aioredis.Redis,
+) -> None:
+    """A host whose clock is an hour behind (or ahead) still schedules its rooms one lag
+    after their last entry by Redis's clock, once it has seen Redis's clock."""
+    for skew in (-3600.0, 3600.0):
+        docs = documents(redis, b"a", skewed(skew))
+        await docs.sweep()  # any sweep (every check) reads Redis's clock
+        await docs.send([(DOC, b"x")], [])
+        seconds, micros = await redis.time()
+        score = await redis.zscore("rr:trim", DOC)
+        assert score is not None
+        assert abs(score - (seconds * 1000 + micros // 1000 + LAG_MS)) < 1000
+        await redis.delete("rr:trim")

@@ -352,16 +352,17 @@ async def test_a_room_left_everywhere_while_its_lease_holder_is_dead_is_folded_a
     limits = Limits(flush_interval=0.01, idle_unload_seconds=0.2, compact_after_updates=20)
     a = await processes.start("a", limits, quick=True)
     b = await processes.start("b", limits, quick=True)
+    await redis.set("rr:{r/shared}:lease", b"d" * 32, px=6000)  # the dead holder's
     alice, bob = await connect(a), await connect(b, BOB)
     for i in range(7):  # fewer than a compaction waits for
         alice.set(f"k{i}", i)
     await until(lambda: len(bob.get()) == 7)
-    await redis.set("rr:{r/shared}:lease", b"d" * 32, px=4000)  # the dead holder's
     want = alice.get()
     await alice.stop()
     await bob.stop()
     await until(lambda: a.room_count() == 0 and b.room_count() == 0)
     assert await redis.get("rr:{r/shared}:lease") == b"d" * 32  # so neither could fold it
+    assert not await redis.hexists("rr:{r/shared}:snap", "snap")
     assert await stream_length(redis) == 7
     await until_async(lambda: _is(stream_length(redis), 0), within=30.0)
     history = await RedisDocuments(redis, b"c" * 32, lease_ms=15_000).load("r/shared")
