@@ -292,6 +292,17 @@ async def stream_length(redis: aioredis.Redis, doc: str = "r/shared") -> int:
     return int(await redis.xlen("rr:{" + doc + "}:log"))
 
 
+async def only_snapshot(redis: aioredis.Redis) -> dict[str, Any]:
+    """The annotations a process loading the room now gets, asserting that they all come
+    from the snapshot (the stream holds nothing more)."""
+    history = await RedisDocuments(redis, b"c" * 32, lease_ms=15_000).load("r/shared")
+    assert history.entries == 0
+    merged: Doc[Any] = Doc()
+    for update in history.updates:
+        merged.apply_update(update)
+    return dict(merged.get("annotations", type=Map))
+
+
 async def test_a_quiet_room_is_folded_and_its_stream_trimmed(
     processes: Processes, redis: aioredis.Redis
 ) -> None:
@@ -334,12 +345,7 @@ async def test_a_room_left_everywhere_leaves_a_snapshot_and_no_stream(
     await bob.stop()
     await until_async(lambda: _is(redis.exists("rr:{r/shared}:lease"), 0))
     await until_async(lambda: _is(stream_length(redis), 0))
-    history = await RedisDocuments(redis, b"c" * 32, lease_ms=15_000).load("r/shared")
-    assert history.entries == 0
-    merged: Doc[Any] = Doc()
-    for update in history.updates:
-        merged.apply_update(update)
-    assert dict(merged.get("annotations", type=Map)) == want
+    assert await only_snapshot(redis) == want
 
 
 async def test_a_room_left_everywhere_while_its_lease_holder_is_dead_is_folded_anyway(
@@ -365,12 +371,7 @@ async def test_a_room_left_everywhere_while_its_lease_holder_is_dead_is_folded_a
     assert not await redis.hexists("rr:{r/shared}:snap", "snap")
     assert await stream_length(redis) == 7
     await until_async(lambda: _is(stream_length(redis), 0), within=30.0)
-    history = await RedisDocuments(redis, b"c" * 32, lease_ms=15_000).load("r/shared")
-    assert history.entries == 0
-    merged: Doc[Any] = Doc()
-    for update in history.updates:
-        merged.apply_update(update)
-    assert dict(merged.get("annotations", type=Map)) == want
+    assert await only_snapshot(redis) == want
 
 
 async def test_a_process_unloading_a_room_lets_its_lease_go(
