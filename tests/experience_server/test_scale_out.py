@@ -132,23 +132,8 @@ def test_serve_workers_shares_rooms_between_its_processes(
     """`readingroom serve --workers 2` on one port: the kernel hands connections to either
     process; clients are opened until both processes hold some (each peer's first edit
     names its process in the stream), then every client sees every edit."""
-    env = {"READINGROOM_REDIS_URL": redis_server.url}
-    server = live_server_factory(env=env, data_dir=tmp_path / "w", args=["--workers", "2"])
-    assert server.pid is not None
-    workers = psutil.Process(server.pid).children()
-    assert len([w for w in workers if "spawn_main" in " ".join(w.cmdline())]) == 2
-    stream = "rr:{room4/shared}:log"
-    origins: dict[str, bytes] = {}
-    with redis.Redis.from_url(redis_server.url) as client:
-        for i in range(120):  # a busy worker may leave a run of connections to the other
-            name = f"p{i}"
-            peers.open(name, server.ws_url, "room4", "shared", token(server, name))
-            peers("synced", peer=name)
-            peers("set", peer=name, map="annotations", key=name, value=i)
-            origins[name] = wait_for_origin(client, stream, i + 1)
-            if len(origins) >= 4 and len(set(origins.values())) == 2:
-                break
-    assert len(set(origins.values())) == 2, "every connection went to one process"
+    server = serve_workers(live_server_factory, redis_server, tmp_path)
+    origins = peers_on_both_workers(server, redis_server, peers, "room4")
     for name in origins:
         peers("burst", peer=name, map="annotations", prefix=name, count=15, interval=10)
     for name in origins:
@@ -158,6 +143,83 @@ def test_serve_workers_shares_rooms_between_its_processes(
         peers("waitSize", peer=name, map="annotations", size=size, timeout=30)
     first = peers("get", peer="p0", map="annotations")
     assert all(peers("get", peer=name, map="annotations") == first for name in origins)
+
+
+def test_a_worker_killed_mid_edit_is_replaced_and_no_edit_is_lost(
+    live_server_factory: LiveServerFactory,
+    redis_server: RedisServer,
+    tmp_path: Path,
+    peers: YjsPeers,
+) -> None:
+    """One of `serve --workers 2`'s processes is killed with -9 while every client edits:
+    the server starts another in its place, the dead one's clients reconnect to the port
+    by themselves, and every client, and one that joins afterwards, holds every edit."""
+    server = serve_workers(live_server_factory, redis_server, tmp_path)
+    origins = peers_on_both_workers(server, redis_server, peers, "room5")
+    before = workers(server)
+    for name in origins:
+        peers("burst", peer=name, map="annotations", prefix=name, count=60, interval=20)
+    time.sleep(0.4)
+    victim = before[0]
+    victim.kill()
+    for name in origins:
+        assert peers("burstDone", peer=name, timeout=30) == 60
+
+    def replaced() -> bool:
+        running = workers(server)
+        return len(running) == 2 and victim not in running
+
+    wait_until(replaced, 60, "a worker in place of the killed one")
+    size = len(origins) * 61
+    for name in origins:
+        peers("waitSize", peer=name, map="annotations", size=size, timeout=60)
+    peers.open("late", server.ws_url, "room5", "shared", token(server, "late"))
+    peers("waitSize", peer="late", map="annotations", size=size, timeout=60)
+    first = peers("get", peer="late", map="annotations")
+    assert len(first) == size
+    assert all(peers("get", peer=name, map="annotations") == first for name in origins)
+
+
+def serve_workers(
+    live_server_factory: LiveServerFactory, redis_server: RedisServer, tmp_path: Path
+) -> LiveServer:
+    env = {"READINGROOM_REDIS_URL": redis_server.url}
+    server = live_server_factory(env=env, data_dir=tmp_path / "w", args=["--workers", "2"])
+    assert len(workers(server)) == 2
+    return server
+
+
+def workers(server: LiveServer) -> list[psutil.Process]:
+    """The worker processes `serve --workers` runs (not multiprocessing's helpers)."""
+    assert server.pid is not None
+    found = []
+    for child in psutil.Process(server.pid).children():
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:  # one that just ended
+            continue
+    return found
+
+
+def peers_on_both_workers(
+    server: LiveServer, redis_server: RedisServer, peers: YjsPeers, room: str
+) -> dict[str, bytes]:
+    """Clients opened (each writes one entry, naming its process in the stream) until at
+    least four are open and both processes hold some: peer name -> process id."""
+    stream = "rr:{" + room + "/shared}:log"
+    origins: dict[str, bytes] = {}
+    with redis.Redis.from_url(redis_server.url) as client:
+        for i in range(120):  # a busy worker may leave a run of connections to the other
+            name = f"p{i}"
+            peers.open(name, server.ws_url, room, "shared", token(server, name))
+            peers("synced", peer=name)
+            peers("set", peer=name, map="annotations", key=name, value=i)
+            origins[name] = wait_for_origin(client, stream, i + 1)
+            if len(origins) >= 4 and len(set(origins.values())) == 2:
+                break
+    assert len(set(origins.values())) == 2, "every connection went to one process"
+    return origins
 
 
 def wait_for_origin(client: redis.Redis, stream: str, length: int) -> bytes:
