@@ -56,13 +56,28 @@ end
 return {snap, id, entries}
 """
 
-_PARSE_ID = """
+# Lua shared by the scripts below: stream ids compared, and the floor raised.
+_LUA_HELPERS = """
 local function parse(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
   return tonumber(ms), tonumber(seq)
 end
 local function before(ams, aseq, bms, bseq)
   return ams < bms or (ams == bms and aseq < bseq)
+end
+-- Record `floor` in the snapshot hash and trim the stream below `minid`, unless the
+-- recorded floor is already as high: the floor only rises.
+local function raise_floor(snap, log, floor, minid)
+  local stored = redis.call('HGET', snap, 'floor')
+  if stored then
+    local sms, sseq = parse(stored)
+    local fms, fseq = parse(floor)
+    if not before(sms, sseq, fms, fseq) then
+      return
+    end
+  end
+  redis.call('HSET', snap, 'floor', floor)
+  redis.call('XTRIM', log, 'MINID', minid)
 end
 """
 
@@ -72,7 +87,7 @@ end
 # -1: this process is behind the stored snapshot (it should reload). With ARGV[6] = 1 the
 # holder lets the lease go afterwards (it unloads the document).
 _COMPACT = (
-    _PARSE_ID
+    _LUA_HELPERS
     + """
 local holder = redis.call('GET', KEYS[1])
 if holder == false then
@@ -93,16 +108,7 @@ if stored then
 end
 if done == 1 then
   redis.call('HSET', KEYS[2], 'snap', ARGV[3], 'id', ARGV[4])
-  local floor = redis.call('HGET', KEYS[2], 'floor')
-  local fms, fseq = parse(ARGV[5])
-  if floor then
-    local sms, sseq = parse(floor)
-    if before(fms, fseq, sms, sseq) then
-      fms, fseq = sms, sseq
-    end
-  end
-  redis.call('HSET', KEYS[2], 'floor', fms .. '-' .. fseq)
-  redis.call('XTRIM', KEYS[3], 'MINID', fms .. '-' .. fseq)
+  raise_floor(KEYS[2], KEYS[3], ARGV[5], ARGV[5])
 end
 if ARGV[6] == '1' then
   redis.call('DEL', KEYS[1])
@@ -127,28 +133,17 @@ return 0
 # 2 entries no snapshot holds, quiet for the lag, and nobody holding the lease (its holder
 # died as the others unloaded the room, or every process restarted): fold them.
 _SWEEP = (
-    _PARSE_ID
+    _LUA_HELPERS
     + """
 local now = redis.call('TIME')
 local limit = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[1])
 local id = redis.call('HGET', KEYS[1], 'id')
 if id then
   local ims, iseq = parse(id)
-  local floor, minid
   if ims < limit then
-    floor, minid = id, ims .. '-' .. (iseq + 1)
+    raise_floor(KEYS[1], KEYS[2], id, ims .. '-' .. (iseq + 1))
   else
-    floor, minid = limit .. '-0', limit .. '-0'
-  end
-  local fms, fseq = parse(floor)
-  local stored = redis.call('HGET', KEYS[1], 'floor')
-  local sms, sseq
-  if stored then
-    sms, sseq = parse(stored)
-  end
-  if not stored or before(sms, sseq, fms, fseq) then
-    redis.call('HSET', KEYS[1], 'floor', floor)
-    redis.call('XTRIM', KEYS[2], 'MINID', minid)
+    raise_floor(KEYS[1], KEYS[2], limit .. '-0', limit .. '-0')
   end
 end
 if redis.call('XLEN', KEYS[2]) == 0 then
